@@ -1,0 +1,40 @@
+/**
+ * Where a message entered Postfix. Derived from envelope attributes and the pickup
+ * Received header; see DESIGN.md "Origin of a message".
+ */
+
+export interface PhpScript {
+  /** uid of the entry script's owner, as PHP wrote it */
+  uid: number | null;
+  /** script name as PHP wrote it, e.g. "contact.php" or "x.php(2) : eval()'d code" */
+  script: string;
+}
+
+export type Origin =
+  | {
+      kind: 'local';
+      /** the submitting process's uid (Received: ... (Postfix, from userid N)) */
+      uid: number;
+      phpScript?: PhpScript;
+    }
+  | {
+      kind: 'sasl';
+      username: string;
+      method?: string;
+      clientAddress?: string;
+      clientName?: string;
+      helo?: string;
+    }
+  | {
+      kind: 'smtp-client';
+      clientAddress: string;
+      clientName?: string;
+      helo?: string;
+    }
+  | {
+      kind: 'unknown';
+      /** why no origin could be read, in plain words */
+      why: string;
+    };
+
+export type OriginKind = Origin['kind'];

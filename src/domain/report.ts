@@ -1,0 +1,86 @@
+/**
+ * The scan report: the contract of `spamtrace scan --json` (schema/report.v1.schema.json).
+ * Keep field names stable; add fields freely.
+ */
+import type { QueueName } from './queue';
+
+export type Verdict = 'spam' | 'suspicious' | 'normal';
+
+export type DeferralClass = 'blocklisted' | 'rate-limited' | 'unknown-user' | 'other';
+
+export type SourceKind = 'local' | 'sasl' | 'smtp-client' | 'unknown';
+
+/** Something a parser or collector passed over, counted, never silently dropped. */
+export interface Skipped {
+  what: string;
+  count: number;
+  reason: string;
+}
+
+/** How one deferral reason was classified, with the rule that matched (or none). */
+export interface DeferralMatch {
+  class: DeferralClass;
+  /** rule id from the deferral table, e.g. "aol-dyn-t1"; null when no rule matched */
+  rule: string | null;
+  provider: string | null;
+  /** short human label, e.g. "AOL DYN:T1" */
+  label: string;
+}
+
+export interface DeferralCount extends DeferralMatch {
+  count: number;
+  /** one raw reason text as seen in the queue (untrusted) */
+  example: string;
+}
+
+export interface DomainCount {
+  domain: string;
+  count: number;
+}
+
+export interface ReportSource {
+  id: string;
+  kind: SourceKind;
+  uid: number | null;
+  user: string | null;
+  home: string | null;
+  saslUsername: string | null;
+  clientAddresses: string[];
+  clientNames: string[];
+  heloNames: string[];
+  phpScripts: string[];
+  messages: number;
+  recipients: number;
+  uniqueRecipients: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** messages per hour over the first..last span (null with fewer than two timestamps) */
+  ratePerHour: number | null;
+  recipientDomains: DomainCount[];
+  distinctRecipientDomains: number;
+  freemailShare: number;
+  senders: DomainCount[];
+  distinctSenders: number;
+  /** messages whose envelope sender's domain differs from the From header's */
+  senderFromMismatch: number;
+  listUnsubscribe: number;
+  verdict: Verdict;
+  score: number;
+  reasons: string[];
+  deferrals: Record<DeferralClass, number>;
+  deferralRules: DeferralCount[];
+  byQueue: Partial<Record<QueueName, number>>;
+  sampleQueueIds: string[];
+  sampleSubjects: string[];
+}
+
+export interface Report {
+  version: 1;
+  host: string;
+  generatedAt: string;
+  input: { mode: 'live' | 'offline'; queueSource: string; postcat: boolean };
+  postfix: { version: string | null };
+  queue: { total: number; byQueue: Partial<Record<QueueName, number>>; examined: number };
+  skipped: Skipped[];
+  sources: ReportSource[];
+}

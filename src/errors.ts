@@ -1,0 +1,36 @@
+/**
+ * Every error a user can see, with a stable code. The README's "Errors" table lists
+ * the same codes; test/unit/errors.test.ts fails when one is missing there.
+ */
+
+export const ERRORS = {
+  E_USAGE: 'the command line is not right',
+  E_NOT_ROOT: 'reading the Postfix queue needs root',
+  E_POSTFIX_MISSING: 'Postfix programs (postqueue, postcat) were not found',
+  E_POSTFIX_DOWN: 'the Postfix mail system is not running',
+  E_QUEUE_UNREADABLE: 'postqueue failed',
+  E_QUEUE_FILE: 'the saved queue listing could not be read',
+  E_QUEUE_FORMAT: 'the saved queue listing is neither postqueue -j nor postqueue -p output',
+  E_POSTCAT_FAILED: 'postcat failed for a reason other than a vanished message',
+  E_PASSWD_FILE: 'the passwd file could not be read',
+  E_INTERNAL: 'an unexpected internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error meant for the user: one line, a stable code, no stack trace. */
+export class SpamtraceError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message?: string, detail?: string) {
+    super(message ?? ERRORS[code]);
+    this.name = 'SpamtraceError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function isSpamtraceError(e: unknown): e is SpamtraceError {
+  return e instanceof SpamtraceError;
+}

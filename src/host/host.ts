@@ -1,0 +1,69 @@
+/**
+ * Everything the collectors need from a machine. Collectors only ever see this
+ * interface, so the same collector runs on the local machine or (later) over SSH.
+ * Programs always take an argument array: nothing here goes through a shell.
+ */
+
+export interface RunOptions {
+  /** written to the program's stdin, then closed */
+  input?: string;
+  timeoutMs?: number;
+  /** cap on captured stdout/stderr bytes each; beyond it the output is cut and `truncated` set */
+  maxOutputBytes?: number;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  /** exit code, null when killed by a signal or when the program could not start */
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  /** set when the program could not be started at all (ENOENT, EACCES) */
+  spawnError?: { code: string; message: string };
+  timedOut: boolean;
+}
+
+export interface LineStreamOptions extends RunOptions {
+  /** lines longer than this many bytes are cut to it (and counted) */
+  maxLineBytes?: number;
+}
+
+/** A line of output; `cut` says it was longer than the limit and was truncated. */
+export interface Line {
+  text: string;
+  cut: boolean;
+}
+
+export interface StreamedRun {
+  lines: AsyncIterable<Line>;
+  /** resolves after the program exited and all lines were consumed; stdout is '' here */
+  done: Promise<RunResult>;
+}
+
+export interface FileInfo {
+  path: string;
+  size: number;
+  mtime: Date;
+  mode: number;
+  uid: number;
+  gid: number;
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymbolicLink: boolean;
+}
+
+export interface Host {
+  /** a name for reports: the hostname, or the SSH alias */
+  readonly name: string;
+  run(program: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** run a program and read its stdout line by line, memory bounded by maxLineBytes */
+  runLines(program: string, args: readonly string[], options?: LineStreamOptions): StreamedRun;
+  /** read a file line by line (gzip decompressed when the name ends in .gz) */
+  readLines(path: string, options?: { maxLineBytes?: number }): AsyncIterable<Line>;
+  stat(path: string): Promise<FileInfo | null>;
+  list(dir: string): Promise<string[]>;
+  /** effective uid of the process that does the work (0 = root) */
+  effectiveUid(): Promise<number>;
+}
