@@ -49,7 +49,12 @@ export interface ReportSource {
   clientNames: string[];
   heloNames: string[];
   phpScripts: string[];
+  /** examined plus inferred */
   messages: number;
+  /** messages whose postcat output was read */
+  examinedMessages: number;
+  /** listed-only messages counted here by their sender domain (offline, partial postcat) */
+  inferredMessages: number;
   recipients: number;
   uniqueRecipients: number;
   firstSeen: string | null;
@@ -59,7 +64,7 @@ export interface ReportSource {
   recipientDomains: DomainCount[];
   distinctRecipientDomains: number;
   freemailShare: number;
-  senders: DomainCount[];
+  senders: { address: string; count: number }[];
   distinctSenders: number;
   /** messages whose envelope sender's domain differs from the From header's */
   senderFromMismatch: number;
@@ -67,6 +72,10 @@ export interface ReportSource {
   verdict: Verdict;
   score: number;
   reasons: string[];
+  /** ids of the verdict rules that applied */
+  rules: string[];
+  /** for kind "unknown": why no origin could be read */
+  originNote?: string;
   deferrals: Record<DeferralClass, number>;
   deferralRules: DeferralCount[];
   byQueue: Partial<Record<QueueName, number>>;

@@ -1,0 +1,60 @@
+/**
+ * uid -> account, the `grep 4079 /etc/passwd` step. Live: `getent passwd UID` per uid we
+ * actually need (getent also sees LDAP/NSS users, and asking per uid avoids enumerating
+ * a directory of thousands). Offline: a saved passwd file.
+ */
+import type { Host } from '../../host/host';
+import type { SystemUser, UserDirectory } from '../../domain/users';
+import { SkipTally } from '../skip-tally';
+
+/** Parses one passwd line; null when it is not one. */
+export function parsePasswdLine(line: string): SystemUser | null {
+  const f = line.split(':');
+  if (f.length !== 7) return null;
+  const [login, , uid, gid, gecos, home, shell] = f as [string, string, string, string, string, string, string];
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.@-]{0,63}\$?$/.test(login)) return null;
+  if (!/^\d{1,10}$/.test(uid) || !/^\d{1,10}$/.test(gid)) return null;
+  return { login, uid: Number(uid), gid: Number(gid), gecos, home, shell };
+}
+
+export class MapUserDirectory implements UserDirectory {
+  private readonly users = new Map<number, SystemUser>();
+
+  constructor(users: Iterable<SystemUser>) {
+    // first entry wins, as in getpwuid()
+    for (const u of users) if (!this.users.has(u.uid)) this.users.set(u.uid, u);
+  }
+
+  byUid(uid: number): SystemUser | undefined {
+    return this.users.get(uid);
+  }
+}
+
+export async function readPasswdFile(host: Host, path: string, skipped: SkipTally): Promise<MapUserDirectory> {
+  const users: SystemUser[] = [];
+  for await (const line of host.readLines(path, { maxLineBytes: 4096 })) {
+    if (line.text.trim() === '' || line.text.startsWith('#')) continue;
+    const u = line.cut ? null : parsePasswdLine(line.text);
+    if (u) users.push(u);
+    else skipped.add('passwd line', `not a passwd entry in ${path}`);
+  }
+  return new MapUserDirectory(users);
+}
+
+/** Looks up each uid with getent; uids without an account stay unknown. */
+export async function lookupUids(host: Host, uids: Iterable<number>, skipped: SkipTally): Promise<MapUserDirectory> {
+  const found: SystemUser[] = [];
+  for (const uid of uids) {
+    if (!Number.isInteger(uid) || uid < 0) continue;
+    const r = await host.run('getent', ['passwd', String(uid)], { timeoutMs: 10_000 });
+    if (r.spawnError) {
+      skipped.add('uid lookup', `getent could not run: ${r.spawnError.code}`);
+      continue;
+    }
+    if (r.code === 2) continue; // getent: key not found
+    const u = parsePasswdLine(r.stdout.split('\n')[0] ?? '');
+    if (u && u.uid === uid) found.push(u);
+    else skipped.add('uid lookup', 'getent gave no usable answer');
+  }
+  return new MapUserDirectory(found);
+}

@@ -1,0 +1,58 @@
+/**
+ * Where did a message enter Postfix? Envelope attributes are written by Postfix itself
+ * (smtpd, pickup) and cannot be forged by the sender; of the headers only the topmost
+ * Received line (pickup's "from userid N") is Postfix's own.
+ */
+import type { Origin, PhpScript } from '../domain/origin';
+
+export interface OriginEvidence {
+  attributes: Record<string, string>;
+  /** uid from the topmost Received header, when pickup wrote it */
+  pickupUid: number | null;
+  phpScript: PhpScript | null;
+  sender: string;
+}
+
+export function originOf(e: OriginEvidence): Origin {
+  const a = e.attributes;
+  const clientAddress = a['client_address'] ?? a['log_client_address'];
+  const clientName = a['client_name'] ?? a['log_client_name'];
+  const helo = a['helo_name'] ?? a['log_helo_name'];
+  if (a['sasl_username']) {
+    return {
+      kind: 'sasl',
+      username: a['sasl_username'],
+      ...(a['sasl_method'] ? { method: a['sasl_method'] } : {}),
+      ...(clientAddress ? { clientAddress } : {}),
+      ...(clientName ? { clientName } : {}),
+      ...(helo ? { helo } : {}),
+    };
+  }
+  // A pickup message has no client attributes; a forged "from userid" header further
+  // down an SMTP message never reaches here because only the topmost one is read.
+  if (e.pickupUid !== null && !clientAddress) {
+    return { kind: 'local', uid: e.pickupUid, ...(e.phpScript ? { phpScript: e.phpScript } : {}) };
+  }
+  if (clientAddress) {
+    return { kind: 'smtp-client', clientAddress, ...(clientName ? { clientName } : {}), ...(helo ? { helo } : {}) };
+  }
+  if (e.sender === '') return { kind: 'unknown', why: 'a bounce or notice this server generated itself (null sender)' };
+  if (a['rewrite_context'] === 'local') {
+    return { kind: 'unknown', why: 'local submission without the pickup Received header' };
+  }
+  return { kind: 'unknown', why: 'no client attributes and no pickup Received header' };
+}
+
+/** The source a message is counted under. Stable: used in reports, URLs and the store. */
+export function sourceKeyOf(o: Origin): string {
+  switch (o.kind) {
+    case 'local':
+      return `uid:${o.uid}`;
+    case 'sasl':
+      return `sasl:${o.username.toLowerCase()}`;
+    case 'smtp-client':
+      return `client:${o.clientAddress}`;
+    case 'unknown':
+      return o.why.startsWith('a bounce') ? 'unknown:bounces' : 'unknown:no-origin';
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The signals that make a source look like spam (positive weight) or like ordinary
+ * bulk mail (negative weight). Each row speaks for itself in plain words, so every
+ * verdict carries its reasons. Tuned so that one signal alone never makes "spam":
+ * accusing an innocent customer is worse than missing a quiet one.
+ */
+import type { SourceFacts } from '../source-facts';
+
+export interface VerdictRule {
+  id: string;
+  weight: number;
+  /** the reason in plain words when the rule applies, else null */
+  test(f: SourceFacts): string | null;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/** A HELO that is neither a dotted hostname nor an address literal: typical of bots. */
+export function isBogusHelo(helo: string): boolean {
+  if (/^\[.*\]$/.test(helo)) return false;
+  return !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(helo);
+}
+
+/** Reverse names ISPs give dial-up and dynamic addresses. */
+export function looksDynamic(name: string): boolean {
+  return /\b(dynamic|dyn|dsl|adsl|dhcp|pool|ppp|cable|dial|client|broadband)\b/i.test(name.replace(/[-_.]/g, ' ')) ||
+    /\d{1,3}[-.]\d{1,3}[-.]\d{1,3}[-.]\d{1,3}/.test(name);
+}
+
+export const VERDICT_RULES: readonly VerdictRule[] = [
+  {
+    id: 'php-eval',
+    weight: 5,
+    test: (f) => (f.evalScripts > 0 ? `PHP says the mail came from eval()'d code (${f.evalScripts} messages): a typical web shell` : null),
+  },
+  {
+    id: 'random-senders',
+    weight: 3,
+    test: (f) =>
+      f.distinctSenders >= 5 && f.distinctSenders >= 0.5 * f.messages
+        ? `${f.distinctSenders} different envelope senders in ${f.messages} messages`
+        : null,
+  },
+  {
+    id: 'sender-from-mismatch',
+    weight: 2,
+    test: (f) =>
+      f.fromCompared >= 1 && f.fromMismatch >= 0.5 * f.fromCompared
+        ? `envelope sender and From header name different domains in ${f.fromMismatch} of ${f.fromCompared} examined messages`
+        : null,
+  },
+  {
+    id: 'freemail-targets',
+    weight: 2,
+    test: (f) =>
+      f.recipients >= 5 && f.freemailShare >= 0.7 ? `${pct(f.freemailShare)} of ${f.recipients} recipients are at freemail providers` : null,
+  },
+  {
+    id: 'many-recipients-per-message',
+    weight: 2,
+    test: (f) =>
+      f.recipientsPerMessage >= 5 && f.freemailShare >= 0.5 && f.listUnsubscribeShare < 0.5
+        ? `${f.recipientsPerMessage.toFixed(1)} recipients per message, no unsubscribe link`
+        : null,
+  },
+  {
+    id: 'reputation-deferrals',
+    weight: 2,
+    test: (f) =>
+      f.deferrals.blocklisted + f.deferrals['rate-limited'] >= 3 && f.reputationShare >= 0.5
+        ? `${pct(f.reputationShare)} of recipients deferred for the server's reputation (${f.topReputationLabels})`
+        : null,
+  },
+  {
+    id: 'unknown-users',
+    weight: 1,
+    test: (f) =>
+      f.deferrals['unknown-user'] >= 3 && f.deferrals['unknown-user'] >= 0.3 * f.recipients
+        ? `${f.deferrals['unknown-user']} recipients unknown at the receiving side (a harvested list)`
+        : null,
+  },
+  {
+    id: 'bogus-helo',
+    weight: 2,
+    test: (f) => (f.bogusHelos.length > 0 ? `client greets with a non-hostname HELO (${f.bogusHelos.slice(0, 3).join(', ')})` : null),
+  },
+  {
+    id: 'dynamic-client',
+    weight: 1,
+    test: (f) => (f.dynamicClients.length > 0 ? `client connects from a dynamic/dial-up address (${f.dynamicClients.slice(0, 2).join(', ')})` : null),
+  },
+  {
+    id: 'volume',
+    weight: 1,
+    test: (f) => (f.messages >= 20 || f.recipients >= 100 ? `${f.messages} messages to ${f.recipients} recipients in the queue` : null),
+  },
+  {
+    id: 'unsubscribe-link',
+    weight: -3,
+    test: (f) =>
+      f.messages >= 1 && f.listUnsubscribeShare >= 0.8 ? 'carries List-Unsubscribe like a newsletter' : null,
+  },
+  {
+    id: 'one-consistent-sender',
+    weight: -1,
+    test: (f) =>
+      f.distinctSenders === 1 && f.fromCompared > 0 && f.fromMismatch === 0 ? 'one envelope sender, matching the From header' : null,
+  },
+];
+
+export const SPAM_SCORE = 6;
+export const SUSPICIOUS_SCORE = 3;

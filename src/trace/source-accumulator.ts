@@ -1,0 +1,115 @@
+/**
+ * Running totals for one source. Messages stream through one at a time, so a queue of
+ * 100,000 never sits in memory as message objects: only counts, sets of addresses and a
+ * few samples stay.
+ */
+import type { DeferralClass, DeferralCount } from '../domain/report';
+import type { Origin } from '../domain/origin';
+import type { QueueName } from '../domain/queue';
+import { classifyDeferral } from './classify-deferral';
+import { isFreemail } from './rules/freemail-domains';
+import { domainOf, type TraceMessage } from './trace-message';
+
+const SAMPLE_IDS = 10;
+const SAMPLE_SUBJECTS = 5;
+
+function bump(map: Map<string, number>, key: string, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+export class SourceAccumulator {
+  readonly key: string;
+  readonly origin: Origin;
+  messages = 0;
+  examined = 0;
+  inferred = 0;
+  recipients = 0;
+  readonly uniqueRecipients = new Set<string>();
+  readonly recipientDomains = new Map<string, number>();
+  freemailRecipients = 0;
+  readonly senders = new Map<string, number>();
+  readonly senderDomains = new Map<string, number>();
+  readonly clientAddresses = new Map<string, number>();
+  readonly clientNames = new Map<string, number>();
+  readonly heloNames = new Map<string, number>();
+  readonly phpScripts = new Map<string, number>();
+  fromCompared = 0;
+  fromMismatch = 0;
+  listUnsubscribe = 0;
+  firstSeen: number | null = null;
+  lastSeen: number | null = null;
+  readonly deferrals: Record<DeferralClass, number> = { blocklisted: 0, 'rate-limited': 0, 'unknown-user': 0, other: 0 };
+  readonly deferralRules = new Map<string, DeferralCount>();
+  deferredRecipients = 0;
+  readonly byQueue: Partial<Record<QueueName, number>> = {};
+  readonly sampleQueueIds: string[] = [];
+  readonly sampleSubjects: string[] = [];
+
+  constructor(key: string, origin: Origin) {
+    this.key = key;
+    this.origin = origin;
+  }
+
+  add(m: TraceMessage): void {
+    this.messages += 1;
+    if (m.examined) this.examined += 1;
+    else this.inferred += 1;
+    this.byQueue[m.queueName] = (this.byQueue[m.queueName] ?? 0) + 1;
+    if (this.sampleQueueIds.length < SAMPLE_IDS) this.sampleQueueIds.push(m.queueId);
+    if (m.subject && this.sampleSubjects.length < SAMPLE_SUBJECTS && !this.sampleSubjects.includes(m.subject)) {
+      this.sampleSubjects.push(m.subject.slice(0, 200));
+    }
+    if (m.arrivalTime) {
+      const t = m.arrivalTime.getTime();
+      this.firstSeen = this.firstSeen === null ? t : Math.min(this.firstSeen, t);
+      this.lastSeen = this.lastSeen === null ? t : Math.max(this.lastSeen, t);
+    }
+    for (const r of m.recipients) {
+      const addr = r.toLowerCase();
+      this.recipients += 1;
+      this.uniqueRecipients.add(addr);
+      const d = domainOf(addr);
+      bump(this.recipientDomains, d);
+      if (isFreemail(d)) this.freemailRecipients += 1;
+    }
+    const sender = m.sender.toLowerCase();
+    bump(this.senders, sender);
+    bump(this.senderDomains, domainOf(sender));
+    if (m.fromAddress && sender) {
+      this.fromCompared += 1;
+      if (!sameOrganisation(domainOf(sender), domainOf(m.fromAddress))) this.fromMismatch += 1;
+    }
+    if (m.listUnsubscribe) this.listUnsubscribe += 1;
+    const o = m.origin;
+    if (o.kind === 'sasl' || o.kind === 'smtp-client') {
+      if (o.clientAddress) bump(this.clientAddresses, o.clientAddress);
+      if (o.clientName) bump(this.clientNames, o.clientName);
+      if (o.helo) bump(this.heloNames, o.helo);
+    }
+    if (o.kind === 'local' && o.phpScript) bump(this.phpScripts, o.phpScript.script);
+    for (const reason of m.delayReasons) this.addDeferral(reason);
+  }
+
+  private addDeferral(reason: string): void {
+    const match = classifyDeferral(reason);
+    this.deferredRecipients += 1;
+    this.deferrals[match.class] += 1;
+    const key = match.rule ?? `other:${match.class}`;
+    const hit = this.deferralRules.get(key);
+    if (hit) hit.count += 1;
+    else this.deferralRules.set(key, { ...match, count: 1, example: reason.slice(0, 300) });
+  }
+}
+
+/** shop.example.de and example.de are one sender; unrelated domains are not. */
+function sameOrganisation(a: string, b: string): boolean {
+  if (!a || !b) return true;
+  return a === b || a.endsWith('.' + b) || b.endsWith('.' + a);
+}
+
+export function topCounts(map: Map<string, number>, n: number): { key: string; count: number }[] {
+  return [...map.entries()]
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .slice(0, n)
+    .map(([key, count]) => ({ key, count }));
+}

@@ -1,0 +1,47 @@
+/** The numbers the verdict rules read, derived once from a source's running totals. */
+import type { DeferralClass } from '../domain/report';
+import type { SourceAccumulator } from './source-accumulator';
+import { isBogusHelo, looksDynamic } from './rules/verdict-rules';
+
+export interface SourceFacts {
+  messages: number;
+  recipients: number;
+  recipientsPerMessage: number;
+  freemailShare: number;
+  distinctSenders: number;
+  fromCompared: number;
+  fromMismatch: number;
+  listUnsubscribeShare: number;
+  deferrals: Record<DeferralClass, number>;
+  /** recipients deferred as blocklisted or rate-limited, over all recipients */
+  reputationShare: number;
+  /** the provider rules behind those deferrals, most frequent first, e.g. "AOL DYN:T1, Yahoo TSS04" */
+  topReputationLabels: string;
+  bogusHelos: string[];
+  dynamicClients: string[];
+  evalScripts: number;
+}
+
+export function factsOf(acc: SourceAccumulator): SourceFacts {
+  const reputationRules = [...acc.deferralRules.values()]
+    .filter((d) => d.class === 'blocklisted' || d.class === 'rate-limited')
+    .sort((a, b) => b.count - a.count);
+  let evalScripts = 0;
+  for (const [script, n] of acc.phpScripts) if (/eval\(\)'d code/i.test(script)) evalScripts += n;
+  return {
+    messages: acc.messages,
+    recipients: acc.recipients,
+    recipientsPerMessage: acc.messages ? acc.recipients / acc.messages : 0,
+    freemailShare: acc.recipients ? acc.freemailRecipients / acc.recipients : 0,
+    distinctSenders: acc.senders.size,
+    fromCompared: acc.fromCompared,
+    fromMismatch: acc.fromMismatch,
+    listUnsubscribeShare: acc.examined ? acc.listUnsubscribe / acc.examined : 0,
+    deferrals: { ...acc.deferrals },
+    reputationShare: acc.recipients ? (acc.deferrals.blocklisted + acc.deferrals['rate-limited']) / acc.recipients : 0,
+    topReputationLabels: reputationRules.map((d) => d.label).slice(0, 3).join(', '),
+    bogusHelos: [...acc.heloNames.keys()].filter(isBogusHelo),
+    dynamicClients: [...acc.clientNames.keys()].filter(looksDynamic),
+    evalScripts,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Groups messages by origin into sources and judges each one. Pure: no I/O. The caller
+ * streams examined messages in, hands over the listing-only ones, looks up the uids it
+ * asks for, and calls finish().
+ */
+import type { ReportSource, SourceKind } from '../domain/report';
+import type { UserDirectory } from '../domain/users';
+import { SourceAccumulator, topCounts } from './source-accumulator';
+import { factsOf } from './source-facts';
+import { sourceKeyOf } from './origin';
+import { domainOf, type TraceMessage } from './trace-message';
+import { judge } from './verdict';
+
+const VERDICT_ORDER = { spam: 0, suspicious: 1, normal: 2 } as const;
+
+export class SourceTracer {
+  private readonly sources = new Map<string, SourceAccumulator>();
+  /** sender domain -> keys of the examined sources that used it */
+  private readonly senderDomainOwners = new Map<string, Set<string>>();
+  private readonly unexamined: TraceMessage[] = [];
+
+  add(m: TraceMessage): void {
+    const key = sourceKeyOf(m.origin);
+    let acc = this.sources.get(key);
+    if (!acc) {
+      acc = new SourceAccumulator(key, m.origin);
+      this.sources.set(key, acc);
+    }
+    acc.add(m);
+    const d = domainOf(m.sender);
+    if (d) {
+      let owners = this.senderDomainOwners.get(d);
+      if (!owners) this.senderDomainOwners.set(d, (owners = new Set()));
+      owners.add(key);
+    }
+  }
+
+  /** A message only the queue listing showed (postcat output missing or it vanished). */
+  addUnexamined(m: TraceMessage): void {
+    this.unexamined.push(m);
+  }
+
+  localUids(): number[] {
+    const uids: number[] = [];
+    for (const acc of this.sources.values()) if (acc.origin.kind === 'local') uids.push(acc.origin.uid);
+    return uids;
+  }
+
+  finish(users: UserDirectory): ReportSource[] {
+    this.placeUnexamined();
+    const out = [...this.sources.values()].map((acc) => this.toReport(acc, users));
+    return out.sort(
+      (a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.score - a.score || b.messages - a.messages || (a.id < b.id ? -1 : 1),
+    );
+  }
+
+  /**
+   * The admin's own shortcut (seed step 2: "open a few of these IDs"): a listed message
+   * that was not examined is counted under the one examined source that sent from the
+   * same sender domain. If no source or several did, it stays under its sender domain
+   * with an unknown origin rather than being pinned on anyone.
+   */
+  private placeUnexamined(): void {
+    for (const m of this.unexamined) {
+      const d = domainOf(m.sender);
+      const owners = this.senderDomainOwners.get(d);
+      let acc: SourceAccumulator | undefined;
+      if (owners && owners.size === 1) {
+        acc = this.sources.get([...owners][0]!);
+      }
+      if (!acc) {
+        const key = `unknown:sender-domain:${d || 'null-sender'}`;
+        acc = this.sources.get(key);
+        if (!acc) {
+          acc = new SourceAccumulator(key, { kind: 'unknown', why: `not examined (only listed); sender domain ${d || '<>'}` });
+          this.sources.set(key, acc);
+        }
+      }
+      acc.add(m);
+    }
+    this.unexamined.length = 0;
+  }
+
+  private toReport(acc: SourceAccumulator, users: UserDirectory): ReportSource {
+    const o = acc.origin;
+    const facts = factsOf(acc);
+    const result = judge(facts, { originKnown: o.kind !== 'unknown' });
+    const reasons = [...result.reasons];
+    if (acc.inferred > 0 && o.kind !== 'unknown') {
+      reasons.push(`${acc.inferred} of ${acc.messages} messages were only listed, not examined, and are counted here because they share this source's sender domain`);
+    }
+    const user = o.kind === 'local' ? users.byUid(o.uid) : undefined;
+    const kind: SourceKind = o.kind;
+    const span = acc.firstSeen !== null && acc.lastSeen !== null ? acc.lastSeen - acc.firstSeen : 0;
+    return {
+      id: acc.key,
+      kind,
+      uid: o.kind === 'local' ? o.uid : null,
+      user: user?.login ?? null,
+      home: user?.home ?? null,
+      saslUsername: o.kind === 'sasl' ? o.username : null,
+      clientAddresses: topCounts(acc.clientAddresses, 20).map((c) => c.key),
+      clientNames: topCounts(acc.clientNames, 20).map((c) => c.key),
+      heloNames: topCounts(acc.heloNames, 20).map((c) => c.key),
+      phpScripts: topCounts(acc.phpScripts, 20).map((c) => c.key),
+      messages: acc.messages,
+      examinedMessages: acc.examined,
+      inferredMessages: acc.inferred,
+      recipients: acc.recipients,
+      uniqueRecipients: acc.uniqueRecipients.size,
+      firstSeen: acc.firstSeen === null ? null : new Date(acc.firstSeen).toISOString(),
+      lastSeen: acc.lastSeen === null ? null : new Date(acc.lastSeen).toISOString(),
+      ratePerHour: acc.messages >= 2 && span >= 60_000 ? Math.round((acc.messages / (span / 3_600_000)) * 10) / 10 : null,
+      recipientDomains: topCounts(acc.recipientDomains, 10).map((c) => ({ domain: c.key, count: c.count })),
+      distinctRecipientDomains: acc.recipientDomains.size,
+      freemailShare: Math.round(facts.freemailShare * 1000) / 1000,
+      senders: topCounts(acc.senders, 10).map((c) => ({ address: c.key, count: c.count })),
+      distinctSenders: acc.senders.size,
+      senderFromMismatch: acc.fromMismatch,
+      listUnsubscribe: acc.listUnsubscribe,
+      verdict: result.verdict,
+      score: result.score,
+      reasons,
+      rules: result.rules,
+      deferrals: { ...acc.deferrals },
+      deferralRules: [...acc.deferralRules.values()].sort((a, b) => b.count - a.count),
+      byQueue: { ...acc.byQueue },
+      sampleQueueIds: [...acc.sampleQueueIds],
+      sampleSubjects: [...acc.sampleSubjects],
+      ...(o.kind === 'unknown' ? { originNote: o.why } : {}),
+    };
+  }
+}
