@@ -89,7 +89,7 @@ export interface Report {
   generatedAt: string;
   input: { mode: 'live' | 'offline'; queueSource: string; postcat: boolean };
   postfix: { version: string | null };
-  queue: { total: number; byQueue: Partial<Record<QueueName, number>>; examined: number };
+  queue: { total: number; byQueue: Partial<Record<QueueName, number>>; examined: number; reportedTotal?: number | null };
   skipped: Skipped[];
   sources: ReportSource[];
 }
