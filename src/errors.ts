@@ -12,6 +12,7 @@ export const ERRORS = {
   E_QUEUE_FILE: 'the saved queue listing could not be read',
   E_QUEUE_FORMAT: 'the saved queue listing is neither postqueue -j nor postqueue -p output',
   E_POSTCAT_FAILED: 'postcat failed for a reason other than a vanished message',
+  E_POSTCAT_FILE: 'the saved postcat output could not be read',
   E_PASSWD_FILE: 'the passwd file could not be read',
   E_INTERNAL: 'an unexpected internal error',
 } as const;

@@ -1,4 +1,6 @@
 /** `spamtrace scan` options: parsed once, validated, frozen. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
 
@@ -14,6 +16,17 @@ export interface ScanOptions {
   help: boolean;
 }
 
+/** The package's own folder, found from this file wherever it was compiled to. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new SpamtraceError('E_INTERNAL', 'cannot find the spamtrace package folder');
+    dir = up;
+  }
+  return dir;
+}
+
 export const SCAN_HELP = `Usage: spamtrace scan [options]
 
 Reads the Postfix queue, finds out where each message came from (local uid,
@@ -25,6 +38,8 @@ postcat -e -h -q as root. Offline mode reads saved output instead.
 Options:
   --json                 print the report as JSON (schema/report.v1.schema.json)
   --all                  list every normal source in the text report
+  --demo                 scan the bundled example (the seed article's mailq, postcat and
+                         passwd output) offline: shows real output on any machine
   --queue-file FILE      offline: saved "postqueue -j" or "postqueue -p"/"mailq" output
   --postcat-file FILE    offline: concatenated "postcat -q ID" or "postcat -e -h -q ID..." output
                          (alone or with --queue-file; listed messages without postcat output
@@ -49,6 +64,7 @@ export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
       options: {
         json: { type: 'boolean' },
         all: { type: 'boolean' },
+        demo: { type: 'boolean' },
         'queue-file': { type: 'string' },
         'postcat-file': { type: 'string' },
         'passwd-file': { type: 'string' },
@@ -70,6 +86,15 @@ export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
   const level = v['log-level'] ?? 'warn';
   if (!['error', 'warn', 'info', 'debug'].includes(level)) {
     throw new SpamtraceError('E_USAGE', '--log-level takes error, warn, info or debug');
+  }
+  if (v.demo) {
+    if (v['queue-file'] || v['postcat-file'] || v['passwd-file']) {
+      throw new SpamtraceError('E_USAGE', '--demo brings its own files; leave out --queue-file, --postcat-file and --passwd-file');
+    }
+    const dir = join(packageRoot(), 'examples', 'seed');
+    v['queue-file'] = join(dir, 'mailq.txt');
+    v['postcat-file'] = join(dir, 'postcat.txt');
+    v['passwd-file'] = join(dir, 'passwd');
   }
   return Object.freeze({
     json: Boolean(v.json),

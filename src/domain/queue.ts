@@ -26,6 +26,11 @@ export interface QueueListingEntry {
   sender: string;
   recipients: ListedRecipient[];
   forcedExpire?: boolean;
+  /**
+   * uid that dropped a maildrop file showq could not read: Postfix < 3.1 lists it as
+   * "(maildrop queue, sender UID N)" instead of a sender (text listing only)
+   */
+  submitterUid?: number;
 }
 
 export interface EnvelopeRecipient {

@@ -19,7 +19,7 @@ export function humanSpan(ms: number): string {
 function who(s: ReportSource): string {
   switch (s.kind) {
     case 'local':
-      return `uid ${s.uid} (${s.user ? safe(s.user) : 'no such user'}${s.home ? ', ' + safe(s.home) : ''})`;
+      return `uid ${s.uid} (${s.user ? safe(s.user) : 'not resolved'}${s.home ? ', ' + safe(s.home) : ''})`;
     case 'sasl':
       return `SASL login ${safe(s.saslUsername ?? '?')}${s.clientAddresses.length ? ' from ' + s.clientAddresses.slice(0, 3).map((a) => safe(a)).join(', ') : ''}`;
     case 'smtp-client':

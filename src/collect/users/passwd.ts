@@ -6,6 +6,7 @@
 import type { Host } from '../../host/host';
 import type { SystemUser, UserDirectory } from '../../domain/users';
 import { SkipTally } from '../skip-tally';
+import { SpamtraceError } from '../../errors';
 
 /** Parses one passwd line; null when it is not one. */
 export function parsePasswdLine(line: string): SystemUser | null {
@@ -32,11 +33,16 @@ export class MapUserDirectory implements UserDirectory {
 
 export async function readPasswdFile(host: Host, path: string, skipped: SkipTally): Promise<MapUserDirectory> {
   const users: SystemUser[] = [];
-  for await (const line of host.readLines(path, { maxLineBytes: 4096 })) {
-    if (line.text.trim() === '' || line.text.startsWith('#')) continue;
-    const u = line.cut ? null : parsePasswdLine(line.text);
-    if (u) users.push(u);
-    else skipped.add('passwd line', `not a passwd entry in ${path}`);
+  try {
+    for await (const line of host.readLines(path, { maxLineBytes: 4096 })) {
+      if (line.text.trim() === '' || line.text.startsWith('#')) continue;
+      const u = line.cut ? null : parsePasswdLine(line.text);
+      if (u) users.push(u);
+      else skipped.add('passwd line', `not a passwd entry in ${path}`);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new SpamtraceError('E_PASSWD_FILE', `cannot read passwd file ${path}: ${code}`);
   }
   return new MapUserDirectory(users);
 }

@@ -1,0 +1,21 @@
+/** `spamtrace scan`: run the scan, print the report, exit 1 when spam was found. */
+import { LocalHost } from '../host/local-host';
+import { createLogger } from '../log';
+import { renderText } from '../report/render-text';
+import { runScan } from '../scan/run-scan';
+import { createProgress } from './progress';
+import { parseScanArgs, SCAN_HELP } from './scan-args';
+
+export async function scanCommand(argv: string[]): Promise<number> {
+  const options = parseScanArgs(argv);
+  if (options.help) {
+    process.stdout.write(SCAN_HELP);
+    return 0;
+  }
+  const logger = createLogger({ level: options.logLevel });
+  const progress = createProgress(process.stderr, options.progress !== false);
+  const report = await runScan(options, { host: new LocalHost(), logger, progress, now: () => new Date() });
+  progress.end();
+  process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report, { all: options.all }));
+  return report.sources.some((s) => s.verdict === 'spam') ? 1 : 0;
+}

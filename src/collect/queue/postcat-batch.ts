@@ -1,0 +1,185 @@
+/**
+ * Reads many queue files with few processes: `postcat -e -h -q -- ID1 ID2 ...`.
+ * One process per message costs ~100x more. The catch (postcat/postcat.c main()):
+ *
+ *   if (fp == 0) msg_fatal("open queue file %s: %m", argv[optind]);
+ *
+ * A message that left the queue after postqueue listed it is fatal and ends the whole
+ * run: "postcat: fatal: open queue file AB2C4561DA6: No such file or directory", exit
+ * status 1. postcat flushes stdout after every record, so everything for the IDs
+ * before it is complete (checked against the real postcat 3.7). So: drop the vanished
+ * ID, count it, and start a new batch with the IDs after it. Nothing else is lost.
+ *
+ * -e -h: envelope and headers only; postcat skips the body itself, so the spam text
+ * never crosses the pipe. `--` ends the options before the IDs, and each ID is
+ * validated again here: nothing unvalidated reaches a command line.
+ */
+import type { QueueId, QueuedMessage } from '../../domain/queue';
+import type { Host } from '../../host/host';
+import { SpamtraceError } from '../../errors';
+import type { SkipTally } from '../skip-tally';
+import { PostcatParser, type PostcatParserOptions } from './postcat-parser';
+import { parseQueueId } from './queue-id';
+import { printable } from './rfc2047';
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+export interface PostcatBatchOptions {
+  skipped: SkipTally;
+  /** IDs per postcat process (default 500) */
+  batchSize?: number;
+  /** called after each message and each dropped ID: (IDs done, IDs in total) */
+  onProgress?: (done: number, total: number) => void;
+  /** per postcat process (default 10 minutes) */
+  timeoutMs?: number;
+  /** the postcat program; the collector passes command_directory's (default "postcat") */
+  program?: string;
+  parser?: Omit<PostcatParserOptions, 'skipped' | 'expectedIds'>;
+}
+
+/** "[/usr/sbin/]postcat: fatal: open queue file ID: No such file or directory" -> ID */
+const VANISHED = /^(?:\S*\/)?postcat: fatal: open queue file (\S+): No such file or directory$/;
+const ACCESS = /^(?:\S*\/)?postcat: fatal: .*(?:Permission denied|Operation not permitted)$/;
+/**
+ * Fatal errors postcat raises while reading one file, after its section began
+ * (record read error, seek error, bad pointer record): that file is unreadable, the
+ * files after it are not.
+ */
+const READ_FATAL = /^(?:\S*\/)?postcat: fatal: (?:record read error|seek error|bad pointer record|.*: skip \d+ bytes failed)/;
+
+/** The line to show for a failure: the fatal one if any, else the first. Cleaned, short. */
+export function postcatErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const line = lines.find((l) => / fatal: /.test(l)) ?? lines[0] ?? '';
+  return printable(line).slice(0, 300);
+}
+
+/** The queue ID named by postcat's "No such file or directory" fatal line, if that is what ended it. */
+export function vanishedIdOf(stderr: string): string | null {
+  for (const l of stderr.split('\n')) {
+    const m = VANISHED.exec(l.trim());
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+function countWarnings(stderr: string, skipped: SkipTally): void {
+  for (const raw of stderr.split('\n')) {
+    const l = raw.trim();
+    if (!/ warning: /.test(l)) continue;
+    // One tally row per kind of warning, not per message: paths and IDs are replaced.
+    const kind = printable(l.replace(/^\S*postcat: warning: /, ''))
+      .replace(/[^\s:]*\/[^\s:]*/g, 'FILE')
+      .replace(/\b[0-9A-Za-z]{6,30}\b(?=:)/g, 'ID')
+      .slice(0, 120);
+    skipped.add('postcat warning', kind);
+  }
+}
+
+/**
+ * Streams the messages for `ids` in order, batch by batch. IDs that vanish are counted
+ * ('queued message' / 'left the queue between listing and postcat'), never thrown.
+ * Throws SpamtraceError for failures that would repeat for every ID.
+ */
+export async function* readQueuedMessages(
+  host: Host,
+  ids: readonly QueueId[],
+  options: PostcatBatchOptions,
+): AsyncGenerator<QueuedMessage> {
+  const { skipped } = options;
+  const batchSize = Math.max(1, Math.min(5_000, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)));
+  const program = options.program ?? 'postcat';
+  const pending: QueueId[] = [];
+  const unique = new Set<string>();
+  for (const id of ids) {
+    // QueueId is a brand, and a cast can fake a brand: check again at the boundary.
+    if (parseQueueId(id) !== id) {
+      skipped.add('queue ID', 'not a valid Postfix queue ID: never passed to postcat');
+      continue;
+    }
+    if (unique.has(id)) continue;
+    unique.add(id);
+    pending.push(id);
+  }
+  const total = pending.length;
+  let done = 0;
+  const progress = (n: number): void => {
+    done += n;
+    options.onProgress?.(done, total);
+  };
+
+  let i = 0;
+  while (i < pending.length) {
+    const batch = pending.slice(i, i + batchSize);
+    const expected = new Set<string>(batch);
+    const parser = new PostcatParser({ ...options.parser, skipped, expectedIds: expected });
+    const seen = new Set<string>();
+    const run = host.runLines(program, ['-e', '-h', '-q', '--', ...batch], {
+      timeoutMs: options.timeoutMs ?? 10 * 60_000,
+    });
+    const accept = (m: QueuedMessage | null): QueuedMessage | null => {
+      if (!m) return null;
+      if (!expected.has(m.queueId)) {
+        skipped.add('postcat output', 'a message that was not asked for ignored');
+        return null;
+      }
+      if (seen.has(m.queueId)) {
+        skipped.add('postcat output', 'the same message printed twice ignored');
+        return null;
+      }
+      seen.add(m.queueId);
+      return m;
+    };
+    for await (const line of run.lines) {
+      const m = accept(parser.push(line));
+      if (m) {
+        yield m;
+        progress(1);
+      }
+    }
+    const inProgress = parser.inProgress;
+    const last = accept(parser.end());
+    if (last) {
+      yield last;
+      progress(1);
+    }
+    const result = await run.done;
+    if (result.spawnError) {
+      if (result.spawnError.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
+      throw new SpamtraceError('E_POSTCAT_FAILED', `${program} could not be started: ${result.spawnError.code}`);
+    }
+    if (result.timedOut) {
+      throw new SpamtraceError('E_POSTCAT_FAILED', `postcat did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`);
+    }
+    countWarnings(result.stderr, skipped);
+    const notPrinted = (upTo: number): void => {
+      const missing = batch.slice(0, upTo).filter((id) => !seen.has(id)).length;
+      if (missing > 0) {
+        skipped.add('queued message', 'postcat printed nothing for it (not a valid queue file?)', missing);
+        progress(missing);
+      }
+    };
+    if (result.code === 0) {
+      notPrinted(batch.length);
+      i += batch.length;
+      continue;
+    }
+    const fatal = postcatErrorLine(result.stderr);
+    const vanished = vanishedIdOf(result.stderr);
+    let stop = vanished !== null ? batch.indexOf(vanished as QueueId) : -1;
+    if (stop >= 0) {
+      skipped.add('queued message', 'left the queue between listing and postcat (vanished)');
+    } else if (ACCESS.test(fatal)) {
+      throw new SpamtraceError('E_NOT_ROOT', `postcat cannot open the queue: ${fatal}`, fatal);
+    } else if (READ_FATAL.test(fatal) && inProgress !== null && (stop = batch.indexOf(inProgress)) >= 0) {
+      skipped.add('queued message', 'postcat could not read its queue file (damaged)');
+    } else {
+      const why = fatal || `exit status ${String(result.code ?? result.signal)}`;
+      throw new SpamtraceError('E_POSTCAT_FAILED', `postcat failed: ${why}`, why);
+    }
+    notPrinted(stop);
+    // The stopped ID may have been yielded (damaged, cut off): count it as done once.
+    if (!seen.has(batch[stop]!)) progress(1);
+    i += stop + 1;
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * The queue collector: what is in the Postfix queue, and every message's envelope and
+ * headers. Live, it asks Postfix (postconf, postqueue -j or -p, batched postcat);
+ * offline, it reads what an admin saved. Either way the listing is an array (one small
+ * entry per message) and the messages are a stream: a 100,000-message queue is never
+ * held as QueuedMessage objects at once.
+ *
+ * Postfix's own words we sort failures by (postqueue/postqueue.c, 3.7 binary):
+ * - "postqueue: fatal: Queue report unavailable - mail system is down (Connect to the
+ *   Postfix showq service: ...)" (non-root), or for root "postqueue: warning: Mail
+ *   system is down -- accessing queue directly (...)" followed by a listing or a fatal
+ *   error: E_POSTFIX_DOWN only when no listing came.
+ * - "postqueue: fatal: User NAME(UID) is not allowed to view the mail queue"
+ *   (authorized_mailq_users): E_NOT_ROOT.
+ * - Postfix < 3.1 has no -j: glibc getopt says "postqueue: invalid option -- 'j'",
+ *   then "postqueue: fatal: usage: postqueue -f | ..." (exit 64): we use -p.
+ */
+import type { QueueListingEntry, QueuedMessage } from '../../domain/queue';
+import type { Host, Line } from '../../host/host';
+import { SpamtraceError, isSpamtraceError, type ErrorCode } from '../../errors';
+import { SkipTally } from '../skip-tally';
+import { readQueuedMessages, DEFAULT_BATCH_SIZE } from './postcat-batch';
+import { parsePostcat } from './postcat-parser';
+import { PostqueueJsonParser } from './postqueue-json';
+import { PostqueueTextParser } from './postqueue-text';
+import { printable } from './rfc2047';
+
+export type QueueSource =
+  | { mode: 'live' }
+  | {
+      mode: 'offline';
+      /** saved `postqueue -j` or `postqueue -p` output */
+      queueFile: string | null;
+      /** saved, concatenated `postcat -q ID` / `postcat -e -h -q ID...` output */
+      postcatFile: string | null;
+    };
+
+export interface CollectOptions {
+  batchSize?: number;
+  /** live: the time of the listing, for placing year-less `postqueue -p` dates */
+  now?: Date;
+  /** offline: when the saved listing was taken (default: the file's modification time) */
+  listingTime?: Date;
+  /** the listing host's UTC offset in minutes for year-less dates (default: local time) */
+  utcOffsetMinutes?: number;
+  /** messages read so far, of the messages listed */
+  onProgress?: (done: number, total: number) => void;
+  /** per Postfix command (default 10 minutes) */
+  timeoutMs?: number;
+}
+
+export interface QueueCollection {
+  /** `postconf -h mail_version`; null offline or when postconf did not say */
+  postfixVersion: string | null;
+  /** where the listing came from, for the report: "postqueue -j", "file /x (postqueue -p)" */
+  queueSource: string;
+  listing: QueueListingEntry[];
+  /** the text trailer's "in M Requests" (may exceed the entries when a paste was cut) */
+  reportedTotal: number | null;
+  messages: AsyncIterable<QueuedMessage>;
+  skipped: SkipTally;
+  /** what Postfix warned about while answering (e.g. "Mail system is down -- accessing queue directly") */
+  warnings: string[];
+}
+
+/** `postqueue -j` lines can be long (one line per message, all recipients). */
+const JSON_LINE_BYTES = 1024 * 1024;
+const TEXT_LINE_BYTES = 64 * 1024;
+/** Lines looked at before a saved listing's format is decided. */
+const SNIFF_LINES = 50;
+
+export async function collectQueue(host: Host, source: QueueSource, options: CollectOptions = {}): Promise<QueueCollection> {
+  return source.mode === 'live' ? collectLive(host, options) : collectOffline(host, source, options);
+}
+
+// ---- live ---------------------------------------------------------------------------
+
+interface PostfixInfo {
+  version: string | null;
+  /** where postqueue and postcat live (command_directory), null: rely on PATH */
+  commandDir: string | null;
+}
+
+/** Postfix answers `postconf -h a b` one value per line. */
+async function postfixInfo(host: Host, timeoutMs: number): Promise<PostfixInfo> {
+  let r = await host.run('postconf', ['-h', 'mail_version', 'command_directory'], { timeoutMs });
+  if (r.spawnError?.code === 'ENOENT') {
+    // cron and some sudo setups leave /usr/sbin out of PATH
+    r = await host.run('/usr/sbin/postconf', ['-h', 'mail_version', 'command_directory'], { timeoutMs });
+  }
+  if (r.spawnError?.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', 'postconf was not found: is Postfix installed?');
+  if (r.spawnError || r.code !== 0) return { version: null, commandDir: null };
+  const [version, dir] = r.stdout.split('\n').map((s) => s.trim());
+  return {
+    version: version && /^\d+\.\d+[0-9A-Za-z.-]*$/.test(version) ? version : null,
+    commandDir: dir && /^\/[A-Za-z0-9._/-]{1,200}$/.test(dir) && !dir.includes('..') ? dir : null,
+  };
+}
+
+/** -j exists from Postfix 3.1 on (and in every 3.1-* snapshot after it). */
+export function supportsJson(version: string | null): boolean {
+  if (version === null) return true; // try, and fall back on a usage error
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return true;
+  const major = Number(m[1]);
+  return major > 3 || (major === 3 && Number(m[2]) >= 1);
+}
+
+type ListingFailure = { fallback: true } | { error: SpamtraceError };
+
+/** Sorts a failed postqueue run into a user-facing error, or "try -p". */
+export function classifyPostqueueFailure(stderr: string, json: boolean): ListingFailure {
+  const lines = stderr.split('\n').map((l) => printable(l.trim())).filter((l) => l !== '');
+  const fatal = lines.find((l) => / fatal: /.test(l)) ?? lines[0] ?? 'no error message';
+  const say = (code: ErrorCode, text: string): ListingFailure => ({ error: new SpamtraceError(code, text, fatal.slice(0, 300)) });
+  if (json && lines.some((l) => /invalid option -- '?j'?|illegal option -- j|fatal: usage: postqueue/.test(l))) return { fallback: true };
+  const down = lines.find((l) => /mail system is down/i.test(l));
+  if (down) {
+    // As root, postqueue warns and runs showq itself; its error follows the warning.
+    const text = down === fatal ? down : `${down}; ${fatal}`;
+    return { error: new SpamtraceError('E_POSTFIX_DOWN', `the Postfix mail system is down: ${text.slice(0, 300)}`, text.slice(0, 300)) };
+  }
+  if (lines.some((l) => /is not allowed to view the mail queue|Permission denied/.test(l))) {
+    return say('E_NOT_ROOT', `postqueue refused to list the queue: ${fatal.slice(0, 300)}`);
+  }
+  return say('E_QUEUE_UNREADABLE', `postqueue failed: ${fatal.slice(0, 300)}`);
+}
+
+interface Listing {
+  entries: QueueListingEntry[];
+  reportedTotal: number | null;
+  warnings: string[];
+}
+
+async function runPostqueue(
+  host: Host,
+  program: string,
+  json: boolean,
+  skipped: SkipTally,
+  options: CollectOptions,
+): Promise<Listing | 'fallback'> {
+  const run = host.runLines(program, [json ? '-j' : '-p'], {
+    timeoutMs: options.timeoutMs ?? 10 * 60_000,
+    maxLineBytes: json ? JSON_LINE_BYTES : TEXT_LINE_BYTES,
+  });
+  // Parse into a scratch tally: a failed -j run must not leave its junk counted.
+  const scratch = new SkipTally();
+  const entries: QueueListingEntry[] = [];
+  let reportedTotal: number | null = null;
+  if (json) {
+    const p = new PostqueueJsonParser(scratch);
+    for await (const line of run.lines) {
+      const e = p.push(line);
+      if (e) entries.push(e);
+    }
+  } else {
+    const p = new PostqueueTextParser({ skipped: scratch, now: options.now ?? new Date(), utcOffsetMinutes: options.utcOffsetMinutes });
+    for await (const line of run.lines) {
+      const e = p.push(line);
+      if (e) entries.push(e);
+    }
+    const e = p.end();
+    if (e) entries.push(e);
+    reportedTotal = p.summary.trailerRequests;
+  }
+  const r = await run.done;
+  if (r.spawnError?.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
+  if (r.spawnError) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} could not be started: ${r.spawnError.code}`);
+  if (r.timedOut) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} did not finish in time`);
+  if (r.code !== 0) {
+    const f = classifyPostqueueFailure(r.stderr, json);
+    if ('fallback' in f) return 'fallback';
+    throw f.error;
+  }
+  for (const s of scratch.list()) skipped.add(s.what, s.reason, s.count);
+  const warnings = r.stderr
+    .split('\n')
+    .map((l) => printable(l.trim()).slice(0, 300))
+    .filter((l) => l !== '');
+  return { entries, reportedTotal, warnings };
+}
+
+async function collectLive(host: Host, options: CollectOptions): Promise<QueueCollection> {
+  const skipped = new SkipTally();
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const info = await postfixInfo(host, Math.min(timeoutMs, 60_000));
+  const bin = (name: string): string => (info.commandDir ? `${info.commandDir}/${name}` : name);
+  let json = supportsJson(info.version);
+  let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options);
+  if (listing === 'fallback') {
+    json = false;
+    listing = await runPostqueue(host, bin('postqueue'), false, skipped, options);
+  }
+  if (listing === 'fallback') throw new SpamtraceError('E_QUEUE_UNREADABLE', 'postqueue rejected both -j and -p');
+  const entries = listing.entries;
+  const ids = entries.map((e) => e.queueId);
+  const messages: AsyncIterable<QueuedMessage> = {
+    [Symbol.asyncIterator]: () =>
+      readQueuedMessages(host, ids, {
+        skipped,
+        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        program: bin('postcat'),
+        timeoutMs,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
+      }),
+  };
+  return {
+    postfixVersion: info.version,
+    queueSource: json ? 'postqueue -j' : 'postqueue -p',
+    listing: entries,
+    reportedTotal: listing.reportedTotal,
+    messages,
+    skipped,
+    warnings: listing.warnings,
+  };
+}
+
+// ---- offline ------------------------------------------------------------------------
+
+/** Wraps a file's lines so read errors become one clear SpamtraceError. */
+async function* fileLines(host: Host, path: string, maxLineBytes: number, code: ErrorCode, what: string): AsyncGenerator<Line> {
+  try {
+    yield* host.readLines(path, { maxLineBytes });
+  } catch (e) {
+    if (isSpamtraceError(e)) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new SpamtraceError(code, `${what} ${path} could not be read: ${err.code ?? err.message}`);
+  }
+}
+
+async function checkFile(host: Host, path: string, code: ErrorCode, what: string): Promise<Date> {
+  let st;
+  try {
+    st = await host.stat(path);
+  } catch (e) {
+    throw new SpamtraceError(code, `${what} ${path} could not be read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (!st) throw new SpamtraceError(code, `${what} ${path} does not exist`);
+  if (st.isDirectory) throw new SpamtraceError(code, `${what} ${path} is a directory`);
+  return st.mtime;
+}
+
+const TEXT_START = /^(?:-+Queue ID-+ |Mail queue is empty$|-- \d+ Kbytes in \d+ Requests?\.$|[0-9A-Za-z]{6,30}[*!#]{0,2}\s+\d+\s+(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) )/;
+
+async function readSavedListing(host: Host, path: string, skipped: SkipTally, options: CollectOptions): Promise<Listing & { format: 'json' | 'text' }> {
+  const mtime = await checkFile(host, path, 'E_QUEUE_FILE', 'the queue listing');
+  const it = fileLines(host, path, JSON_LINE_BYTES, 'E_QUEUE_FILE', 'the queue listing')[Symbol.asyncIterator]();
+  const head: Line[] = [];
+  let format: 'json' | 'text' | null = null;
+  let nonBlank = 0;
+  while (format === null && nonBlank < SNIFF_LINES) {
+    const n = await it.next();
+    if (n.done) break;
+    head.push(n.value);
+    const t = n.value.text.trim();
+    if (t === '') continue;
+    nonBlank += 1;
+    if (t.startsWith('{"') || t.startsWith('{ "')) format = 'json';
+    else if (TEXT_START.test(t)) format = 'text';
+  }
+  if (format === null) {
+    await it.return?.(undefined);
+    throw new SpamtraceError('E_QUEUE_FORMAT', `${path} is neither "postqueue -j" nor "postqueue -p" output`);
+  }
+  async function* all(): AsyncGenerator<Line> {
+    yield* head;
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+  }
+  const entries: QueueListingEntry[] = [];
+  if (format === 'json') {
+    const p = new PostqueueJsonParser(skipped);
+    for await (const line of all()) {
+      const e = p.push(line);
+      if (e) entries.push(e);
+    }
+    if (entries.length === 0 && p.stats.invalid > 0) {
+      throw new SpamtraceError('E_QUEUE_FORMAT', `${path} looks like "postqueue -j" output but no line could be read`);
+    }
+    return { entries, reportedTotal: null, warnings: [], format };
+  }
+  const p = new PostqueueTextParser({
+    skipped,
+    now: options.listingTime ?? mtime,
+    ...(options.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: options.utcOffsetMinutes } : {}),
+  });
+  for await (const line of all()) {
+    const e = p.push(line);
+    if (e) entries.push(e);
+  }
+  const last = p.end();
+  if (last) entries.push(last);
+  if (p.summary.trailerRequests !== null && p.summary.trailerRequests > entries.length) {
+    skipped.add('queued message', 'in the listing\'s total but not in the (cut) listing', p.summary.trailerRequests - entries.length);
+  }
+  return { entries, reportedTotal: p.summary.trailerRequests, warnings: [], format };
+}
+
+async function collectOffline(
+  host: Host,
+  source: Extract<QueueSource, { mode: 'offline' }>,
+  options: CollectOptions,
+): Promise<QueueCollection> {
+  const skipped = new SkipTally();
+  if (source.queueFile === null && source.postcatFile === null) {
+    throw new SpamtraceError('E_USAGE', 'offline mode needs a saved queue listing, postcat output, or both');
+  }
+  const listing = source.queueFile
+    ? await readSavedListing(host, source.queueFile, skipped, options)
+    : { entries: [], reportedTotal: null, warnings: [], format: null };
+  const postcatFile = source.postcatFile;
+  if (postcatFile) await checkFile(host, postcatFile, 'E_POSTCAT_FILE', 'the postcat output');
+  const total = listing.entries.length;
+  const messages: AsyncIterable<QueuedMessage> = {
+    async *[Symbol.asyncIterator]() {
+      if (!postcatFile) return;
+      let done = 0;
+      const lines = fileLines(host, postcatFile, TEXT_LINE_BYTES, 'E_POSTCAT_FILE', 'the postcat output');
+      const parserOptions = { skipped, ...(options.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: options.utcOffsetMinutes } : {}) };
+      for await (const m of parsePostcat(lines, parserOptions)) {
+        done += 1;
+        options.onProgress?.(done, Math.max(total, done));
+        yield m;
+      }
+    },
+  };
+  const sources = [
+    source.queueFile ? `file ${source.queueFile} (postqueue ${listing.format === 'json' ? '-j' : '-p'})` : null,
+    postcatFile ? `postcat file ${postcatFile}` : null,
+  ].filter((s): s is string => s !== null);
+  return {
+    postfixVersion: null,
+    queueSource: sources.join(' + '),
+    listing: listing.entries,
+    reportedTotal: listing.reportedTotal,
+    messages,
+    skipped,
+    warnings: [],
+  };
+}
