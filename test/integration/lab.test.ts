@@ -5,7 +5,7 @@
  *   cd /work/main && npx tsc -p . && node --test dist/test/integration/lab.test.js
  */
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   MAIN_CF,
@@ -23,6 +23,7 @@ import {
   type QueueEntry,
   type Scenario,
 } from '../lab/lab';
+import { acquireLabLock as acquireLock, releaseLabLock } from '../lab/lab-lock';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/saslpasswd2');
 const skip = process.env['SPAMTRACE_SKIP_LAB']
@@ -30,34 +31,6 @@ const skip = process.env['SPAMTRACE_SKIP_LAB']
   : canRun
     ? false
     : 'needs root, Postfix and sasl2-bin (the lab reconfigures this machine)';
-
-/** One lab test run per machine at a time: a second `npm test` waits for the first. */
-const LOCK = '/run/spamtrace-lab-test.lock';
-
-async function acquireLock(timeoutMs = 10 * 60 * 1000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fs.writeFile(LOCK, `${process.pid}\n`, { flag: 'wx' });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const pid = Number((await fs.readFile(LOCK, 'utf8').catch(() => '')).trim());
-    let alive = false;
-    if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-    }
-    if (!alive) await fs.rm(LOCK, { force: true });
-    else if (Date.now() > end) throw new Error(`lab test: ${LOCK} held by pid ${pid} for too long`);
-    else await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 const AOL = 'refused to talk to me: 421 4.7.1 : (DYN:T1) http://postmaster.info.aol.com/errors/421dynt1.html';
 const YAHOO = 'refused to talk to me: 421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred';
@@ -80,7 +53,7 @@ describe('the Postfix lab', { skip, concurrency: false }, () => {
     try {
       if (!downDone) await labDown();
     } finally {
-      await fs.rm(LOCK, { force: true });
+      await releaseLabLock();
     }
   });
 

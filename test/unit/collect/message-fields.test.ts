@@ -13,7 +13,7 @@ async function messages(name: string): Promise<Map<string, QueuedMessage>> {
 }
 
 test('the seed\'s AB2C4561DA6 was submitted by uid 4079 through pickup', async () => {
-  const f = deriveMessageFields((await messages('seed-postcat.txt')).get('AB2C4561DA6')!);
+  const f = deriveMessageFields((await messages('../../../examples/seed/postcat.txt')).get('AB2C4561DA6')!);
   assert.equal(f.pickupUid, 4079);
   assert.equal(f.subject, 'Re: Good day');
   assert.deepEqual(f.from, { display: 'xxx', address: 'xxx@xxx.de' });
@@ -25,7 +25,7 @@ test('the seed\'s AB2C4561DA6 was submitted by uid 4079 through pickup', async (
 });
 
 test('the seed\'s 5942C8948326 came in by SMTP: no pickup uid, empty subject', async () => {
-  const f = deriveMessageFields((await messages('seed-postcat.txt')).get('5942C8948326')!);
+  const f = deriveMessageFields((await messages('../../../examples/seed/postcat.txt')).get('5942C8948326')!);
   assert.equal(f.pickupUid, null);
   assert.equal(f.subject, '');
   assert.deepEqual(f.from, { display: 'ny fyha', address: 'gaf@xxx.de' });

@@ -23,7 +23,7 @@ function strings(m: QueuedMessage): string[] {
 
 test('the seed postcat output yields both messages, complete', async () => {
   const skipped = new SkipTally();
-  const ms = await parse(readFixture('seed-postcat.txt'), skipped);
+  const ms = await parse(readFixture('../../../examples/seed/postcat.txt'), skipped);
   assert.deepEqual(ms.map((m) => [m.queueId, m.queueName, m.damaged]), [
     ['AB2C4561DA6', 'deferred', 0],
     ['5942C8948326', 'active', 0],
@@ -32,7 +32,7 @@ test('the seed postcat output yields both messages, complete', async () => {
 });
 
 test('AB2C4561DA6: envelope, recipient from the extracted segment, headers unfolded, body not kept', async () => {
-  const [m] = await parse(readFixture('seed-postcat.txt'));
+  const [m] = await parse(readFixture('../../../examples/seed/postcat.txt'));
   assert.equal(m!.sender, 'mollie_lester@tauernresidence.at');
   assert.equal(m!.messageSize, 744);
   assert.deepEqual(m!.arrivalTime, new Date(2014, 1, 21, 9, 2, 9));
@@ -45,7 +45,7 @@ test('AB2C4561DA6: envelope, recipient from the extracted segment, headers unfol
 });
 
 test('5942C8948326: SASL login, client, HELO and 8 recipients of which 4 are done', async () => {
-  const [, m] = await parse(readFixture('seed-postcat.txt'));
+  const [, m] = await parse(readFixture('../../../examples/seed/postcat.txt'));
   assert.equal(m!.attributes.sasl_method, 'LOGIN');
   assert.equal(m!.attributes.sasl_username, 'kontakt@xxx.de');
   assert.equal(m!.attributes.client_address, '93.120.196.244');

@@ -13,7 +13,7 @@ function parser(now = NOW, skipped = new SkipTally()): PostqueueTextParser {
 
 test('the seed mailq parses into its five entries with the year placed in 2014', async () => {
   const p = parser();
-  const entries = await collect(parsePostqueueText(linesOf(readFixture('seed-mailq.txt')), p));
+  const entries = await collect(parsePostqueueText(linesOf(readFixture('../../../examples/seed/mailq.txt')), p));
   assert.deepEqual(entries.map((e) => e.queueId), ['A19A01A7481', 'A324A1A7E26', 'A34A01A7A6B', 'AB2C4561DA6', 'A493D590B20']);
   const e = entries[3]!;
   assert.equal(e.queueName, 'deferred');
@@ -25,7 +25,7 @@ test('the seed mailq parses into its five entries with the year placed in 2014',
 });
 
 test('each AOL DYN:T1 reason is attached to the recipient after it', async () => {
-  const entries = await collect(parsePostqueueText(linesOf(readFixture('seed-mailq.txt')), parser()));
+  const entries = await collect(parsePostqueueText(linesOf(readFixture('../../../examples/seed/mailq.txt')), parser()));
   const byRcpt = new Map(entries.flatMap((e) => e.recipients.map((r) => [r.address, r.delayReason ?? ''] as const)));
   assert.equal(byRcpt.size, 5);
   assert.match(byRcpt.get('gerio7769@aol.com')!, /^delivery temporarily suspended: host mailin-03\.mx\.aol\.com\[64\.12\.88\.163\] refused to talk to me: 421 4\.7\.1 : \(DYN:T1\)/);
@@ -34,7 +34,7 @@ test('each AOL DYN:T1 reason is attached to the recipient after it', async () =>
 
 test('the trailer keeps 12505 requests although the pasted listing shows five', async () => {
   const p = parser();
-  const entries = await collect(parsePostqueueText(linesOf(readFixture('seed-mailq.txt')), p));
+  const entries = await collect(parsePostqueueText(linesOf(readFixture('../../../examples/seed/mailq.txt')), p));
   assert.equal(entries.length, 5);
   assert.equal(p.summary.trailerRequests, 12505);
   assert.equal(p.summary.trailerKbytes, 32354);
@@ -123,7 +123,7 @@ test('a weekday that fits no placed year leaves the time unknown and is counted'
   assert.equal(placeArrivalTime('Fri', 'Feb', 30, 9, 2, 9, NOW), null);
   const skipped = new SkipTally();
   const p = parser(new Date(2026, 10, 28), skipped);
-  const entries = await collect(parsePostqueueText(linesOf(readFixture('seed-mailq.txt')), p));
+  const entries = await collect(parsePostqueueText(linesOf(readFixture('../../../examples/seed/mailq.txt')), p));
   assert.equal(entries.length, 5);
   assert.ok(entries.every((e) => e.arrivalTime === null)); // 2026: the weekdays do not fit
   assert.deepEqual(skipped.list(), [{ what: 'postqueue -p arrival time', reason: 'weekday does not fit any year near the reference time: time left unknown', count: 5 }]);

@@ -17,12 +17,12 @@ interface LiveScript {
 }
 
 function liveHost(s: LiveScript): FakeHost {
-  const sections = sectionsById(readFixture('postcat-batch.txt'), readFixture('seed-postcat.txt'));
+  const sections = sectionsById(readFixture('postcat-batch.txt'), readFixture('../../../examples/seed/postcat.txt'));
   return new FakeHost((program, args) => {
     const name = program.split('/').pop();
     if (name === 'postconf') return s.postconf ?? { stdout: '3.7.11\n/usr/sbin\n' };
     if (name === 'postqueue' && args[0] === '-j') return s.json ?? { stdout: readFixture('postqueue-j.jsonl') };
-    if (name === 'postqueue' && args[0] === '-p') return s.text ?? { stdout: readFixture('seed-mailq.txt') };
+    if (name === 'postqueue' && args[0] === '-p') return s.text ?? { stdout: readFixture('../../../examples/seed/mailq.txt') };
     if (name === 'postcat') return (s.postcat ?? postcatEmulator(sections, program))(args);
     throw new Error(`unexpected program ${program}`);
   });
@@ -166,11 +166,11 @@ test('offline: a saved postqueue -j file and postcat file are read', async () =>
   const progress: [number, number][] = [];
   const c = await collectQueue(
     host,
-    { mode: 'offline', queueFile: fixture('postqueue-j.jsonl'), postcatFile: fixture('seed-postcat.txt') },
+    { mode: 'offline', queueFile: fixture('postqueue-j.jsonl'), postcatFile: fixture('../../../examples/seed/postcat.txt') },
     { onProgress: (d, t) => progress.push([d, t]) },
   );
   assert.equal(c.postfixVersion, null);
-  assert.equal(c.queueSource, `file ${fixture('postqueue-j.jsonl')} (postqueue -j) + postcat file ${fixture('seed-postcat.txt')}`);
+  assert.equal(c.queueSource, `file ${fixture('postqueue-j.jsonl')} (postqueue -j) + postcat file ${fixture('../../../examples/seed/postcat.txt')}`);
   assert.equal(c.listing.length, 10);
   const ms = await collect(c.messages);
   assert.deepEqual(ms.map((m) => m.queueId), ['AB2C4561DA6', '5942C8948326']);
@@ -182,7 +182,7 @@ test('offline: a saved mailq is recognised, its dates placed by the listing time
   const host = new FakeHost(() => ({}));
   const c = await collectQueue(
     host,
-    { mode: 'offline', queueFile: fixture('seed-mailq.txt'), postcatFile: null },
+    { mode: 'offline', queueFile: fixture('../../../examples/seed/mailq.txt'), postcatFile: null },
     { listingTime: new Date(2014, 1, 22, 12) },
   );
   assert.match(c.queueSource, /\(postqueue -p\)$/);
