@@ -91,5 +91,7 @@ export interface Report {
   postfix: { version: string | null };
   queue: { total: number; byQueue: Partial<Record<QueueName, number>>; examined: number; reportedTotal?: number | null };
   skipped: Skipped[];
+  /** what Postfix warned about while we listed the queue (e.g. "Mail system is down") */
+  warnings: string[];
   sources: ReportSource[];
 }

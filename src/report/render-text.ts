@@ -45,7 +45,7 @@ function how(s: ReportSource): string {
 export function headline(s: ReportSource): string {
   const parts = [`${who(s)}: ${n(s.messages)} message${s.messages === 1 ? '' : 's'} to ${n(s.recipients)} recipient${s.recipients === 1 ? '' : 's'}`];
   if (s.recipientDomains.length) parts[0] += ` at ${s.recipientDomains.slice(0, 3).map((d) => safe(d.domain)).join('/')}`;
-  if (s.firstSeen && s.lastSeen && s.messages > 1) {
+  if (s.firstSeen && s.lastSeen && s.lastSeen > s.firstSeen) {
     parts[0] += ` in ${humanSpan(Date.parse(s.lastSeen) - Date.parse(s.firstSeen))}`;
   }
   const rep = s.deferrals.blocklisted + s.deferrals['rate-limited'];
@@ -65,6 +65,10 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
     .join(', ');
   out.push(`spamtrace on ${safe(r.host)} at ${r.generatedAt}${r.postfix.version ? ` (Postfix ${safe(r.postfix.version)})` : ''}`);
   out.push(`queue: ${n(q.total)} message${q.total === 1 ? '' : 's'}${byQueue ? ` (${byQueue})` : ''}, ${n(q.examined)} examined; source: ${safe(r.input.queueSource)}`);
+  if (r.queue.reportedTotal != null && r.queue.reportedTotal > q.total) {
+    out.push(`the listing was cut: its trailer counts ${n(r.queue.reportedTotal)} messages; only the ones shown were judged`);
+  }
+  for (const w of r.warnings) out.push(`postfix: ${safe(w, 300)}`);
   const spam = r.sources.filter((s) => s.verdict === 'spam');
   const suspicious = r.sources.filter((s) => s.verdict === 'suspicious');
   const normal = r.sources.filter((s) => s.verdict === 'normal');

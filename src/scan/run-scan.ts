@@ -97,6 +97,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     postfix: { version: collection.postfixVersion },
     queue: { total, byQueue, examined, reportedTotal: collection.reportedTotal ?? null },
     skipped: skipped.list(),
+    warnings: [...collection.warnings],
     sources,
   };
 }

@@ -19,7 +19,7 @@ export function judge(facts: SourceFacts, options: { originKnown: boolean }, rul
   hits.sort((a, b) => Math.abs(b.rule.weight) - Math.abs(a.rule.weight));
   const score = hits.reduce((s, h) => s + h.rule.weight, 0);
   let verdict: Verdict = score >= SPAM_SCORE ? 'spam' : score >= SUSPICIOUS_SCORE ? 'suspicious' : 'normal';
-  const reasons = hits.map((h) => h.reason);
+  const reasons = hits.map((h) => (h.rule.weight < 0 ? `in its favour: ${h.reason}` : h.reason));
   // Without an origin there is nobody to accuse: say what is known, ask for the evidence.
   if (!options.originKnown && verdict === 'spam') {
     verdict = 'suspicious';
