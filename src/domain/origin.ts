@@ -16,6 +16,8 @@ export type Origin =
       /** the submitting process's uid (Received: ... (Postfix, from userid N)) */
       uid: number;
       phpScript?: PhpScript;
+      /** a copy an alias or .forward re-sent; the uid is the original submitter's */
+      forwarded?: boolean;
     }
   | {
       kind: 'sasl';

@@ -111,7 +111,7 @@ function toTraceMessage(m: QueuedMessage, entry: QueueListingEntry | undefined):
     sender: m.sender,
     recipients: m.recipients.map((r) => r.address),
     delayReasons: (entry?.recipients ?? []).flatMap((r) => (r.delayReason ? [r.delayReason] : [])),
-    origin: originOf({ attributes: m.attributes, pickupUid: f.pickupUid, phpScript: f.phpScript, sender: m.sender }),
+    origin: originOf({ attributes: m.attributes, pickupUid: f.pickupUid, forwardedPickupUid: f.forwardedPickupUid, phpScript: f.phpScript, sender: m.sender }),
     fromAddress: f.fromAddress,
     subject: f.subject,
     listUnsubscribe: f.listUnsubscribe,

@@ -9,6 +9,8 @@ export interface OriginEvidence {
   attributes: Record<string, string>;
   /** uid from the topmost Received header, when pickup wrote it */
   pickupUid: number | null;
+  /** uid of the original pickup Received below local(8)'s forward header, if any */
+  forwardedPickupUid?: number | null;
   phpScript: PhpScript | null;
   sender: string;
 }
@@ -32,6 +34,9 @@ export function originOf(e: OriginEvidence): Origin {
   // down an SMTP message never reaches here because only the topmost one is read.
   if (e.pickupUid !== null && !clientAddress) {
     return { kind: 'local', uid: e.pickupUid, ...(e.phpScript ? { phpScript: e.phpScript } : {}) };
+  }
+  if (e.forwardedPickupUid != null && !clientAddress) {
+    return { kind: 'local', uid: e.forwardedPickupUid, forwarded: true, ...(e.phpScript ? { phpScript: e.phpScript } : {}) };
   }
   if (clientAddress) {
     return { kind: 'smtp-client', clientAddress, ...(clientName ? { clientName } : {}), ...(helo ? { helo } : {}) };

@@ -24,6 +24,8 @@ export interface FromAddress {
 export interface MessageFields {
   /** uid from pickup's topmost "Received: by HOST (Postfix, from userid N)" */
   pickupUid: number | null;
+  /** uid of the original submission of a copy forwarded by an alias or .forward */
+  forwardedPickupUid: number | null;
   phpScript: PhpScript | null;
   subject: string | null;
   from: FromAddress | null;
@@ -58,6 +60,26 @@ function uidOf(text: string | undefined): number | null {
 export function pickupUidOf(headers: readonly HeaderField[]): number | null {
   const top = first(headers, 'received');
   const m = top ? PICKUP_RECEIVED.exec(top.value) : null;
+  return m ? uidOf(m[1]) : null;
+}
+
+/** Postfix's own Received line for a copy re-injected by local(8) (alias or .forward). */
+const LOCAL_FORWARD_RECEIVED = /^by \S+ \(Postfix\)\s+id\s/i;
+
+/**
+ * A message forwarded by an alias or .forward is a new queue file: its topmost Received
+ * is local(8)'s ("by HOST (Postfix) id ..."), then Delivered-To lines, then the original
+ * message's headers, whose first Received is the original submission's. Only that exact
+ * position is Postfix's own text; a "from userid" anywhere else could be the sender's.
+ */
+export function forwardedPickupUidOf(headers: readonly HeaderField[]): number | null {
+  if (headers[0]?.name !== 'received' || !LOCAL_FORWARD_RECEIVED.test(headers[0].value.trim())) return null;
+  let i = 1;
+  if (headers[i]?.name !== 'delivered-to') return null;
+  while (headers[i]?.name === 'delivered-to') i += 1;
+  const next = headers[i];
+  if (next?.name !== 'received') return null;
+  const m = PICKUP_RECEIVED.exec(next.value);
   return m ? uidOf(m[1]) : null;
 }
 
@@ -140,6 +162,7 @@ export function deriveMessageFields(message: QueuedMessage, skipped?: SkipTally)
   const messageId = mid ? printable(mid.value).trim().replace(/^<(.*)>$/s, '$1').trim() || null : null;
   return {
     pickupUid: pickupUidOf(headers),
+    forwardedPickupUid: forwardedPickupUidOf(headers),
     phpScript: phpScriptOf(headers),
     subject,
     from,
