@@ -1,6 +1,6 @@
 /**
  * Every error a user can see, with a stable code. The README's "Errors" table lists
- * the same codes; test/unit/errors.test.ts fails when one is missing there.
+ * the same codes; test/unit/errors.test.ts fails when the two differ.
  */
 
 export const ERRORS = {
