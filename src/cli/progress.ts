@@ -8,16 +8,18 @@ export interface Progress {
   end(): void;
 }
 
-export function createProgress(stream: NodeJS.WriteStream, enabled: boolean, now: () => number = Date.now): Progress {
-  if (!enabled) return { update: () => undefined, end: () => undefined };
+/** `mode` true (--progress) reports from the start, every 2 s in a pipe; 'auto' waits as above. */
+export function createProgress(stream: NodeJS.WriteStream, mode: boolean | 'auto', now: () => number = Date.now): Progress {
+  if (mode === false) return { update: () => undefined, end: () => undefined };
+  const [quiet, every] = mode === true ? [0, 2000] : [5000, 10_000];
   const tty = Boolean(stream.isTTY);
   const started = now();
-  let last = 0;
+  let last = -Infinity;
   let drawn = false;
   return {
     update(done, total, what) {
       const t = now();
-      if (tty ? t - last < 200 : t - started < 5000 || t - last < 10_000) return;
+      if (tty ? t - last < 200 : t - started < quiet || t - last < every) return;
       last = t;
       const pct = total > 0 ? ` (${Math.floor((100 * done) / total)}%)` : '';
       const line = `spamtrace: ${what} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${pct}`;

@@ -13,7 +13,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger({ level: options.logLevel });
-  const progress = createProgress(process.stderr, options.progress !== false);
+  const progress = createProgress(process.stderr, options.progress);
   const report = await runScan(options, { host: new LocalHost(), logger, progress, now: () => new Date() });
   progress.end();
   process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report, { all: options.all }));
