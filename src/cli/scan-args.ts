@@ -1,6 +1,6 @@
 /** `spamtrace scan` options: parsed once, validated, frozen. */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root';
 import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
 
@@ -16,16 +16,6 @@ export interface ScanOptions {
   help: boolean;
 }
 
-/** The package's own folder, found from this file wherever it was compiled to. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new SpamtraceError('E_INTERNAL', 'cannot find the spamtrace package folder');
-    dir = up;
-  }
-  return dir;
-}
 
 export const SCAN_HELP = `Usage: spamtrace scan [options]
 

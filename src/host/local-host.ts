@@ -1,5 +1,5 @@
 /** The machine spamtrace runs on. Programs are spawned with argument arrays, never a shell. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { createGunzip } from 'node:zlib';
@@ -7,9 +7,69 @@ import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, St
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './line-splitter';
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+const MAX_STREAMED_STDERR = 1024 * 1024;
 
 /** Postfix and the panels print in English only when asked to; we parse their words. */
 const STABLE_ENV = { LC_ALL: 'C', LANG: 'C' };
+
+/** Collects a stream's bytes up to a cap; what lies beyond is counted as cut. */
+class CappedBuffer {
+  private readonly parts: Buffer[] = [];
+  private length = 0;
+  cut = false;
+
+  constructor(private readonly cap: number) {}
+
+  push(b: Buffer): void {
+    if (this.length + b.length > this.cap) {
+      this.cut = true;
+      b = b.subarray(0, Math.max(0, this.cap - this.length));
+    }
+    this.length += b.length;
+    this.parts.push(b);
+  }
+
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8');
+  }
+}
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  stderr: CappedBuffer;
+  /** resolves when the program has exited and its pipes are closed */
+  finished: Promise<Omit<RunResult, 'stdout' | 'truncated'>>;
+}
+
+/** Spawns with a fixed locale, a kill timer, stdin written and closed, stderr captured. */
+function start(program: string, args: readonly string[], options: RunOptions, stderrCap: number): Started {
+  const child = spawn(program, [...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...STABLE_ENV, ...options.env },
+  });
+  const stderr = new CappedBuffer(stderrCap);
+  let timedOut = false;
+  let spawnError: RunResult['spawnError'];
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, options.timeoutMs)
+    : undefined;
+  child.stderr.on('data', (b: Buffer) => stderr.push(b));
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    spawnError = { code: e.code ?? 'ESPAWN', message: e.message };
+  });
+  const finished = new Promise<Omit<RunResult, 'stdout' | 'truncated'>>((resolve) => {
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: spawnError ? null : code, signal, stderr: stderr.text(), timedOut, ...(spawnError ? { spawnError } : {}) });
+    });
+  });
+  child.stdin.on('error', () => undefined); // the program may exit before reading stdin
+  child.stdin.end(options.input ?? '');
+  return { child, stderr, finished };
+}
 
 export class LocalHost implements Host {
   readonly name: string;
@@ -18,104 +78,19 @@ export class LocalHost implements Host {
     this.name = name;
   }
 
-  run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  async run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    return new Promise((resolve) => {
-      const child = spawn(program, [...args], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, ...STABLE_ENV, ...options.env },
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let outLen = 0;
-      let errLen = 0;
-      let truncated = false;
-      let timedOut = false;
-      let spawnError: RunResult['spawnError'];
-      const timer = options.timeoutMs
-        ? setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-          }, options.timeoutMs)
-        : undefined;
-      child.stdout.on('data', (b: Buffer) => {
-        if (outLen + b.length > max) {
-          truncated = true;
-          b = b.subarray(0, Math.max(0, max - outLen));
-        }
-        outLen += b.length;
-        out.push(b);
-      });
-      child.stderr.on('data', (b: Buffer) => {
-        if (errLen + b.length > max) {
-          truncated = true;
-          b = b.subarray(0, Math.max(0, max - errLen));
-        }
-        errLen += b.length;
-        err.push(b);
-      });
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        spawnError = { code: e.code ?? 'ESPAWN', message: e.message };
-      });
-      child.on('close', (code, signal) => {
-        if (timer) clearTimeout(timer);
-        resolve({
-          code: spawnError ? null : code,
-          signal,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          truncated,
-          timedOut,
-          ...(spawnError ? { spawnError } : {}),
-        });
-      });
-      child.stdin.on('error', () => undefined); // the program may exit before reading stdin
-      child.stdin.end(options.input ?? '');
-    });
+    const { child, stderr, finished } = start(program, args, options, max);
+    const stdout = new CappedBuffer(max);
+    child.stdout.on('data', (b: Buffer) => stdout.push(b));
+    const result = await finished;
+    return { ...result, stdout: stdout.text(), truncated: stdout.cut || stderr.cut };
   }
 
   runLines(program: string, args: readonly string[], options: LineStreamOptions = {}): StreamedRun {
-    const child = spawn(program, [...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...STABLE_ENV, ...options.env },
-    });
-    const err: Buffer[] = [];
-    let errLen = 0;
-    let spawnError: RunResult['spawnError'];
-    let timedOut = false;
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, options.timeoutMs)
-      : undefined;
-    child.stderr.on('data', (b: Buffer) => {
-      if (errLen < 1024 * 1024) {
-        err.push(b);
-        errLen += b.length;
-      }
-    });
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      spawnError = { code: e.code ?? 'ESPAWN', message: e.message };
-    });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-      child.on('close', (code, signal) => {
-        if (timer) clearTimeout(timer);
-        resolve({ code, signal });
-      });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    const { child, finished } = start(program, args, options, MAX_STREAMED_STDERR);
     const lines = splitLines(child.stdout, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    const done = exited.then(({ code, signal }) => ({
-      code: spawnError ? null : code,
-      signal,
-      stdout: '',
-      stderr: Buffer.concat(err).toString('utf8'),
-      truncated: false,
-      timedOut,
-      ...(spawnError ? { spawnError } : {}),
-    }));
+    const done = finished.then((r) => ({ ...r, stdout: '', truncated: false }));
     return { lines, done };
   }
 

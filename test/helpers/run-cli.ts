@@ -1,16 +1,13 @@
 /** Runs the built CLI as a user would, as a child process, and captures everything. */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Report } from '../../src/domain/report';
 
-export function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
+export { packageRoot };
 
 export interface CliResult {
   code: number | null;

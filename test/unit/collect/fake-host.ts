@@ -5,8 +5,9 @@
  * not have it prints "postcat: fatal: open queue file ID: No such file or directory"
  * to stderr and exits 1 (everything before it already printed).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { packageRoot } from '../../../src/package-root';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, StreamedRun } from '../../../src/host/host';
 import { LocalHost } from '../../../src/host/local-host';
@@ -95,13 +96,7 @@ export class FakeHost implements Host {
 
 /** test/fixtures/queue/NAME, found from the compiled test's folder. */
 export function fixture(name: string): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package root not found');
-    dir = up;
-  }
-  return join(dir, 'test', 'fixtures', 'queue', name);
+  return join(packageRoot(), 'test', 'fixtures', 'queue', name);
 }
 
 export function readFixture(name: string): string {
