@@ -7,12 +7,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { flushQueue, labDown, labUp, runScenario, waitForQueueSettled, type ScenarioRun, type Scenario } from '../lab/lab';
+import { flushQueue, labDown, labUp, postqueueJson, runScenario, waitForQueueSettled, type ScenarioRun, type Scenario } from '../lab/lab';
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
 import { packageRoot, parseReport, runCli } from '../helpers/run-cli';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Report } from '../../src/domain/report';
+import { readQueuedMessages } from '../../src/collect/queue/postcat-batch';
+import { parseQueueId } from '../../src/collect/queue/queue-id';
+import { SkipTally } from '../../src/collect/skip-tally';
+import { LocalHost } from '../../src/host/local-host';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/saslpasswd2');
 const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : canRun ? false : 'needs root, Postfix and sasl2-bin';
@@ -93,6 +97,20 @@ describe('spamtrace scan on the real lab', { skip, concurrency: false }, () => {
   test('only the three spam sources are called spam', () => {
     const spam = report.sources.filter((s) => s.verdict === 'spam').map((s) => s.id).sort();
     assert.deepEqual(spam, ['client:192.0.2.77', 'sasl:kontakt@kunde-beispiel.de', 'uid:4079']);
+  });
+
+  test('real postcat: messages deleted between listing and reading cost only themselves', async () => {
+    const ids = (await postqueueJson()).map((e) => parseQueueId(e.queue_id)!).filter(Boolean);
+    assert.ok(ids.length >= 20);
+    const gone = [ids[0]!, ids[Math.floor(ids.length / 2)]!, ids[ids.length - 1]!];
+    const del = spawnSync('/usr/sbin/postsuper', ['-d', '-'], { input: gone.join('\n') + '\n', encoding: 'utf8' });
+    assert.equal(del.status, 0, del.stderr);
+    const skipped = new SkipTally();
+    const seen: string[] = [];
+    for await (const m of readQueuedMessages(new LocalHost('lab'), ids, { skipped, batchSize: 7 })) seen.push(m.queueId);
+    assert.equal(seen.length, ids.length - gone.length);
+    assert.ok(gone.every((id) => !seen.includes(id)));
+    assert.equal(skipped.list().filter((s) => /vanish|left the queue/i.test(s.what + s.reason)).reduce((n, s) => n + s.count, 0), gone.length, JSON.stringify(skipped.list()));
   });
 
   test('a hostile subject reaches the text report without terminal escapes', async () => {
