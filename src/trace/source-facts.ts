@@ -1,9 +1,11 @@
 /** The numbers the verdict rules read, derived once from a source's running totals. */
 import type { DeferralClass } from '../domain/report';
 import type { SourceAccumulator } from './source-accumulator';
+import type { OriginKind } from '../domain/origin';
 import { isBogusHelo, looksDynamic } from './rules/verdict-rules';
 
 export interface SourceFacts {
+  kind: OriginKind;
   messages: number;
   recipients: number;
   recipientsPerMessage: number;
@@ -29,6 +31,7 @@ export function factsOf(acc: SourceAccumulator): SourceFacts {
   let evalScripts = 0;
   for (const [script, n] of acc.phpScripts) if (/eval\(\)'d code/i.test(script)) evalScripts += n;
   return {
+    kind: acc.origin.kind,
     messages: acc.messages,
     recipients: acc.recipients,
     recipientsPerMessage: acc.messages ? acc.recipients / acc.messages : 0,

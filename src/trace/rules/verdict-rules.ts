@@ -64,6 +64,16 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
         : null,
   },
   {
+    // Inbound mail from other servers arrives without a login too, but not addressed to
+    // gmail.com or aol.com: mail for freemail providers from an unauthenticated client is relayed.
+    id: 'unauthenticated-relay',
+    weight: 3,
+    test: (f) =>
+      f.kind === 'smtp-client' && f.recipients >= 5 && f.freemailShare >= 0.3
+        ? `relays mail without a login to freemail providers (${pct(f.freemailShare)} of ${f.recipients} recipients)`
+        : null,
+  },
+  {
     id: 'reputation-deferrals',
     weight: 2,
     test: (f) =>

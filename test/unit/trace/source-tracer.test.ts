@@ -115,3 +115,20 @@ test('sources come out worst first', () => {
   assert.equal(sources[0]!.id, 'client:192.0.2.77');
   assert.equal(sources[0]!.verdict, 'spam');
 });
+
+test('an unauthenticated client relaying to freemail addresses is called a relay', () => {
+  const t = new SourceTracer();
+  for (let i = 0; i < 10; i++) t.add(msg({ origin: { kind: 'smtp-client', clientAddress: '192.0.2.77', helo: 'mail.example.net' }, sender: `r${i}@spam.example`, recipients: [`v${i}@gmail.com`, `w${i}@customer-domain.example`] }));
+  const [s] = t.finish(users);
+  assert.ok(s!.rules.includes('unauthenticated-relay'), s!.reasons.join('; '));
+  assert.equal(s!.verdict, 'spam');
+});
+
+test('inbound mail from a big provider to hosted domains, many senders, is not called spam', () => {
+  const t = new SourceTracer();
+  for (let i = 0; i < 30; i++) {
+    t.add(msg({ origin: { kind: 'smtp-client', clientAddress: '209.85.128.41', clientName: 'mail-wm1-f41.google.com', helo: 'mail-wm1-f41.google.com' }, sender: `person${i}@gmail.com`, fromAddress: `person${i}@gmail.com`, recipients: [`info@customer${i % 7}.example`] }));
+  }
+  const [s] = t.finish(users);
+  assert.notEqual(s!.verdict, 'spam', s!.reasons.join('; '));
+});
