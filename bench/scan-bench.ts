@@ -65,6 +65,9 @@ Options:
   --reuse                  keep a queue that already holds >= N messages (top it up if it
                            holds fewer) instead of flushing it and filling it again
   --keep                   leave the lab and the queue up afterwards (for --reuse)
+  --cpu-prof               after the measurements, one more (unmeasured) run of ours under
+                           node --cpu-prof: the profile goes to bench/results/ and the
+                           functions and files with the most self time are printed
   -h, --help               this text
 
 Needs root, Postfix (postfix, sasl2-bin, libsasl2-modules) and GNU time (package "time").
@@ -81,6 +84,7 @@ interface BenchOptions {
   sample: number;
   reuse: boolean;
   keep: boolean;
+  cpuProf: boolean;
 }
 
 class UsageError extends Error {}
@@ -99,6 +103,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
         'per-message-sample': { type: 'string' },
         reuse: { type: 'boolean' },
         keep: { type: 'boolean' },
+        'cpu-prof': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -121,6 +126,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     sample: int('per-message-sample', v['per-message-sample'], 0, 0, 1_000_000),
     reuse: Boolean(v.reuse),
     keep: Boolean(v.keep),
+    cpuProf: Boolean(v['cpu-prof']),
   };
 }
 
@@ -179,6 +185,8 @@ async function measure(program: string, args: readonly string[], stdoutFile: str
       const child = spawn(GNU_TIME, ['-f', '%e %M', '-o', timeFile, '--', program, ...args], {
         stdio: ['ignore', outFh.fd, errFh.fd],
         env: ENV,
+        // own process group: on a signal the whole measured tree is ended (see onSignal)
+        detached: true,
       });
       currentChild = child;
       child.on('error', (e) => reject(new Error(`${GNU_TIME}: ${e.message}`)));
@@ -428,6 +436,74 @@ async function runA(tools: Tools, allIds: string[], sample: number, workDir: str
 }
 
 // ---------------------------------------------------------------------------------------------
+// --cpu-prof: where does ours spend its time?
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+interface ProfileRow {
+  name: string;
+  ms: number;
+  pct: number;
+}
+
+function summarizeProfile(p: CpuProfile, root: string): { totalMs: number; functions: ProfileRow[]; files: ProfileRow[] } {
+  const byNode = new Map<number, CpuProfile['nodes'][number]>();
+  for (const n of p.nodes) byNode.set(n.id, n);
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
+  const fileOf = (url: string): string => {
+    if (!url) return '(native/VM)';
+    const f = url.replace(/^file:\/\//, '');
+    return f.startsWith(root + '/') ? f.slice(root.length + 1) : f;
+  };
+  const fns = new Map<string, number>();
+  const files = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of selfUs) {
+    const cf = byNode.get(id)?.callFrame;
+    if (!cf) continue;
+    total += us;
+    const file = fileOf(cf.url);
+    const key = cf.url ? `${cf.functionName || '(anonymous)'}  ${file}:${cf.lineNumber + 1}` : cf.functionName || '(anonymous)';
+    fns.set(key, (fns.get(key) ?? 0) + us);
+    files.set(file, (files.get(file) ?? 0) + us);
+  }
+  const rows = (m: Map<string, number>): ProfileRow[] =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, pct: total ? (100 * us) / total : 0 }));
+  return { totalMs: total / 1000, functions: rows(fns), files: rows(files) };
+}
+
+/** One unmeasured run of ours under `node --cpu-prof`; prints the top self-time functions and files. */
+async function profileOurs(workDir: string): Promise<{ file: string; totalMs: number; functions: ProfileRow[]; files: ProfileRow[] }> {
+  const dir = path.join(workDir, 'prof');
+  await fs.mkdir(dir, { recursive: true });
+  const m = await measure(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, CLI, 'scan', '--json'], '/dev/null', path.join(workDir, 'prof.err'), workDir);
+  if (m.code !== 0 && m.code !== 1) throw new BrokenBenchmark(`profiled scan exited ${m.code}`);
+  const name = (await fs.readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+  if (!name) throw new BrokenBenchmark('node --cpu-prof wrote no profile');
+  await fs.mkdir(RESULTS_DIR, { recursive: true });
+  const dest = path.join(RESULTS_DIR, 'scan.cpuprofile');
+  await fs.copyFile(path.join(dir, name), dest);
+  const sum = summarizeProfile(JSON.parse(await fs.readFile(dest, 'utf8')) as CpuProfile, ROOT);
+  out('');
+  out(`cpu profile of one more run of ours (${fmt(m.wallS)} s wall under the profiler; ${fmt(sum.totalMs / 1000)} s sampled): ${path.relative(ROOT, dest)}`);
+  out('  self time by function:');
+  for (const r of sum.functions.slice(0, 20)) out(`    ${fmt(r.ms, 0).padStart(7)} ms ${fmt(r.pct, 1).padStart(5)}%  ${r.name}`);
+  out('  self time by file:');
+  for (const r of sum.files.slice(0, 12)) out(`    ${fmt(r.ms, 0).padStart(7)} ms ${fmt(r.pct, 1).padStart(5)}%  ${r.name}`);
+  return { file: dest, ...sum, functions: sum.functions.slice(0, 40), files: sum.files.slice(0, 20) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // lab: bring up, fill
 
 async function queueSize(tools: Tools): Promise<number> {
@@ -521,6 +597,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const o = opts;
 
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'spamtrace-bench-'));
   // a signal: end the measured child (by its pid), give the lock back, say what is left up
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -528,19 +605,19 @@ async function main(argv: string[]): Promise<number> {
     interrupted = true;
     if (currentChild?.pid) {
       try {
-        process.kill(currentChild.pid, 'SIGTERM');
+        process.kill(-currentChild.pid, 'SIGTERM'); // the group of the GNU time process we started
       } catch {
         // already gone
       }
     }
     releaseLockSync();
+    rmSync(workDir, { recursive: true, force: true });
     process.stderr.write(`\nscan-bench: ${sig}: stopped; lab lock released. The lab is still up: "npm run lab -- down" (or rerun with --reuse).\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'spamtrace-bench-'));
   const startedAt = new Date().toISOString();
   let lockHeld = false;
   let code = 0;
@@ -561,6 +638,10 @@ async function main(argv: string[]): Promise<number> {
     note('warm-up (not measured): postqueue -j + batched postcat');
     await runB(tools, workDir);
 
+    const loadStart = os.loadavg();
+    if (loadStart[0]! > 0.5 * os.cpus().length) {
+      note(`warning: load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs: other work is running, the numbers will be noisy`);
+    }
     const bRuns: BResult[] = [];
     const ourRuns: OursResult[] = [];
     for (let r = 0; r < o.runs; r++) {
@@ -635,9 +716,13 @@ async function main(argv: string[]): Promise<number> {
     out(`ours / (b) = ${fmt(oursOverB)}x   target <= ${TARGET_OURS_OVER_B}x   ${verdict(passB)}`);
     out(`(a) / ours = ${fmt(aOverOurs, 1)}x   target >= ${TARGET_A_OVER_OURS}x   ${verdict(passA)}${a.sampled ? '   ((a) extrapolated from a sample)' : ''}`);
     out(`ours: ${Math.round(rate).toLocaleString('en-US')} messages/s (${examined.toLocaleString('en-US')} examined in ${fmt(oursWall)} s)`);
+    const loadEnd = os.loadavg();
+    out(`load average (1/5/15 min) before the runs ${loadStart.map((x) => x.toFixed(2)).join(' ')}, after ${loadEnd.map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
     out(`peak RSS: GNU time %M, the largest single process in the measured tree (for ours: node or a postcat child), not a sum`);
     if (a.failed) out(`note: ${a.failed} of the (a) postcat processes failed (message left the queue)`);
     if (!passA || !passB) out('\nMISSED: at least one target was missed (the benchmark itself is valid).');
+
+    const profile = o.cpuProf ? await profileOurs(workDir) : undefined;
 
     const totalS = (Date.now() - t0Bench) / 1000;
     const result = {
@@ -645,6 +730,7 @@ async function main(argv: string[]): Promise<number> {
       startedAt,
       finishedAt: new Date().toISOString(),
       totalSeconds: totalS,
+      loadAverage: { beforeRuns: loadStart, afterRuns: loadEnd },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryMB: Math.round(os.totalmem() / 2 ** 20), kernel: os.release(), node: process.version, postfix: tools.postfixVersion },
       options: o,
       queue: { messages: n, before: sizeBefore, after: sizeAfter, fill: { mode: fill.mode, flushed: fill.flushed, seconds: fill.fillSeconds, mix: DEFAULT_FILL_MIX, rounds: fill.fills.map((f) => ({ total: f.total, submitted: f.submitted, failed: f.failed, submitMs: f.submitMs, settleMs: f.settleMs })) } },
@@ -670,9 +756,10 @@ async function main(argv: string[]): Promise<number> {
         oursOverB: { value: oursOverB, target: `<= ${TARGET_OURS_OVER_B}`, pass: passB },
         aOverOurs: { value: aOverOurs, target: `>= ${TARGET_A_OVER_OURS}`, pass: passA, extrapolated: a.sampled },
       },
+      ...(profile ? { cpuProfile: profile } : {}),
     };
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    await fs.writeFile(path.join(RESULTS_DIR, '.gitignore'), '*.json\n');
+    await fs.writeFile(path.join(RESULTS_DIR, '.gitignore'), '*.json\n*.cpuprofile\n', { flag: 'wx' }).catch(() => undefined);
     await fs.writeFile(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
     out(`\nresults: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json')) || 'bench/results/latest.json'}`);
   } catch (e) {

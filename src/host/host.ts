@@ -11,6 +11,12 @@ export interface RunOptions {
   /** cap on captured stdout/stderr bytes each; beyond it the output is cut and `truncated` set */
   maxOutputBytes?: number;
   env?: Record<string, string>;
+  /**
+   * The program flushes after every small record (postcat, postqueue's showq): through
+   * a pipe that is one wake-up per record. Collect its stdout through a private file
+   * instead. A hint: a Host may ignore it.
+   */
+  outputViaFile?: boolean;
 }
 
 export interface RunResult {

@@ -48,3 +48,22 @@ export async function* splitLines(
   }
   if (held > 0 || cut) yield flush();
 }
+
+/** Lines of a buffered output, cut like the streaming splitter cuts them. */
+export function* splitText(text: string, maxLineBytes: number): Generator<Line> {
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl === -1) nl = text.length;
+    let end = nl;
+    if (end > start && text.charCodeAt(end - 1) === 13) end -= 1;
+    const raw = text.slice(start, end);
+    // Byte length only matters for very long lines; chars <= bytes, so check cheaply first.
+    if (raw.length * 3 > maxLineBytes && Buffer.byteLength(raw) > maxLineBytes) {
+      yield { text: Buffer.from(raw).subarray(0, maxLineBytes).toString('utf8'), cut: true };
+    } else {
+      yield { text: raw, cut: false };
+    }
+    start = nl + 1;
+  }
+}

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, StreamedRun } from './host';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './line-splitter';
@@ -42,11 +43,11 @@ interface Started {
 }
 
 /** Spawns with a fixed locale, a kill timer, stdin written and closed, stderr captured. */
-function start(program: string, args: readonly string[], options: RunOptions, stderrCap: number): Started {
+function start(program: string, args: readonly string[], options: RunOptions, stderrCap: number, stdoutFd?: number): Started {
   const child = spawn(program, [...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'],
     env: { ...process.env, ...STABLE_ENV, ...options.env },
-  });
+  }) as ChildProcessWithoutNullStreams;
   const stderr = new CappedBuffer(stderrCap);
   let timedOut = false;
   let spawnError: RunResult['spawnError'];
@@ -80,11 +81,39 @@ export class LocalHost implements Host {
 
   async run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    if (options.outputViaFile) return this.runViaFile(program, args, options, max);
     const { child, stderr, finished } = start(program, args, options, max);
     const stdout = new CappedBuffer(max);
     child.stdout.on('data', (b: Buffer) => stdout.push(b));
     const result = await finished;
     return { ...result, stdout: stdout.text(), truncated: stdout.cut || stderr.cut };
+  }
+
+  /** stdout goes to a 0600 file in a fresh 0700 directory, read back and removed. */
+  private async runViaFile(program: string, args: readonly string[], options: RunOptions, max: number): Promise<RunResult> {
+    const dir = await fs.mkdtemp(join(os.tmpdir(), 'spamtrace-'));
+    try {
+      const path = join(dir, 'stdout');
+      const file = await fs.open(path, 'wx', 0o600);
+      let started: Started;
+      try {
+        started = start(program, args, options, max, file.fd);
+      } finally {
+        await file.close(); // the child holds its own copy of the descriptor
+      }
+      const result = await started.finished;
+      const size = (await fs.stat(path)).size;
+      const handle = await fs.open(path, 'r');
+      try {
+        const buf = Buffer.alloc(Math.min(size, max));
+        await handle.read(buf, 0, buf.length, 0);
+        return { ...result, stdout: buf.toString('utf8'), truncated: size > max || started.stderr.cut };
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   runLines(program: string, args: readonly string[], options: LineStreamOptions = {}): StreamedRun {

@@ -15,7 +15,8 @@
  * validated again here: nothing unvalidated reaches a command line.
  */
 import type { QueueId, QueuedMessage } from '../../domain/queue';
-import type { Host } from '../../host/host';
+import type { Host, Line, RunResult } from '../../host/host';
+import { DEFAULT_MAX_LINE_BYTES, splitText } from '../../host/line-splitter';
 import { SpamtraceError } from '../../errors';
 import type { SkipTally } from '../skip-tally';
 import { PostcatParser, type PostcatParserOptions } from './postcat-parser';
@@ -23,6 +24,10 @@ import { parseQueueId } from './queue-id';
 import { printable } from './rfc2047';
 
 export const DEFAULT_BATCH_SIZE = 500;
+/** postcat processes running at once: the one being read and the next one. */
+const PREFETCH = 2;
+/** one batch's output held in memory at most; beyond it the batch is streamed instead */
+const BUFFERED_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 export interface PostcatBatchOptions {
   skipped: SkipTally;
@@ -108,78 +113,144 @@ export async function* readQueuedMessages(
     options.onProgress?.(done, total);
   };
 
-  let i = 0;
-  while (i < pending.length) {
-    const batch = pending.slice(i, i + batchSize);
-    const expected = new Set<string>(batch);
-    const parser = new PostcatParser({ ...options.parser, skipped, expectedIds: expected });
-    const seen = new Set<string>();
-    const run = host.runLines(program, ['-e', '-h', '-q', '--', ...batch], {
-      timeoutMs: options.timeoutMs ?? 10 * 60_000,
-    });
-    const accept = (m: QueuedMessage | null): QueuedMessage | null => {
-      if (!m) return null;
-      if (!expected.has(m.queueId)) {
-        skipped.add('postcat output', 'a message that was not asked for ignored');
-        return null;
+  // Batches wait here; a vanished ID puts the rest of its batch back at the front.
+  const waiting: QueueId[][] = [];
+  for (let i = 0; i < pending.length; i += batchSize) waiting.push(pending.slice(i, i + batchSize));
+  const args = (batch: readonly QueueId[]): string[] => ['-e', '-h', '-q', '--', ...batch];
+  const runOptions = { timeoutMs: options.timeoutMs ?? 10 * 60_000 };
+  // postcat flushes after every record: into a pipe that is ~900,000 small writes for
+  // 20,000 messages. Reading a whole batch while the next postcat already runs keeps
+  // both cores busy and turns those writes into few large reads. A batch whose output
+  // is too large to hold (hostile, huge headers) is read again as a stream.
+  const inFlight: { batch: QueueId[]; output: Promise<RunResult> }[] = [];
+  const launch = (): void => {
+    while (inFlight.length < PREFETCH && waiting.length > 0) {
+      const batch = waiting.shift()!;
+      inFlight.push({ batch, output: host.run(program, args(batch), { ...runOptions, maxOutputBytes: BUFFERED_OUTPUT_BYTES, outputViaFile: true }) });
+    }
+  };
+  for (launch(); inFlight.length > 0; launch()) {
+    const { batch, output } = inFlight.shift()!;
+    let result = await output;
+    const reader = new BatchReader(batch, skipped, options.parser);
+    if (!result.truncated) {
+      const messages: QueuedMessage[] = [];
+      for (const line of splitText(result.stdout, DEFAULT_MAX_LINE_BYTES)) {
+        const m = reader.push(line);
+        if (m) messages.push(m);
       }
-      if (seen.has(m.queueId)) {
-        skipped.add('postcat output', 'the same message printed twice ignored');
-        return null;
-      }
-      seen.add(m.queueId);
-      return m;
-    };
-    for await (const line of run.lines) {
-      const m = accept(parser.push(line));
-      if (m) {
+      const last = reader.end();
+      if (last) messages.push(last);
+      for (const m of messages) {
         yield m;
         progress(1);
       }
-    }
-    const inProgress = parser.inProgress;
-    const last = accept(parser.end());
-    if (last) {
-      yield last;
-      progress(1);
-    }
-    const result = await run.done;
-    if (result.spawnError) {
-      if (result.spawnError.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
-      throw new SpamtraceError('E_POSTCAT_FAILED', `${program} could not be started: ${result.spawnError.code}`);
-    }
-    if (result.timedOut) {
-      throw new SpamtraceError('E_POSTCAT_FAILED', `postcat did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`);
-    }
-    countWarnings(result.stderr, skipped);
-    const notPrinted = (upTo: number): void => {
-      const missing = batch.slice(0, upTo).filter((id) => !seen.has(id)).length;
-      if (missing > 0) {
-        skipped.add('queued message', 'postcat printed nothing for it (not a valid queue file?)', missing);
-        progress(missing);
-      }
-    };
-    if (result.code === 0) {
-      notPrinted(batch.length);
-      i += batch.length;
-      continue;
-    }
-    const fatal = postcatErrorLine(result.stderr);
-    const vanished = vanishedIdOf(result.stderr);
-    let stop = vanished !== null ? batch.indexOf(vanished as QueueId) : -1;
-    if (stop >= 0) {
-      skipped.add('queued message', 'left the queue between listing and postcat (vanished)');
-    } else if (ACCESS.test(fatal)) {
-      throw new SpamtraceError('E_NOT_ROOT', `postcat cannot open the queue: ${fatal}`, fatal);
-    } else if (READ_FATAL.test(fatal) && inProgress !== null && (stop = batch.indexOf(inProgress)) >= 0) {
-      skipped.add('queued message', 'postcat could not read its queue file (damaged)');
     } else {
-      const why = fatal || `exit status ${String(result.code ?? result.signal)}`;
-      throw new SpamtraceError('E_POSTCAT_FAILED', `postcat failed: ${why}`, why);
+      const run = host.runLines(program, args(batch), runOptions);
+      for await (const line of run.lines) {
+        const m = reader.push(line);
+        if (m) {
+          yield m;
+          progress(1);
+        }
+      }
+      const last = reader.end();
+      if (last) {
+        yield last;
+        progress(1);
+      }
+      result = await run.done;
     }
-    notPrinted(stop);
-    // The stopped ID may have been yielded (damaged, cut off): count it as done once.
-    if (!seen.has(batch[stop]!)) progress(1);
-    i += stop + 1;
+    const stop = settle(result, batch, reader, skipped, program, options.timeoutMs, progress);
+    if (stop !== null && stop + 1 < batch.length) waiting.unshift(batch.slice(stop + 1));
   }
+}
+
+/** Parses one batch's output, keeping only messages asked for, each once. */
+class BatchReader {
+  private readonly parser: PostcatParser;
+  private readonly expected: Set<string>;
+  readonly seen = new Set<string>();
+  inProgressAtEnd: QueueId | null = null;
+
+  constructor(batch: readonly QueueId[], private readonly skipped: SkipTally, parser: PostcatBatchOptions['parser']) {
+    this.expected = new Set<string>(batch);
+    this.parser = new PostcatParser({ ...parser, skipped, expectedIds: this.expected });
+  }
+
+  push(line: Line): QueuedMessage | null {
+    return this.accept(this.parser.push(line));
+  }
+
+  end(): QueuedMessage | null {
+    this.inProgressAtEnd = this.parser.inProgress;
+    return this.accept(this.parser.end());
+  }
+
+  private accept(m: QueuedMessage | null): QueuedMessage | null {
+    if (!m) return null;
+    if (!this.expected.has(m.queueId)) {
+      this.skipped.add('postcat output', 'a message that was not asked for ignored');
+      return null;
+    }
+    if (this.seen.has(m.queueId)) {
+      this.skipped.add('postcat output', 'the same message printed twice ignored');
+      return null;
+    }
+    this.seen.add(m.queueId);
+    return m;
+  }
+}
+
+/**
+ * Reads how postcat ended. Returns null when the batch is done, or the index of the ID
+ * that stopped it (vanished or unreadable): the IDs after it still need reading.
+ * Throws for failures that would repeat for every ID.
+ */
+function settle(
+  result: RunResult,
+  batch: readonly QueueId[],
+  reader: BatchReader,
+  skipped: SkipTally,
+  program: string,
+  timeoutMs: number | undefined,
+  progress: (n: number) => void,
+): number | null {
+  if (result.spawnError) {
+    if (result.spawnError.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
+    throw new SpamtraceError('E_POSTCAT_FAILED', `${program} could not be started: ${result.spawnError.code}`);
+  }
+  if (result.timedOut) {
+    throw new SpamtraceError('E_POSTCAT_FAILED', `postcat did not finish within ${Math.round((timeoutMs ?? 600_000) / 1000)} s`);
+  }
+  countWarnings(result.stderr, skipped);
+  const notPrinted = (upTo: number): void => {
+    const missing = batch.slice(0, upTo).filter((id) => !reader.seen.has(id)).length;
+    if (missing > 0) {
+      skipped.add('queued message', 'postcat printed nothing for it (not a valid queue file?)', missing);
+      progress(missing);
+    }
+  };
+  if (result.code === 0) {
+    notPrinted(batch.length);
+    return null;
+  }
+  const fatal = postcatErrorLine(result.stderr);
+  const vanished = vanishedIdOf(result.stderr);
+  const inProgress = reader.inProgressAtEnd;
+  let stop = vanished !== null ? batch.indexOf(vanished as QueueId) : -1;
+  if (stop >= 0) {
+    skipped.add('queued message', 'left the queue between listing and postcat (vanished)');
+  } else if (ACCESS.test(fatal)) {
+    throw new SpamtraceError('E_NOT_ROOT', `postcat cannot open the queue: ${fatal}`, fatal);
+  } else if (READ_FATAL.test(fatal) && inProgress !== null && (stop = batch.indexOf(inProgress)) >= 0) {
+    skipped.add('queued message', 'postcat could not read its queue file (damaged)');
+  } else {
+    const why = fatal || `exit status ${String(result.code ?? result.signal)}`;
+    throw new SpamtraceError('E_POSTCAT_FAILED', `postcat failed: ${why}`, why);
+  }
+  notPrinted(stop);
+  // The stopped ID may have been yielded (damaged, cut off): count it as done once.
+  if (!reader.seen.has(batch[stop]!)) progress(1);
+  return stop;
 }

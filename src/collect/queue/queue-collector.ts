@@ -16,7 +16,8 @@
  *   then "postqueue: fatal: usage: postqueue -f | ..." (exit 64): we use -p.
  */
 import type { QueueListingEntry, QueuedMessage } from '../../domain/queue';
-import type { Host, Line } from '../../host/host';
+import type { Host, Line, StreamedRun } from '../../host/host';
+import { splitText } from '../../host/line-splitter';
 import { SpamtraceError, isSpamtraceError, type ErrorCode } from '../../errors';
 import { SkipTally } from '../skip-tally';
 import { readQueuedMessages, DEFAULT_BATCH_SIZE } from './postcat-batch';
@@ -64,6 +65,8 @@ export interface QueueCollection {
 }
 
 /** `postqueue -j` lines can be long (one line per message, all recipients). */
+/** a queue listing held in memory at most (~1 KB a message in -j form); larger is streamed */
+const LISTING_BUFFER_BYTES = 256 * 1024 * 1024;
 const JSON_LINE_BYTES = 1024 * 1024;
 const TEXT_LINE_BYTES = 64 * 1024;
 /** Lines looked at before a saved listing's format is decided. */
@@ -139,23 +142,33 @@ async function runPostqueue(
   skipped: SkipTally,
   options: CollectOptions,
 ): Promise<Listing | 'fallback'> {
-  const run = host.runLines(program, [json ? '-j' : '-p'], {
-    timeoutMs: options.timeoutMs ?? 10 * 60_000,
-    maxLineBytes: json ? JSON_LINE_BYTES : TEXT_LINE_BYTES,
-  });
+  const args = [json ? '-j' : '-p'];
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const maxLineBytes = json ? JSON_LINE_BYTES : TEXT_LINE_BYTES;
+  // showq writes a record at a time; through a file that costs a third less than a pipe.
+  // A listing too large to hold is read again as a stream.
+  let r = await host.run(program, args, { timeoutMs, outputViaFile: true, maxOutputBytes: LISTING_BUFFER_BYTES });
+  let lines: Iterable<Line> | AsyncIterable<Line>;
+  let streamed: StreamedRun | null = null;
+  if (r.truncated) {
+    streamed = host.runLines(program, args, { timeoutMs, maxLineBytes });
+    lines = streamed.lines;
+  } else {
+    lines = splitText(r.stdout, maxLineBytes);
+  }
   // Parse into a scratch tally: a failed -j run must not leave its junk counted.
   const scratch = new SkipTally();
   const entries: QueueListingEntry[] = [];
   let reportedTotal: number | null = null;
   if (json) {
     const p = new PostqueueJsonParser(scratch);
-    for await (const line of run.lines) {
+    for await (const line of lines) {
       const e = p.push(line);
       if (e) entries.push(e);
     }
   } else {
     const p = new PostqueueTextParser({ skipped: scratch, now: options.now ?? new Date(), utcOffsetMinutes: options.utcOffsetMinutes });
-    for await (const line of run.lines) {
+    for await (const line of lines) {
       const e = p.push(line);
       if (e) entries.push(e);
     }
@@ -163,7 +176,7 @@ async function runPostqueue(
     if (e) entries.push(e);
     reportedTotal = p.summary.trailerRequests;
   }
-  const r = await run.done;
+  if (streamed) r = await streamed.done;
   if (r.spawnError?.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
   if (r.spawnError) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} could not be started: ${r.spawnError.code}`);
   if (r.timedOut) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} did not finish in time`);

@@ -24,8 +24,12 @@ export interface DecodedText {
  */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+/** the same set without the g flag: .test() on a g regex keeps state between calls */
+const CONTROL_TEST = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
 
 export function stripControlChars(text: string): { text: string; removed: number } {
+  // Nearly every string is clean: test first, because replace() always allocates.
+  if (!CONTROL_TEST.test(text)) return { text, removed: 0 };
   let removed = 0;
   const out = text.replace(CONTROL, () => {
     removed += 1;
@@ -36,7 +40,7 @@ export function stripControlChars(text: string): { text: string; removed: number
 
 /** Just the cleaned string, for callers that only count elsewhere. */
 export function printable(text: string): string {
-  return text.replace(CONTROL, '');
+  return CONTROL_TEST.test(text) ? text.replace(CONTROL, '') : text;
 }
 
 /**

@@ -152,7 +152,7 @@ test('live: 100,000 messages stream through 500-ID batches, never all held at on
     n += 1;
   }
   assert.equal(n, N);
-  assert.equal(callsAtFirst, 1); // the first message came before the second batch ran
+  assert.ok(callsAtFirst <= 2, `${callsAtFirst} postcat runs before the first message`); // one read, one read ahead
   assert.equal(postcats(), N / 500);
   assert.ok(host.calls.filter((x) => x.program.endsWith('postcat')).every((x) => x.args.length === 504));
 });
