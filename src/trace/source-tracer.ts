@@ -11,6 +11,7 @@ import { sourceKeyOf } from './origin';
 import { domainOf, type TraceMessage } from './trace-message';
 import { judge } from './verdict';
 
+const BOUNCES = 'unknown:bounces';
 const VERDICT_ORDER = { spam: 0, suspicious: 1, normal: 2 } as const;
 
 export class SourceTracer {
@@ -84,7 +85,12 @@ export class SourceTracer {
   private toReport(acc: SourceAccumulator, users: UserDirectory): ReportSource {
     const o = acc.origin;
     const facts = factsOf(acc);
-    const result = judge(facts, { originKnown: o.kind !== 'unknown' });
+    const result =
+      acc.key === BOUNCES
+        ? // Postfix wrote these itself: returns of mail it could not deliver. Many of them
+          // (backscatter to forged senders) point at a spam source elsewhere in the queue.
+          { verdict: 'normal' as const, score: 0, rules: [], reasons: ['bounces this server generated for mail it could not deliver: not a sender, but many of them mean spam with forged senders went out'] }
+        : judge(facts, { originKnown: o.kind !== 'unknown' });
     const reasons = [...result.reasons];
     if (acc.inferred > 0 && o.kind !== 'unknown') {
       reasons.push(`${acc.inferred} of ${acc.messages} messages were only listed, not examined, and are counted here because they share this source's sender domain`);

@@ -132,3 +132,12 @@ test('inbound mail from a big provider to hosted domains, many senders, is not c
   const [s] = t.finish(users);
   assert.notEqual(s!.verdict, 'spam', s!.reasons.join('; '));
 });
+
+test('bounces this server generated are explained, never judged as a sender', () => {
+  const t = new SourceTracer();
+  for (let i = 0; i < 50; i++) t.add(msg({ origin: { kind: 'unknown', why: 'a bounce or notice this server generated itself (null sender)' }, sender: '', recipients: [`forged${i}@gmail.com`] }));
+  const [s] = t.finish(users);
+  assert.equal(s!.id, 'unknown:bounces');
+  assert.equal(s!.verdict, 'normal');
+  assert.match(s!.reasons[0]!, /bounces this server generated/);
+});
