@@ -320,7 +320,7 @@ async function runB(tools: Tools, workDir: string): Promise<BResult> {
   const idFile = path.join(workDir, 'ids-b.txt');
   await fs.writeFile(idFile, ids.join('\n') + '\n');
   const errFile = path.join(workDir, 'postcat-b.err');
-  const pc = await measure(XARGS, ['-a', idFile, '-d', '\n', '-n', String(DEFAULT_BATCH_SIZE), '-x', '--', tools.postcat, '-e', '-h', '-q'], '/dev/null', errFile, workDir);
+  const pc = await measure(XARGS, ['-a', idFile, '-d', '\n', '-r', '-n', String(DEFAULT_BATCH_SIZE), '-x', '--', tools.postcat, '-e', '-h', '-q'], '/dev/null', errFile, workDir);
   if (pc.code !== 0) {
     const err = (await fs.readFile(errFile, 'utf8')).trim().split('\n').slice(0, 3).join(' | ');
     throw new BrokenBenchmark(`(b) xargs postcat exited ${pc.code}: ${err}`);
@@ -407,7 +407,7 @@ async function runA(tools: Tools, allIds: string[], sample: number, workDir: str
     const chunk = ids.slice(i, i + A_CHUNK);
     const idFile = path.join(workDir, 'ids-a.txt');
     await fs.writeFile(idFile, chunk.join('\n') + '\n');
-    const m = await measure(XARGS, ['-a', idFile, '-d', '\n', '-n', '1', '--', tools.postcat, '-e', '-h', '-q'], '/dev/null', errFile, workDir);
+    const m = await measure(XARGS, ['-a', idFile, '-d', '\n', '-r', '-n', '1', '--', tools.postcat, '-e', '-h', '-q'], '/dev/null', errFile, workDir);
     chunks++;
     wall += m.wallS;
     maxRss = Math.max(maxRss, m.maxRssKb);
