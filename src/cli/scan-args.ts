@@ -1,6 +1,7 @@
 /** `spamtrace scan` options: parsed once, validated, frozen. */
 import { join } from 'node:path';
 import { packageRoot } from '../package-root';
+import { DEFAULT_BATCH_SIZE } from '../collect/queue/postcat-batch';
 import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
 
@@ -35,7 +36,7 @@ Options:
                          (alone or with --queue-file; listed messages without postcat output
                          are counted under the source that sent from the same domain)
   --passwd-file FILE     resolve uids from this passwd file instead of "getent passwd"
-  --batch-size N         queue IDs per postcat process (default 500, 1-5000)
+  --batch-size N         queue IDs per postcat process (default 2000, 1-5000)
   --progress / --no-progress
                          progress on stderr (default: when the scan runs long)
   --log-level LEVEL      error, warn, info or debug (default warn); logs go to stderr
@@ -69,7 +70,7 @@ export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
     throw new SpamtraceError('E_USAGE', `${(e as Error).message} (see spamtrace scan --help)`);
   }
   const v = parsed.values;
-  const batch = v['batch-size'] === undefined ? 500 : Number(v['batch-size']);
+  const batch = v['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : Number(v['batch-size']);
   if (!Number.isInteger(batch) || batch < 1 || batch > 5000) {
     throw new SpamtraceError('E_USAGE', '--batch-size takes a whole number from 1 to 5000');
   }

@@ -23,9 +23,9 @@ import { PostcatParser, type PostcatParserOptions } from './postcat-parser';
 import { parseQueueId } from './queue-id';
 import { printable } from './rfc2047';
 
-export const DEFAULT_BATCH_SIZE = 500;
-/** postcat processes running at once: the one being read and the next one. */
-const PREFETCH = 2;
+export const DEFAULT_BATCH_SIZE = 2000;
+/** batches read (one postcat at a time) ahead of the consumer, at most */
+const READ_AHEAD = 8;
 /** one batch's output held in memory at most; beyond it the batch is streamed instead */
 const BUFFERED_OUTPUT_BYTES = 32 * 1024 * 1024;
 
@@ -86,83 +86,129 @@ function countWarnings(stderr: string, skipped: SkipTally): void {
  * ('queued message' / 'left the queue between listing and postcat'), never thrown.
  * Throws SpamtraceError for failures that would repeat for every ID.
  */
-export async function* readQueuedMessages(
-  host: Host,
-  ids: readonly QueueId[],
-  options: PostcatBatchOptions,
-): AsyncGenerator<QueuedMessage> {
-  const { skipped } = options;
-  const batchSize = Math.max(1, Math.min(5_000, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)));
-  const program = options.program ?? 'postcat';
-  const pending: QueueId[] = [];
-  const unique = new Set<string>();
-  for (const id of ids) {
-    // QueueId is a brand, and a cast can fake a brand: check again at the boundary.
-    if (parseQueueId(id) !== id) {
-      skipped.add('queue ID', 'not a valid Postfix queue ID: never passed to postcat');
-      continue;
-    }
-    if (unique.has(id)) continue;
-    unique.add(id);
-    pending.push(id);
-  }
-  const total = pending.length;
-  let done = 0;
-  const progress = (n: number): void => {
-    done += n;
-    options.onProgress?.(done, total);
-  };
+export function readQueuedMessages(host: Host, ids: readonly QueueId[], options: PostcatBatchOptions): AsyncGenerator<QueuedMessage> {
+  const reader = new PostcatReader(host, options);
+  reader.add(ids);
+  return reader.messages();
+}
 
-  // Batches wait here; a vanished ID puts the rest of its batch back at the front.
-  const waiting: QueueId[][] = [];
-  for (let i = 0; i < pending.length; i += batchSize) waiting.push(pending.slice(i, i + batchSize));
-  const args = (batch: readonly QueueId[]): string[] => ['-e', '-h', '-q', '--', ...batch];
-  const runOptions = { timeoutMs: options.timeoutMs ?? 10 * 60_000 };
-  // postcat flushes after every record: into a pipe that is ~900,000 small writes for
-  // 20,000 messages. Reading a whole batch while the next postcat already runs keeps
-  // both cores busy and turns those writes into few large reads. A batch whose output
-  // is too large to hold (hostile, huge headers) is read again as a stream.
-  const inFlight: { batch: QueueId[]; output: Promise<RunResult> }[] = [];
-  const launch = (): void => {
-    while (inFlight.length < PREFETCH && waiting.length > 0) {
-      const batch = waiting.shift()!;
-      inFlight.push({ batch, output: host.run(program, args(batch), { ...runOptions, maxOutputBytes: BUFFERED_OUTPUT_BYTES, outputViaFile: true }) });
+/**
+ * Runs postcat batches in the background, one process at a time, up to READ_AHEAD
+ * batches ahead of the consumer. Started early (before postqueue has finished
+ * listing), it overlaps reading with listing; later IDs can still be added.
+ *
+ * postcat flushes after every record: into a pipe that is ~900,000 small writes for
+ * 20,000 messages. Each batch's output goes through a private file instead, and is read
+ * whole while the next postcat runs. A batch whose output is too large to hold
+ * (hostile, huge headers) is read again as a stream.
+ */
+export class PostcatReader {
+  private readonly waiting: QueueId[][] = [];
+  private readonly ahead: { batch: QueueId[]; output: Promise<RunResult> }[] = [];
+  private readonly unique = new Set<string>();
+  private running = false;
+  private total = 0;
+  private done = 0;
+  private readonly batchSize: number;
+  private readonly program: string;
+  private readonly runOptions: { timeoutMs: number };
+
+  constructor(
+    private readonly host: Host,
+    private readonly options: PostcatBatchOptions,
+  ) {
+    this.batchSize = Math.max(1, Math.min(5_000, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)));
+    this.program = options.program ?? 'postcat';
+    this.runOptions = { timeoutMs: options.timeoutMs ?? 10 * 60_000 };
+  }
+
+  /** Queues IDs for reading (validated, each once) and starts reading if idle. */
+  add(ids: readonly QueueId[]): void {
+    const fresh: QueueId[] = [];
+    for (const id of ids) {
+      // QueueId is a brand, and a cast can fake a brand: check again at the boundary.
+      if (parseQueueId(id) !== id) {
+        this.options.skipped.add('queue ID', 'not a valid Postfix queue ID: never passed to postcat');
+        continue;
+      }
+      if (this.unique.has(id)) continue;
+      this.unique.add(id);
+      fresh.push(id);
     }
-  };
-  for (launch(); inFlight.length > 0; launch()) {
-    const { batch, output } = inFlight.shift()!;
-    let result = await output;
-    const reader = new BatchReader(batch, skipped, options.parser);
-    if (!result.truncated) {
-      const messages: QueuedMessage[] = [];
-      for (const line of splitText(result.stdout, DEFAULT_MAX_LINE_BYTES)) {
-        const m = reader.push(line);
-        if (m) messages.push(m);
-      }
-      const last = reader.end();
-      if (last) messages.push(last);
-      for (const m of messages) {
-        yield m;
-        progress(1);
-      }
-    } else {
-      const run = host.runLines(program, args(batch), runOptions);
-      for await (const line of run.lines) {
-        const m = reader.push(line);
-        if (m) {
-          yield m;
-          progress(1);
+    this.total += fresh.length;
+    for (let i = 0; i < fresh.length; i += this.batchSize) this.waiting.push(fresh.slice(i, i + this.batchSize));
+    this.pump();
+  }
+
+  has(id: string): boolean {
+    return this.unique.has(id);
+  }
+
+  private args(batch: readonly QueueId[]): string[] {
+    return ['-e', '-h', '-q', '--', ...batch];
+  }
+
+  private pump(): void {
+    if (this.running || this.ahead.length >= READ_AHEAD || this.waiting.length === 0) return;
+    const batch = this.waiting.shift()!;
+    this.running = true;
+    const output = this.host.run(this.program, this.args(batch), {
+      ...this.runOptions,
+      maxOutputBytes: BUFFERED_OUTPUT_BYTES,
+      outputViaFile: true,
+    });
+    const next = (): void => {
+      this.running = false;
+      this.pump();
+    };
+    output.then(next, next);
+    this.ahead.push({ batch, output });
+  }
+
+  private progress(n: number): void {
+    this.done += n;
+    this.options.onProgress?.(this.done, this.total);
+  }
+
+  async *messages(): AsyncGenerator<QueuedMessage> {
+    const { skipped } = this.options;
+    for (this.pump(); this.ahead.length > 0; this.pump()) {
+      const { batch, output } = this.ahead.shift()!;
+      this.pump();
+      let result = await output;
+      const reader = new BatchReader(batch, skipped, this.options.parser);
+      if (!result.truncated) {
+        const messages: QueuedMessage[] = [];
+        for (const line of splitText(result.stdout, DEFAULT_MAX_LINE_BYTES)) {
+          const m = reader.push(line);
+          if (m) messages.push(m);
         }
+        const last = reader.end();
+        if (last) messages.push(last);
+        for (const m of messages) {
+          yield m;
+          this.progress(1);
+        }
+      } else {
+        const run = this.host.runLines(this.program, this.args(batch), this.runOptions);
+        for await (const line of run.lines) {
+          const m = reader.push(line);
+          if (m) {
+            yield m;
+            this.progress(1);
+          }
+        }
+        const last = reader.end();
+        if (last) {
+          yield last;
+          this.progress(1);
+        }
+        result = await run.done;
       }
-      const last = reader.end();
-      if (last) {
-        yield last;
-        progress(1);
-      }
-      result = await run.done;
+      const stop = settle(result, batch, reader, skipped, this.program, this.options.timeoutMs, (n) => this.progress(n));
+      // A vanished ID puts the rest of its batch back at the front.
+      if (stop !== null && stop + 1 < batch.length) this.waiting.unshift(batch.slice(stop + 1));
     }
-    const stop = settle(result, batch, reader, skipped, program, options.timeoutMs, progress);
-    if (stop !== null && stop + 1 < batch.length) waiting.unshift(batch.slice(stop + 1));
   }
 }
 

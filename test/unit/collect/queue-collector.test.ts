@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyPostqueueFailure, collectQueue, supportsJson } from '../../../src/collect/queue/queue-collector';
+import { DEFAULT_BATCH_SIZE } from '../../../src/collect/queue/postcat-batch';
 import { isSpamtraceError } from '../../../src/errors';
 import { FakeHost, collect, fixture, postcatEmulator, readFixture, sectionsById, type Answer } from './fake-host';
 
-const ID_OR_FLAG = /^(?:-e|-h|-q|-j|-p|--|mail_version|command_directory|[0-9A-F]{6,21}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,16}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]{1,13})$/;
+const ID_OR_FLAG = /^(?:-e|-h|-q|-j|-p|--|mail_version|command_directory|queue_directory|[0-9A-F]{6,21}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,16}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]{1,13})$/;
 
 interface LiveScript {
   postconf?: Answer;
@@ -36,7 +37,6 @@ test('live: postqueue -j lists the queue, batched postcat streams the messages, 
   assert.equal(c.queueSource, 'postqueue -j');
   assert.equal(c.listing.length, 10);
   assert.equal(c.reportedTotal, null);
-  assert.equal(host.calls.filter((x) => x.program.endsWith('postcat')).length, 0); // not before reading
   const ms = await collect(c.messages);
   // the fixtures hold postcat output for 5 of the 10 listed messages; the rest "vanished"
   assert.deepEqual(ms.map((m) => m.queueId).sort(), ['3F1A22C0B1E', '5942C8948326', '6A0B3C0B3F1', '7D21E2C0B40', 'AB2C4561DA6']);
@@ -44,6 +44,27 @@ test('live: postqueue -j lists the queue, batched postcat streams the messages, 
   assert.equal(progress.at(-1), 10);
   assert.deepEqual(host.calls.map((x) => x.program), ['postconf', '/usr/sbin/postqueue', ...Array(6).fill('/usr/sbin/postcat')]);
   assert.ok(host.allArgs().every((a) => ID_OR_FLAG.test(a)));
+});
+
+test('live: messages in the spool are read while postqueue lists them, later arrivals after it', async () => {
+  const spool = mkdtempSync(join(tmpdir(), 'spamtrace-spool-'));
+  try {
+    // deferred is hashed by the ID's first character; junk names are not IDs
+    mkdirSync(join(spool, 'deferred', '3'), { recursive: true });
+    mkdirSync(join(spool, 'active'), { recursive: true });
+    writeFileSync(join(spool, 'deferred', '3', '3F1A22C0B1E'), '');
+    writeFileSync(join(spool, 'active', '5942C8948326'), '');
+    writeFileSync(join(spool, 'active', '..;rm -rf x'), '');
+    const host = liveHost({ postconf: { stdout: `3.7.11\n/usr/sbin\n${spool}\n` } });
+    const c = await collectQueue(host, { mode: 'live' });
+    const postcats = host.calls.filter((x) => x.program.endsWith('postcat'));
+    assert.deepEqual(postcats[0]!.args.slice(4), ['5942C8948326', '3F1A22C0B1E'], 'the spool IDs went first, before the listing was parsed');
+    const ms = await collect(c.messages);
+    assert.equal(ms.filter((m) => m.queueId === '3F1A22C0B1E').length, 1, 'a message in both is read once');
+    assert.ok(host.allArgs().every((a) => ID_OR_FLAG.test(a) || a === spool));
+  } finally {
+    rmSync(spool, { recursive: true, force: true });
+  }
 });
 
 test('live: Postfix older than 3.1 is asked with postqueue -p straight away', async () => {
@@ -65,7 +86,7 @@ test('live: a postqueue without -j (usage error) falls back to -p', async () => 
   assert.equal(c.postfixVersion, null);
   assert.equal(c.queueSource, 'postqueue -p');
   assert.equal(c.listing.length, 5);
-  assert.deepEqual(host.calls.map((x) => [x.program, x.args[0]]), [['postconf', '-h'], ['postqueue', '-j'], ['postqueue', '-p']]);
+  assert.deepEqual(host.calls.slice(0, 3).map((x) => [x.program, x.args[0]]), [['postconf', '-h'], ['postqueue', '-j'], ['postqueue', '-p']]);
   assert.equal(c.skipped.total(), 0); // the failed -j run leaves nothing counted
 });
 
@@ -127,7 +148,7 @@ test('live: hostile queue IDs in the listing never reach postcat', async () => {
   assert.ok(host.allArgs().every((a) => ID_OR_FLAG.test(a)));
 });
 
-test('live: 100,000 messages stream through 500-ID batches, never all held at once', async () => {
+test('live: 100,000 messages stream through postcat batches, never all held at once', async () => {
   const N = 100_000;
   const id = (i: number): string => `A${(0x1000000 + i).toString(16).toUpperCase()}`;
   function* listing(): Generator<string> {
@@ -152,9 +173,9 @@ test('live: 100,000 messages stream through 500-ID batches, never all held at on
     n += 1;
   }
   assert.equal(n, N);
-  assert.ok(callsAtFirst <= 2, `${callsAtFirst} postcat runs before the first message`); // one read, one read ahead
-  assert.equal(postcats(), N / 500);
-  assert.ok(host.calls.filter((x) => x.program.endsWith('postcat')).every((x) => x.args.length === 504));
+  assert.ok(callsAtFirst <= 9, `${callsAtFirst} postcat runs before the first message`); // one read, at most 8 ahead
+  assert.equal(postcats(), N / DEFAULT_BATCH_SIZE);
+  assert.ok(host.calls.filter((x) => x.program.endsWith('postcat')).every((x) => x.args.length === DEFAULT_BATCH_SIZE + 4));
 });
 
 // ---- offline ----
@@ -200,8 +221,9 @@ test('offline: postcat output alone gives messages without a listing', async () 
   assert.equal(c.queueSource, `postcat file ${fixture('postcat-batch.txt')}`);
 });
 
-test('offline: a file that is neither -j nor -p output is E_QUEUE_FORMAT', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-'));
+test('offline: a file that is neither -j nor -p output is E_QUEUE_FORMAT', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const junk = join(dir, 'junk.txt');
   writeFileSync(junk, 'hello\nthis is not a queue\n');
   await assert.rejects(collectQueue(new FakeHost(() => ({})), { mode: 'offline', queueFile: junk, postcatFile: null }), (e) => isSpamtraceError(e) && e.code === 'E_QUEUE_FORMAT');

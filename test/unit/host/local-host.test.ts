@@ -1,15 +1,25 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LocalHost } from '../../../src/host/local-host';
 
 const host = new LocalHost('test');
+const scratch: string[] = [];
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'spamtrace-test-'));
+  scratch.push(d);
+  return d;
+};
+after(() => {
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
 
 test('arguments reach the program literally: no shell ever sees them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-'));
+  const dir = tempDir();
   const marker = join(dir, 'pwned');
   const hostile = `a;touch ${marker} $(touch ${marker}) \`touch ${marker}\``;
   const r = await host.run('printf', ['%s', hostile]);
@@ -45,8 +55,21 @@ test('streamed lines longer than the limit are cut and flagged, the rest intact'
   assert.deepEqual(lines.map((l) => [l.text.length, l.cut]), [[5, false], [100, true], [4, false]]);
 });
 
+test('output collected through a file leaves no file behind and respects the cap', async () => {
+  const before = readdirSync(tmpdir()).filter((n) => n.startsWith('spamtrace-') && !n.startsWith('spamtrace-test-')).length;
+  const r = await host.run('printf', ['%s\\n', 'a', 'b'], { outputViaFile: true });
+  assert.equal(r.stdout, 'a\nb\n');
+  const cut = await host.run('printf', ['%s', 'x'.repeat(5000)], { outputViaFile: true, maxOutputBytes: 100 });
+  assert.equal(cut.stdout.length, 100);
+  assert.equal(cut.truncated, true);
+  const missing = await host.run('/nonexistent/postcat', [], { outputViaFile: true });
+  assert.equal(missing.spawnError?.code, 'ENOENT');
+  const after = readdirSync(tmpdir()).filter((n) => n.startsWith('spamtrace-') && !n.startsWith('spamtrace-test-')).length;
+  assert.equal(after, before);
+});
+
 test('gzipped files are read line by line like plain ones', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'a.gz'), gzipSync('one\r\ntwo\nthree'));
   const lines = [];
   for await (const l of host.readLines(join(dir, 'a.gz'))) lines.push(l.text);
