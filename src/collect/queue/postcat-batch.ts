@@ -25,7 +25,7 @@ import { printable } from './rfc2047';
 
 export const DEFAULT_BATCH_SIZE = 2000;
 /** batches read (one postcat at a time) ahead of the consumer, at most */
-const READ_AHEAD = 8;
+export const READ_AHEAD = 8;
 /** one batch's output held in memory at most; beyond it the batch is streamed instead */
 const BUFFERED_OUTPUT_BYTES = 32 * 1024 * 1024;
 
@@ -104,7 +104,7 @@ export function readQueuedMessages(host: Host, ids: readonly QueueId[], options:
  */
 export class PostcatReader {
   private readonly waiting: QueueId[][] = [];
-  private readonly ahead: { batch: QueueId[]; output: Promise<RunResult> }[] = [];
+  private readonly ahead: { batch: QueueId[]; ready: Promise<ReadBatch> }[] = [];
   private readonly unique = new Set<string>();
   private running = false;
   private total = 0;
@@ -148,21 +148,41 @@ export class PostcatReader {
     return ['-e', '-h', '-q', '--', ...batch];
   }
 
+  /** Starts the next postcat unless one runs or enough batches wait to be consumed. */
   private pump(): void {
     if (this.running || this.ahead.length >= READ_AHEAD || this.waiting.length === 0) return;
     const batch = this.waiting.shift()!;
     this.running = true;
-    const output = this.host.run(this.program, this.args(batch), {
-      ...this.runOptions,
-      maxOutputBytes: BUFFERED_OUTPUT_BYTES,
-      outputViaFile: true,
-    });
-    const next = (): void => {
-      this.running = false;
-      this.pump();
-    };
-    output.then(next, next);
-    this.ahead.push({ batch, output });
+    const ready = this.host
+      .run(this.program, this.args(batch), { ...this.runOptions, maxOutputBytes: BUFFERED_OUTPUT_BYTES, outputViaFile: true })
+      .then((result) => this.parse(batch, result))
+      .finally(() => {
+        this.running = false;
+        this.pump();
+      });
+    ready.catch(() => undefined); // the consumer sees the error when it reaches this batch
+    this.ahead.push({ batch, ready });
+  }
+
+  /** Parses a finished batch right away, so parsing overlaps the next postcat and the listing. */
+  private parse(batch: QueueId[], result: RunResult): ReadBatch {
+    if (result.truncated) return { stream: true, messages: [] };
+    const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
+    const messages: QueuedMessage[] = [];
+    for (const line of splitText(result.stdout, DEFAULT_MAX_LINE_BYTES)) {
+      const m = reader.push(line);
+      if (m) messages.push(m);
+    }
+    const last = reader.end();
+    if (last) messages.push(last);
+    this.afterRun(batch, result, reader);
+    return { stream: false, messages };
+  }
+
+  /** Settles how postcat ended; a vanished ID puts the rest of its batch back in front. */
+  private afterRun(batch: QueueId[], result: RunResult, reader: BatchReader): void {
+    const stop = settle(result, batch, reader, this.options.skipped, this.program, this.options.timeoutMs, (n) => this.progress(n));
+    if (stop !== null && stop + 1 < batch.length) this.waiting.unshift(batch.slice(stop + 1));
   }
 
   private progress(n: number): void {
@@ -171,45 +191,41 @@ export class PostcatReader {
   }
 
   async *messages(): AsyncGenerator<QueuedMessage> {
-    const { skipped } = this.options;
     for (this.pump(); this.ahead.length > 0; this.pump()) {
-      const { batch, output } = this.ahead.shift()!;
+      const { batch, ready } = this.ahead.shift()!;
       this.pump();
-      let result = await output;
-      const reader = new BatchReader(batch, skipped, this.options.parser);
-      if (!result.truncated) {
-        const messages: QueuedMessage[] = [];
-        for (const line of splitText(result.stdout, DEFAULT_MAX_LINE_BYTES)) {
-          const m = reader.push(line);
-          if (m) messages.push(m);
-        }
-        const last = reader.end();
-        if (last) messages.push(last);
-        for (const m of messages) {
+      const read = await ready;
+      if (!read.stream) {
+        for (const m of read.messages) {
           yield m;
           this.progress(1);
         }
-      } else {
-        const run = this.host.runLines(this.program, this.args(batch), this.runOptions);
-        for await (const line of run.lines) {
-          const m = reader.push(line);
-          if (m) {
-            yield m;
-            this.progress(1);
-          }
-        }
-        const last = reader.end();
-        if (last) {
-          yield last;
+        continue;
+      }
+      // Too large to hold: read this batch again, line by line.
+      const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
+      const run = this.host.runLines(this.program, this.args(batch), this.runOptions);
+      for await (const line of run.lines) {
+        const m = reader.push(line);
+        if (m) {
+          yield m;
           this.progress(1);
         }
-        result = await run.done;
       }
-      const stop = settle(result, batch, reader, skipped, this.program, this.options.timeoutMs, (n) => this.progress(n));
-      // A vanished ID puts the rest of its batch back at the front.
-      if (stop !== null && stop + 1 < batch.length) this.waiting.unshift(batch.slice(stop + 1));
+      const last = reader.end();
+      if (last) {
+        yield last;
+        this.progress(1);
+      }
+      this.afterRun(batch, await run.done, reader);
     }
   }
+}
+
+interface ReadBatch {
+  /** the output was too large to hold: the consumer streams the batch instead */
+  stream: boolean;
+  messages: QueuedMessage[];
 }
 
 /** Parses one batch's output, keeping only messages asked for, each once. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readQueuedMessages, vanishedIdOf } from '../../../src/collect/queue/postcat-batch';
+import { READ_AHEAD, readQueuedMessages, vanishedIdOf } from '../../../src/collect/queue/postcat-batch';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import type { QueueId } from '../../../src/domain/queue';
 import { isSpamtraceError } from '../../../src/errors';
@@ -151,12 +151,18 @@ test('a message postcat was not asked for is ignored', async () => {
   assert.equal(skipped.list()[0]!.reason, 'a message that was not asked for ignored');
 });
 
-test('messages stream out while at most one more batch is read ahead', async () => {
-  const host = postcatHost(postcatEmulator(sections()));
-  const it = readQueuedMessages(host, BATCH_IDS, { skipped: new SkipTally(), batchSize: 2 });
+test('reading runs ahead of the consumer by a bounded number of batches only', async () => {
+  const ids = Array.from({ length: 40 }, (_, i) => `A${(0x100000 + i).toString(16).toUpperCase()}` as QueueId);
+  const section = (q: string): string =>
+    `*** ENVELOPE RECORDS deferred/A/${q} ***\nsender: s@x.example\nrecipient: r@y.example\n*** MESSAGE CONTENTS deferred/A/${q} ***\nSubject: hi\n*** HEADER EXTRACTED deferred/A/${q} ***\n*** MESSAGE FILE END deferred/A/${q} ***\n`;
+  const host = postcatHost((args) => ({ stdout: args.slice(4).map(section).join('') }));
+  const it = readQueuedMessages(host, ids, { skipped: new SkipTally(), batchSize: 1 });
   const first = await it.next();
   assert.equal(first.done, false);
-  assert.equal(host.calls.length, 2);
+  await new Promise((r) => setTimeout(r, 20)); // let the background reading go as far as it may
+  assert.ok(host.calls.length <= READ_AHEAD + 1, `${host.calls.length} postcat runs before the consumer took a second message`);
   await it.return(undefined);
-  assert.equal(host.calls.length, 2);
+  const rest = await collect(readQueuedMessages(host, ids, { skipped: new SkipTally(), batchSize: 7 }));
+  assert.equal(rest.length, 40, 'with nobody waiting, everything is still read in order');
+  assert.deepEqual(rest.map((m) => m.queueId), ids);
 });
