@@ -147,12 +147,13 @@ export class PostcatParser {
   private clean(text: string, limit: number): string {
     const c = stripControlChars(text.length > limit * 2 ? text.slice(0, limit * 2) : text);
     if (c.removed > 0) this.count('control characters removed from a value', 1);
-    return c.text.slice(0, limit);
+    return c.text.length > limit ? c.text.slice(0, limit) : c.text;
   }
 
   push(line: Line | string): QueuedMessage | null {
     const l = typeof line === 'string' ? { text: line, cut: false } : line;
-    const marker = l.cut ? null : MARKER.exec(l.text);
+    // Most lines are records or headers: only a line starting "***" can be a marker.
+    const marker = l.cut || l.text.charCodeAt(0) !== 42 ? null : MARKER.exec(l.text);
     this.undo = null;
     if (marker) return this.onMarker(marker[1]!, marker[2]!);
     switch (this.state) {
@@ -265,6 +266,11 @@ export class PostcatParser {
   private onRecord(text: string, cut: boolean): void {
     const b = this.cur!;
     if (cut) this.damage('envelope record longer than the line limit, cut');
+    // named_attribute lines are most of the envelope: take them without the regex.
+    if (text.startsWith('named_attribute: ')) {
+      this.onAttribute(text.slice(17));
+      return;
+    }
     const m = RECORD.exec(text);
     if (!m) {
       if (text.trim() !== '') this.damage('unreadable envelope line');
