@@ -44,36 +44,38 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
       batchSize: options.batchSize,
       now: deps.now(),
       onProgress: (done, total) => progress.update(done, total, 'examined messages'),
+      early: true,
     },
   );
-  const listed = new Map<string, QueueListingEntry>();
-  for (const e of collection.listing) listed.set(e.queueId, e);
   const tracer = new SourceTracer();
   const byQueue: Partial<Record<QueueName, number>> = {};
   const count = (q: QueueName): void => {
     byQueue[q] = (byQueue[q] ?? 0) + 1;
   };
-  let examined = 0;
-  let total = collection.listing.length;
+  // Messages are traced as postcat delivers them, while postqueue may still be listing;
+  // their delay reasons (from the listing) are added once it is complete.
+  const sourceOf = new Map<string, string>();
   for await (const m of collection.messages) {
-    examined += 1;
-    const entry = listed.get(m.queueId);
-    if (entry) listed.delete(m.queueId);
-    else total += 1; // offline: postcat output of a message the listing did not show
-    count(entry?.queueName ?? m.queueName);
-    tracer.add(toTraceMessage(m, entry));
+    count(m.queueName);
+    sourceOf.set(m.queueId, tracer.add(toTraceMessage(m)));
   }
-  const skipped: SkipTally = collection.skipped;
-  for (const entry of listed.values()) {
-    // Live: it left the queue between listing and postcat (the collector counted it).
-    if (!offline) {
-      total -= 1;
+  await collection.listed;
+  const examined = sourceOf.size;
+  let total = examined;
+  for (const entry of collection.listing) {
+    const key = sourceOf.get(entry.queueId);
+    if (key !== undefined) {
+      tracer.addDelayReasons(key, delayReasonsOf(entry));
       continue;
     }
+    // Live: it left the queue between listing and postcat (the collector counted it).
+    if (!offline) continue;
     // Offline: listed without postcat output; the tracer decides where it belongs.
+    total += 1;
     count(entry.queueName);
     tracer.addUnexamined(listingOnly(entry));
   }
+  const skipped: SkipTally = collection.skipped;
   if (offline && options.postcatFile === null && collection.listing.length > 0) {
     skipped.add('message', 'listed only: no postcat output given (--postcat-file), origin unknown', collection.listing.length);
   }
@@ -102,15 +104,19 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   };
 }
 
-function toTraceMessage(m: QueuedMessage, entry: QueueListingEntry | undefined): TraceMessage {
+function delayReasonsOf(e: QueueListingEntry): string[] {
+  return e.recipients.flatMap((r) => (r.delayReason ? [r.delayReason] : []));
+}
+
+function toTraceMessage(m: QueuedMessage): TraceMessage {
   const f = deriveMessageFields(m);
   return {
     queueId: m.queueId,
-    queueName: entry?.queueName ?? m.queueName,
-    arrivalTime: m.arrivalTime ?? entry?.arrivalTime ?? null,
+    queueName: m.queueName,
+    arrivalTime: m.arrivalTime,
     sender: m.sender,
     recipients: m.recipients.map((r) => r.address),
-    delayReasons: (entry?.recipients ?? []).flatMap((r) => (r.delayReason ? [r.delayReason] : [])),
+    delayReasons: [],
     origin: originOf({ attributes: m.attributes, pickupUid: f.pickupUid, forwardedPickupUid: f.forwardedPickupUid, phpScript: f.phpScript, sender: m.sender }),
     fromAddress: f.fromAddress,
     subject: f.subject,
@@ -126,7 +132,7 @@ function listingOnly(e: QueueListingEntry): TraceMessage {
     arrivalTime: e.arrivalTime,
     sender: e.sender,
     recipients: e.recipients.map((r) => r.address),
-    delayReasons: e.recipients.flatMap((r) => (r.delayReason ? [r.delayReason] : [])),
+    delayReasons: delayReasonsOf(e),
     origin: { kind: 'unknown', why: 'not examined (only listed)' },
     fromAddress: null,
     subject: null,

@@ -90,7 +90,8 @@ export class SourceAccumulator {
     for (const reason of m.delayReasons) this.addDeferral(reason);
   }
 
-  private addDeferral(reason: string): void {
+  /** A delay reason for one recipient, when it is learnt after the message was added. */
+  addDeferral(reason: string): void {
     const match = classifyDeferral(reason);
     this.deferredRecipients += 1;
     this.deferrals[match.class] += 1;

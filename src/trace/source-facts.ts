@@ -27,7 +27,7 @@ export interface SourceFacts {
 export function factsOf(acc: SourceAccumulator): SourceFacts {
   const reputationRules = [...acc.deferralRules.values()]
     .filter((d) => d.class === 'blocklisted' || d.class === 'rate-limited')
-    .sort((a, b) => b.count - a.count);
+    .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   let evalScripts = 0;
   for (const [script, n] of acc.phpScripts) if (/eval\(\)'d code/i.test(script)) evalScripts += n;
   return {

@@ -20,7 +20,8 @@ export class SourceTracer {
   private readonly senderDomainOwners = new Map<string, Set<string>>();
   private readonly unexamined: TraceMessage[] = [];
 
-  add(m: TraceMessage): void {
+  /** Adds a message; returns the key of the source it was counted under. */
+  add(m: TraceMessage): string {
     const key = sourceKeyOf(m.origin);
     let acc = this.sources.get(key);
     if (!acc) {
@@ -34,6 +35,13 @@ export class SourceTracer {
       if (!owners) this.senderDomainOwners.set(d, (owners = new Set()));
       owners.add(key);
     }
+    return key;
+  }
+
+  /** Delay reasons of a message added earlier, learnt from a listing that came later. */
+  addDelayReasons(key: string, reasons: readonly string[]): void {
+    const acc = this.sources.get(key);
+    if (acc) for (const r of reasons) acc.addDeferral(r);
   }
 
   /** A message only the queue listing showed (postcat output missing or it vanished). */
@@ -129,7 +137,7 @@ export class SourceTracer {
       reasons,
       rules: result.rules,
       deferrals: { ...acc.deferrals },
-      deferralRules: [...acc.deferralRules.values()].sort((a, b) => b.count - a.count),
+      deferralRules: [...acc.deferralRules.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1)),
       byQueue: { ...acc.byQueue },
       sampleQueueIds: [...acc.sampleQueueIds],
       sampleSubjects: [...acc.sampleSubjects],

@@ -24,8 +24,10 @@ import { parseQueueId } from './queue-id';
 import { printable } from './rfc2047';
 
 export const DEFAULT_BATCH_SIZE = 2000;
-/** batches read (one postcat at a time) ahead of the consumer, at most */
+/** batches read ahead of the consumer, at most */
 export const READ_AHEAD = 8;
+/** postcat processes at once: the scan's own parsing leaves about a core idle */
+const PARALLEL = 2;
 /** one batch's output held in memory at most; beyond it the batch is streamed instead */
 const BUFFERED_OUTPUT_BYTES = 32 * 1024 * 1024;
 
@@ -89,11 +91,12 @@ function countWarnings(stderr: string, skipped: SkipTally): void {
 export function readQueuedMessages(host: Host, ids: readonly QueueId[], options: PostcatBatchOptions): AsyncGenerator<QueuedMessage> {
   const reader = new PostcatReader(host, options);
   reader.add(ids);
+  reader.close();
   return reader.messages();
 }
 
 /**
- * Runs postcat batches in the background, one process at a time, up to READ_AHEAD
+ * Runs postcat batches in the background, PARALLEL processes at a time, up to READ_AHEAD
  * batches ahead of the consumer. Started early (before postqueue has finished
  * listing), it overlaps reading with listing; later IDs can still be added.
  *
@@ -106,7 +109,10 @@ export class PostcatReader {
   private readonly waiting: QueueId[][] = [];
   private readonly ahead: { batch: QueueId[]; ready: Promise<ReadBatch> }[] = [];
   private readonly unique = new Set<string>();
-  private running = false;
+  private running = 0;
+  /** no more IDs will be added (and why not, if it failed) */
+  private closed: { error?: unknown } | null = null;
+  private wake: (() => void) | null = null;
   private total = 0;
   private done = 0;
   private readonly batchSize: number;
@@ -138,6 +144,19 @@ export class PostcatReader {
     this.total += fresh.length;
     for (let i = 0; i < fresh.length; i += this.batchSize) this.waiting.push(fresh.slice(i, i + this.batchSize));
     this.pump();
+    this.wakeUp();
+  }
+
+  /** No more IDs come; with an error, the consumer gets it instead of the end. */
+  close(error?: unknown): void {
+    this.closed = error === undefined ? {} : { error };
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
   }
 
   has(id: string): boolean {
@@ -148,16 +167,19 @@ export class PostcatReader {
     return ['-e', '-h', '-q', '--', ...batch];
   }
 
-  /** Starts the next postcat unless one runs or enough batches wait to be consumed. */
+  /** Starts postcat runs while fewer than PARALLEL run and not too many wait to be consumed. */
   private pump(): void {
-    if (this.running || this.ahead.length >= READ_AHEAD || this.waiting.length === 0) return;
+    while (this.running < PARALLEL && this.ahead.length < READ_AHEAD && this.waiting.length > 0) this.launch();
+  }
+
+  private launch(): void {
     const batch = this.waiting.shift()!;
-    this.running = true;
+    this.running += 1;
     const ready = this.host
       .run(this.program, this.args(batch), { ...this.runOptions, maxOutputBytes: BUFFERED_OUTPUT_BYTES, outputViaFile: true })
       .then((result) => this.parse(batch, result))
       .finally(() => {
-        this.running = false;
+        this.running -= 1;
         this.pump();
       });
     ready.catch(() => undefined); // the consumer sees the error when it reaches this batch
@@ -191,7 +213,14 @@ export class PostcatReader {
   }
 
   async *messages(): AsyncGenerator<QueuedMessage> {
-    for (this.pump(); this.ahead.length > 0; this.pump()) {
+    for (;;) {
+      this.pump();
+      if (this.closed?.error !== undefined) throw this.closed.error;
+      if (this.ahead.length === 0) {
+        if (this.closed) return;
+        await new Promise<void>((resolve) => (this.wake = resolve)); // more IDs, or the end
+        continue;
+      }
       const { batch, ready } = this.ahead.shift()!;
       this.pump();
       const read = await ready;

@@ -49,6 +49,12 @@ export interface CollectOptions {
   onProgress?: (done: number, total: number) => void;
   /** per Postfix command (default 10 minutes) */
   timeoutMs?: number;
+  /**
+   * live: return as soon as messages can be read, before postqueue has listed the queue;
+   * `listed` settles when the listing fields are filled. Lets the caller trace messages
+   * while the listing runs.
+   */
+  early?: boolean;
 }
 
 export interface QueueCollection {
@@ -63,6 +69,11 @@ export interface QueueCollection {
   skipped: SkipTally;
   /** what Postfix warned about while answering (e.g. "Mail system is down -- accessing queue directly") */
   warnings: string[];
+  /**
+   * Settles when listing, reportedTotal, queueSource and warnings are final (rejects with
+   * the listing's error). Already settled unless `early` was asked for.
+   */
+  listed: Promise<void>;
 }
 
 /** `postqueue -j` lines can be long (one line per message, all recipients). */
@@ -242,26 +253,45 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
   });
   if (info.queueDir) reader.add(await spoolIds(host, info.queueDir));
-  let json = supportsJson(info.version);
-  let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options);
-  if (listing === 'fallback') {
-    json = false;
-    listing = await runPostqueue(host, bin('postqueue'), false, skipped, options);
-  }
-  if (listing === 'fallback') throw new SpamtraceError('E_QUEUE_UNREADABLE', 'postqueue rejected both -j and -p');
-  const entries = listing.entries;
-  // Messages that arrived after the spool walk (or all of them, if it was not possible).
-  reader.add(entries.map((e) => e.queueId).filter((id) => !reader.has(id)));
-  const messages: AsyncIterable<QueuedMessage> = { [Symbol.asyncIterator]: () => reader.messages() };
-  return {
+  const collection: QueueCollection = {
     postfixVersion: info.version,
-    queueSource: json ? 'postqueue -j' : 'postqueue -p',
-    listing: entries,
-    reportedTotal: listing.reportedTotal,
-    messages,
+    queueSource: 'postqueue -j',
+    listing: [],
+    reportedTotal: null,
+    messages: { [Symbol.asyncIterator]: () => reader.messages() },
     skipped,
-    warnings: listing.warnings,
+    warnings: [],
+    listed: Promise.resolve(),
   };
+  const list = async (): Promise<void> => {
+    let json = supportsJson(info.version);
+    let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options);
+    if (listing === 'fallback') {
+      json = false;
+      listing = await runPostqueue(host, bin('postqueue'), false, skipped, options);
+    }
+    if (listing === 'fallback') throw new SpamtraceError('E_QUEUE_UNREADABLE', 'postqueue rejected both -j and -p');
+    collection.queueSource = json ? 'postqueue -j' : 'postqueue -p';
+    collection.listing = listing.entries;
+    collection.reportedTotal = listing.reportedTotal;
+    collection.warnings = listing.warnings;
+    // Messages that arrived after the spool walk (or all of them, if it was not possible).
+    reader.add(listing.entries.map((e) => e.queueId).filter((id) => !reader.has(id)));
+  };
+  const listed = list().then(
+    () => reader.close(),
+    (e: unknown) => {
+      reader.close(e);
+      throw e;
+    },
+  );
+  if (options.early) {
+    listed.catch(() => undefined); // the caller awaits `listed`; the reader rethrows too
+    collection.listed = listed;
+    return collection;
+  }
+  await listed;
+  return collection;
 }
 
 // ---- offline ------------------------------------------------------------------------
@@ -384,5 +414,6 @@ async function collectOffline(
     messages,
     skipped,
     warnings: [],
+    listed: Promise.resolve(),
   };
 }
