@@ -141,6 +141,26 @@ describe('spamtrace scan on the real lab', { skip, concurrency: false }, () => {
     assert.match(r.stdout, /<script>alert\(1\)<\/script>/, 'the subject is shown as text');
   });
 
+  test('a login submitted with swaks, the admins\' own tool, is traced to its mailbox and client', async () => {
+    const r = spawnSync('swaks', [
+      '--server', '127.0.0.1', '--port', '25',
+      '--xclient-addr', '198.51.100.23', '--xclient-name', 'pool-198-51-100-23.dsl.example.net',
+      '--ehlo', 'shop-pc',
+      '--auth', 'LOGIN', '--auth-user', 'info@shop-example.de', '--auth-password', 'Shop-Lab-2024',
+      '--from', 'info@shop-example.de', '--to', 'a1@gmail.com,b2@yahoo.com,c3@aol.com',
+      '--header', 'Subject: swaks test',
+    ], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    await waitForQueueSettled();
+    const report = parseReport((await runCli(['scan', '--json'])).stdout);
+    const s = report.sources.find((x) => x.id === 'sasl:info@shop-example.de');
+    assert.ok(s, 'the swaks login is a source');
+    assert.equal(s.messages, 1);
+    assert.equal(s.recipients, 3);
+    assert.deepEqual(s.clientAddresses, ['198.51.100.23']);
+    assert.deepEqual(s.heloNames, ['shop-pc']);
+  });
+
   test('a non-root user gets one line with E_NOT_ROOT and exit 2', async (t) => {
     const cli = join(packageRoot(), 'dist', 'src', 'cli.js');
     // A checkout under a root-only folder cannot be run by nobody at all: nothing to learn then.
