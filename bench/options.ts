@@ -1,0 +1,85 @@
+/** The command line: --help text and the options, validated once. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_BATCH_SIZE } from '../src/collect/queue/postcat-batch';
+import { UsageError } from './errors';
+import { TARGET_A_OVER_OURS, TARGET_OURS_OVER_B } from './targets';
+
+export const HELP = `Usage: npm run bench -- [options]
+       node dist/bench/scan-bench.js [options]
+
+Brings the Postfix lab up (root, throw-away machine: see test/lab/README.md), fills the
+queue with N messages and measures, in the same run:
+
+  ours  spamtrace scan --json                    (node dist/src/cli.js scan --json)
+  (b)   postqueue -j, then postcat -e -h -q ID... in batches of ${DEFAULT_BATCH_SIZE}, output to /dev/null
+  (a)   one postcat -e -h -q ID process per message, output to /dev/null
+
+Prints wall seconds, peak RSS and the ratios against the targets
+(ours <= ${TARGET_OURS_OVER_B}x (b), (a) >= ${TARGET_A_OVER_OURS}x ours); writes bench/results/latest.json.
+
+Options:
+  --messages N             queue size to fill to (default 20000; at least this many are measured)
+  --runs K                 runs of ours and of (b); the median is reported (default 3)
+  --per-message-sample N   time (a) over N queue IDs only and extrapolate to the whole
+                           queue (default 0: run (a) over every message)
+  --reuse                  keep a queue that already holds >= N messages (top it up if it
+                           holds fewer) instead of flushing it and filling it again
+  --keep                   leave the lab and the queue up afterwards (for --reuse)
+  --cpu-prof               after the measurements, one more (unmeasured) run of ours under
+                           node --cpu-prof: the profile goes to bench/results/ and the
+                           functions and files with the most self time are printed
+  -h, --help               this text
+
+Needs root, Postfix (postfix, sasl2-bin, libsasl2-modules) and GNU time (package "time").
+Exit status: 0 the benchmark ran (targets may be MISSED: read the output), 1 the benchmark
+is broken (invalid measurement), 2 usage error or missing prerequisites.
+`;
+
+export interface BenchOptions {
+  messages: number;
+  runs: number;
+  sample: number;
+  reuse: boolean;
+  keep: boolean;
+  cpuProf: boolean;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        messages: { type: 'string' },
+        runs: { type: 'string' },
+        'per-message-sample': { type: 'string' },
+        reuse: { type: 'boolean' },
+        keep: { type: 'boolean' },
+        'cpu-prof': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const int = (name: string, value: string | undefined, def: number, min: number, max: number): number => {
+    if (value === undefined) return def;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`--${name} takes a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+    }
+    return n;
+  };
+  return {
+    messages: int('messages', v.messages, 20000, 1, 1_000_000),
+    runs: int('runs', v.runs, 3, 1, 50),
+    sample: int('per-message-sample', v['per-message-sample'], 0, 0, 1_000_000),
+    reuse: Boolean(v.reuse),
+    keep: Boolean(v.keep),
+    cpuProf: Boolean(v['cpu-prof']),
+  };
+}
