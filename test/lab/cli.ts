@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       process.stderr.write(USAGE);
-      return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
+      return cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h' ? 0 : 2;
   }
 }
 
