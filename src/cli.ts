@@ -43,6 +43,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`spamtrace: E_INTERNAL: ${(e as Error)?.message ?? String(e)}\n`);
       if (process.env.SPAMTRACE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     }
-    process.exitCode = 2;
+    // Do not wait for postcat runs read ahead or a listing still under way: the scan failed.
+    process.exit(2);
   },
 );

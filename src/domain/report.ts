@@ -91,7 +91,7 @@ export interface Report {
   postfix: { version: string | null };
   queue: { total: number; byQueue: Partial<Record<QueueName, number>>; examined: number; reportedTotal?: number | null };
   skipped: Skipped[];
-  /** what Postfix warned about while we listed the queue (e.g. "Mail system is down") */
+  /** what Postfix warned about while we listed the queue (e.g. "Mail system is down"), and inputs that held no message */
   warnings: string[];
   sources: ReportSource[];
 }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, StreamedRun } from './host';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './line-splitter';
@@ -89,30 +90,28 @@ export class LocalHost implements Host {
     return { ...result, stdout: stdout.text(), truncated: stdout.cut || stderr.cut };
   }
 
-  /** stdout goes to a 0600 file in a fresh 0700 directory, read back and removed. */
+  /**
+   * stdout goes to a 0600 file in a fresh 0700 directory. The name is removed as soon as
+   * the child holds the descriptor: queue headers never stay on disk, even when the scan
+   * is killed; the output is read back through our own still-open handle.
+   */
   private async runViaFile(program: string, args: readonly string[], options: RunOptions, max: number): Promise<RunResult> {
     const dir = await fs.mkdtemp(join(os.tmpdir(), 'spamtrace-'));
+    let file: fs.FileHandle;
     try {
-      const path = join(dir, 'stdout');
-      const file = await fs.open(path, 'wx', 0o600);
-      let started: Started;
-      try {
-        started = start(program, args, options, max, file.fd);
-      } finally {
-        await file.close(); // the child holds its own copy of the descriptor
-      }
-      const result = await started.finished;
-      const size = (await fs.stat(path)).size;
-      const handle = await fs.open(path, 'r');
-      try {
-        const buf = Buffer.alloc(Math.min(size, max));
-        await handle.read(buf, 0, buf.length, 0);
-        return { ...result, stdout: buf.toString('utf8'), truncated: size > max || started.stderr.cut };
-      } finally {
-        await handle.close();
-      }
+      file = await fs.open(join(dir, 'stdout'), 'wx+', 0o600);
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+    try {
+      const started = start(program, args, options, max, file.fd);
+      const result = await started.finished;
+      const size = (await file.stat()).size;
+      const buf = Buffer.alloc(Math.min(size, max));
+      if (buf.length > 0) await file.read(buf, 0, buf.length, 0);
+      return { ...result, stdout: buf.toString('utf8'), truncated: size > max || started.stderr.cut };
+    } finally {
+      await file.close();
     }
   }
 
@@ -125,7 +124,8 @@ export class LocalHost implements Host {
 
   async *readLines(path: string, options: { maxLineBytes?: number } = {}): AsyncIterable<Line> {
     const file = createReadStream(path);
-    const source = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
+    // pipeline, not pipe: a read error (EISDIR, EACCES) must reach the reader, not crash.
+    const source = path.endsWith('.gz') ? pipeline(file, createGunzip(), () => undefined) : file;
     try {
       yield* splitLines(source, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     } finally {

@@ -68,7 +68,7 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
   if (r.queue.reportedTotal != null && r.queue.reportedTotal > q.total) {
     out.push(`the listing was cut: its trailer counts ${n(r.queue.reportedTotal)} messages; only the ones shown were judged`);
   }
-  for (const w of r.warnings) out.push(`postfix: ${safe(w, 300)}`);
+  for (const w of r.warnings) out.push(`warning: ${safe(w, 300)}`);
   const spam = r.sources.filter((s) => s.verdict === 'spam');
   const suspicious = r.sources.filter((s) => s.verdict === 'suspicious');
   const normal = r.sources.filter((s) => s.verdict === 'normal');

@@ -99,7 +99,11 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     postfix: { version: collection.postfixVersion },
     queue: { total, byQueue, examined, reportedTotal: collection.reportedTotal ?? null },
     skipped: skipped.list(),
-    warnings: [...collection.warnings],
+    warnings: [
+      ...collection.warnings,
+      // An empty or foreign file is not an empty queue: say so rather than "no spam".
+      ...(offline && total === 0 ? ['no queued message was found in the given files: are they postqueue/postcat output?'] : []),
+    ],
     sources,
   };
 }

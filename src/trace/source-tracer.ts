@@ -66,16 +66,23 @@ export class SourceTracer {
   /**
    * The admin's own shortcut (seed step 2: "open a few of these IDs"): a listed message
    * that was not examined is counted under the one examined source that sent from the
-   * same sender domain. If no source or several did, it stays under its sender domain
-   * with an unknown origin rather than being pinned on anyone.
+   * same sender domain to the same recipient domains. Envelope senders are the sender's
+   * choice, so a listed message going elsewhere (or a domain several sources used)
+   * stays under its sender domain with an unknown origin rather than being pinned on
+   * anyone.
    */
   private placeUnexamined(): void {
+    // recipient domains of the examined messages only, before anything is added
+    const examinedDomains = new Map<string, Set<string>>();
+    for (const [key, acc] of this.sources) examinedDomains.set(key, new Set(acc.recipientDomains.keys()));
     for (const m of this.unexamined) {
       const d = domainOf(m.sender);
       const owners = this.senderDomainOwners.get(d);
       let acc: SourceAccumulator | undefined;
       if (owners && owners.size === 1) {
-        acc = this.sources.get([...owners][0]!);
+        const key = [...owners][0]!;
+        const seen = examinedDomains.get(key);
+        if (seen && m.recipients.some((r) => seen.has(domainOf(r)))) acc = this.sources.get(key);
       }
       if (!acc) {
         const key = `unknown:sender-domain:${d || 'null-sender'}`;

@@ -21,6 +21,15 @@ export function isBogusHelo(helo: string): boolean {
   return !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(helo);
 }
 
+/**
+ * A mail program behind a login greets with the PC's name ("DESKTOP-4F7QK2L",
+ * "anna-laptop", "[192.168.1.5]"); a spam bot with a stolen password with random
+ * lower-case letters ("cisqyltfbn"). Only the latter counts against a login.
+ */
+export function isRandomHelo(helo: string): boolean {
+  return /^[a-z]{6,20}$/.test(helo) && !/^(localhost|mailserver|webmail|outlook|thunderbird)$/.test(helo);
+}
+
 /** Reverse names ISPs give dial-up and dynamic addresses. */
 export function looksDynamic(name: string): boolean {
   return /\b(dynamic|dyn|dsl|adsl|dhcp|pool|ppp|cable|dial|client|broadband)\b/i.test(name.replace(/[-_.]/g, ' ')) ||
@@ -92,7 +101,10 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
   {
     id: 'bogus-helo',
     weight: 2,
-    test: (f) => (f.bogusHelos.length > 0 ? `client greets with a non-hostname HELO (${f.bogusHelos.slice(0, 3).join(', ')})` : null),
+    test: (f) => {
+      const helos = f.kind === 'sasl' ? f.bogusHelos.filter(isRandomHelo) : f.bogusHelos;
+      return helos.length > 0 ? `client greets with a non-hostname HELO (${helos.slice(0, 3).join(', ')})` : null;
+    },
   },
   {
     id: 'dynamic-client',

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,6 +66,19 @@ test('output collected through a file leaves no file behind and respects the cap
   assert.equal(missing.spawnError?.code, 'ENOENT');
   const after = readdirSync(tmpdir()).filter((n) => n.startsWith('spamtrace-') && !n.startsWith('spamtrace-test-')).length;
   assert.equal(after, before);
+});
+
+test('a .gz name that cannot be read fails the reading loop instead of crashing the process', async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'adir.gz'));
+  await assert.rejects(async () => {
+    for await (const l of host.readLines(join(dir, 'adir.gz'))) void l;
+  }, /EISDIR/);
+});
+
+test('output collected through a file has no name on disk while the program runs', async () => {
+  const r = await host.run('sh', ['-c', 'ls -l /proc/$$/fd/1'], { outputViaFile: true });
+  assert.match(r.stdout, /\(deleted\)/);
 });
 
 test('gzipped files are read line by line like plain ones', async () => {

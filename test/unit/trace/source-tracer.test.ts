@@ -141,3 +141,26 @@ test('bounces this server generated are explained, never judged as a sender', ()
   assert.equal(s!.verdict, 'normal');
   assert.match(s!.reasons[0]!, /bounces this server generated/);
 });
+
+test('one invitation sent through a login from home, with the PC as HELO, is not called spam', () => {
+  const t = new SourceTracer();
+  t.add(msg({
+    origin: { kind: 'sasl', username: 'anna@customer.de', clientAddress: '198.51.100.7', clientName: 'p5dc3a7b9.dip0.t-ipconnect.de', helo: 'DESKTOP-4F7QK2L' },
+    sender: 'anna@customer.de', fromAddress: 'anna@customer.de',
+    recipients: ['a@gmail.com', 'b@gmx.de', 'c@web.de', 'd@gmail.com', 'e@gmx.de', 'f@web.de', 'g@gmail.com', 'h@t-online.de'],
+  }));
+  const [s] = t.finish(users);
+  assert.notEqual(s!.verdict, 'spam', s!.reasons.join('; '));
+  assert.ok(!s!.rules.includes('bogus-helo'));
+});
+
+test('listed messages with a forged sender domain but other targets are not pinned on the examined customer', () => {
+  const t = new SourceTracer();
+  t.add(msg({ origin: { kind: 'local', uid: 10002 }, sender: 'info@customer.de', fromAddress: 'info@customer.de', recipients: ['friend@gmail.com'] }));
+  for (let i = 0; i < 6; i++) t.addUnexamined(msg({ origin: { kind: 'unknown', why: 'not examined' }, examined: false, sender: `rnd${i}@customer.de`, recipients: [`x${i}@aol.com`], delayReasons: [AOL] }));
+  const sources = t.finish(users);
+  const customer = sources.find((s) => s.id === 'uid:10002')!;
+  assert.equal(customer.messages, 1);
+  assert.equal(customer.verdict, 'normal');
+  assert.equal(sources.find((s) => s.kind === 'unknown')!.messages, 6);
+});
