@@ -56,6 +56,11 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   // their delay reasons (from the listing) are added once it is complete.
   const sourceOf = new Map<string, string>();
   for await (const m of collection.messages) {
+    // A saved postcat file may hold the same message twice (pasted twice): count it once.
+    if (sourceOf.has(m.queueId)) {
+      collection.skipped.add('postcat output', 'the same message given twice: counted once');
+      continue;
+    }
     count(m.queueName);
     sourceOf.set(m.queueId, tracer.add(toTraceMessage(m)));
   }

@@ -56,3 +56,20 @@ test('a mailq listing alone names no culprit but points at the messages to open'
   assert.equal(s.messages, 5);
   assert.ok(s.reasons.some((x) => x.includes('postcat')));
 });
+
+test('postcat output pasted twice counts each message once', async () => {
+  const { readFileSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-test-'));
+  try {
+    const twice = join(dir, 'postcat-twice.txt');
+    const once = readFileSync(seed('postcat.txt'), 'latin1');
+    writeFileSync(twice, once + once, 'latin1');
+    const report = parseReport((await runCli(['scan', '--json', '--postcat-file', twice])).stdout);
+    assert.equal(report.queue.examined, 2);
+    assert.equal(report.sources.reduce((n, s) => n + s.messages, 0), 2);
+    assert.ok(report.skipped.some((s) => /given twice|printed twice/.test(s.reason)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
