@@ -3,6 +3,8 @@
  * Keep field names stable; add fields freely.
  */
 import type { QueueName } from './queue';
+import type { SaslAssessment, ScriptFinding } from './findings';
+import type { PanelKind } from './subscription';
 
 export type Verdict = 'spam' | 'suspicious' | 'normal';
 
@@ -81,6 +83,23 @@ export interface ReportSource {
   byQueue: Partial<Record<QueueName, number>>;
   sampleQueueIds: string[];
   sampleSubjects: string[];
+  /** the panel subscription this source belongs to, when the inventory knows it */
+  subscription?: SourceSubscription | null;
+  /** scripts whose requests explain this local source's submissions, best first */
+  scripts?: ScriptFinding[];
+  /** why no script is named (cron, CLI, SMTP to localhost, no logs), in plain words */
+  scriptNote?: string;
+  /** for SASL sources: was the password very likely stolen? */
+  login?: SaslAssessment;
+}
+
+export interface SourceSubscription {
+  id: string;
+  panel: PanelKind;
+  domains: string[];
+  customer: string | null;
+  customerEmail: string | null;
+  reseller: string | null;
 }
 
 export interface Report {

@@ -1,0 +1,54 @@
+/**
+ * What the mail log says about messages Postfix handled, including those that already
+ * left the queue. Built per queue ID from pickup, smtpd, cleanup, qmgr, smtp/local and
+ * removal lines.
+ */
+
+export interface MailLogDelivery {
+  time: Date;
+  recipient: string;
+  /** "sent", "deferred", "bounced", "expired", ... as Postfix wrote it */
+  status: string;
+  dsn: string | null;
+  relay: string | null;
+  /** the text in parentheses after status=..., untrusted */
+  reason: string | null;
+}
+
+export interface MailLogMessage {
+  queueId: string;
+  /** first line seen for this queue ID */
+  firstSeen: Date;
+  lastSeen: Date;
+  /** from pickup: uid=N from=<...> */
+  pickupUid: number | null;
+  /** from smtpd: client=name[addr] */
+  clientName: string | null;
+  clientAddress: string | null;
+  saslMethod: string | null;
+  saslUsername: string | null;
+  /** from smtpd's NOQUEUE/connect context when logged (helo=<...>) */
+  helo: string | null;
+  /** from qmgr */
+  sender: string | null;
+  size: number | null;
+  nrcpt: number | null;
+  messageId: string | null;
+  deliveries: MailLogDelivery[];
+  removed: boolean;
+  /** file and line of the first line seen, for evidence */
+  file: string;
+  line: number;
+}
+
+/** A failed SMTP AUTH attempt: the brute force before a takeover. */
+export interface SaslFailure {
+  time: Date;
+  clientAddress: string;
+  clientName: string | null;
+  method: string | null;
+  /** the username when Postfix logged it (sasl_username=... in newer versions), else null */
+  username: string | null;
+  file: string;
+  line: number;
+}
