@@ -4,6 +4,7 @@ import { packageRoot } from '../package-root';
 import { DEFAULT_BATCH_SIZE } from '../collect/queue/postcat-batch';
 import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
+import { parseTimeArg } from './time-window';
 
 export interface ScanOptions {
   json: boolean;
@@ -15,6 +16,18 @@ export interface ScanOptions {
   progress: boolean | 'auto';
   logLevel: string;
   help: boolean;
+  /** window for mail-log history and web logs; null: the queue alone (and the web logs around its messages) */
+  since: Date | null;
+  until: Date | null;
+  /** false with --no-queue: the mail log alone (a flushed queue) */
+  queue: boolean;
+  /** mail logs to read; null: the usual paths that exist (live, with --since) */
+  mailLogs: string[] | null;
+  /** read access logs and correlate scripts (default on) */
+  webLogs: boolean;
+  vhostsRoot: string | null;
+  confixxRoot: string | null;
+  staticMap: string | null;
 }
 
 
@@ -36,6 +49,20 @@ Options:
                          (alone or with --queue-file; listed messages without postcat output
                          are counted under the source that sent from the same domain)
   --passwd-file FILE     resolve uids from this passwd file instead of "getent passwd"
+
+History and web logs:
+  --since WHEN           also read the mail log from WHEN on: a duration back from now
+                         (30m, 24h, 7d) or a time (2026-11-28T06:30); finds what was already
+                         delivered, and works on a flushed queue; also bounds the web logs
+  --until WHEN           end of that window (default: now)
+  --no-queue             read the mail log only (needs --since); the queue is not touched
+  --maillog FILE         mail log to read (repeatable; rotated .N, .gz and -YYYYMMDD files
+                         beside it are read too); default: /var/log/mail.log, /var/log/maillog,
+                         /usr/local/psa/var/log/maillog, whichever exist
+  --no-weblogs           do not read access logs to find the scripts behind a local uid
+  --vhosts-root DIR      Plesk vhosts directory (default /var/www/vhosts)
+  --confixx-root DIR     Confixx customer base directory (default /var/www)
+  --static-map FILE      subscriptions from a JSON mapping file (servers without a panel)
   --batch-size N         queue IDs per postcat process (default 2000, 1-5000)
   --progress / --no-progress
                          progress on stderr (default: when the scan runs long)
@@ -45,7 +72,7 @@ Options:
 Exit codes: 0 no spam source found, 1 spam source found, 2 error.
 `;
 
-export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
+export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<ScanOptions> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,6 +90,14 @@ export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         'log-level': { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'no-queue': { type: 'boolean' },
+        maillog: { type: 'string', multiple: true },
+        'no-weblogs': { type: 'boolean' },
+        'vhosts-root': { type: 'string' },
+        'confixx-root': { type: 'string' },
+        'static-map': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -77,6 +112,16 @@ export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
   const level = v['log-level'] ?? 'warn';
   if (!['error', 'warn', 'info', 'debug'].includes(level)) {
     throw new SpamtraceError('E_USAGE', '--log-level takes error, warn, info or debug');
+  }
+  const since = v.since === undefined ? null : parseTimeArg('--since', v.since, now);
+  const until = v.until === undefined ? null : parseTimeArg('--until', v.until, now);
+  if (until && !since) throw new SpamtraceError('E_USAGE', '--until needs --since');
+  if (since && until && until <= since) throw new SpamtraceError('E_USAGE', '--until must be later than --since');
+  if (v['no-queue'] && !since) {
+    throw new SpamtraceError('E_USAGE', '--no-queue reads the mail log only: say how far back with --since (e.g. --since 24h)');
+  }
+  if (v['no-queue'] && (v['queue-file'] || v['postcat-file'] || v.demo)) {
+    throw new SpamtraceError('E_USAGE', '--no-queue cannot be combined with --queue-file, --postcat-file or --demo');
   }
   if (v.demo) {
     if (v['queue-file'] || v['postcat-file'] || v['passwd-file']) {
@@ -97,5 +142,13 @@ export function parseScanArgs(argv: string[]): Readonly<ScanOptions> {
     progress: v['no-progress'] ? false : v.progress ? true : 'auto',
     logLevel: level,
     help: Boolean(v.help),
+    since,
+    until,
+    queue: !v['no-queue'],
+    mailLogs: v.maillog ?? null,
+    webLogs: !v['no-weblogs'],
+    vhostsRoot: v['vhosts-root'] ?? null,
+    confixxRoot: v['confixx-root'] ?? null,
+    staticMap: v['static-map'] ?? null,
   });
 }
