@@ -14,6 +14,14 @@ export const ERRORS = {
   E_POSTCAT_FAILED: 'postcat failed for a reason other than a vanished message',
   E_POSTCAT_FILE: 'the saved postcat output could not be read',
   E_PASSWD_FILE: 'the passwd file could not be read',
+  E_MAILLOG: 'no mail log could be read',
+  E_INVENTORY_FILE: 'the static inventory file could not be read or is not valid',
+  E_CONFIG: 'the configuration file is not valid',
+  E_SECRET_FILE: 'a secrets file is missing, unreadable, or readable by others than root',
+  E_PLESK_API: 'the Plesk REST API refused or failed a call',
+  E_PLESK_CLI: 'a Plesk command-line call failed',
+  E_CONFIXX_CONF: 'the Confixx configuration file could not be read',
+  E_CONFIXX_DB: 'the Confixx database could not be reached or queried',
   E_INTERNAL: 'an unexpected internal error',
 } as const;
 
