@@ -5,11 +5,13 @@
  */
 import { isSpamtraceError, SpamtraceError } from './errors';
 import { scanCommand } from './cli/scan-command';
+import { configCommand } from './cli/config-command';
 
 const HELP = `Usage: spamtrace <command> [options]
 
 Commands:
   scan      trace the Postfix queue to its senders (spamtrace scan --help)
+  config    print or check the configuration (spamtrace config --help)
 
 Run "spamtrace scan" as root on a Postfix server, or offline with saved
 postqueue/postcat output: spamtrace scan --queue-file mailq.txt --postcat-file postcat.txt
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'scan':
       return scanCommand(rest);
+    case 'config':
+      return configCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -20,6 +20,7 @@ export const ERRORS = {
   E_SECRET_FILE: 'a secrets file is missing, unreadable, or readable by others than root',
   E_PLESK_API: 'the Plesk REST API refused or failed a call',
   E_PLESK_CLI: 'a Plesk command-line call failed',
+  E_PLESK_CONFIG: 'the Plesk connection settings are not usable',
   E_CONFIXX_CONF: 'the Confixx configuration file could not be read',
   E_CONFIXX_DB: 'the Confixx database could not be reached or queried',
   E_INTERNAL: 'an unexpected internal error',

@@ -1,0 +1,12 @@
+/** The two errors this folder raises (codes listed in src/errors.ts and the README). */
+import { SpamtraceError } from '../errors';
+
+/** The config file is missing (when named), unreadable, not JSON, or a key is wrong. */
+export function configError(message: string): SpamtraceError {
+  return new SpamtraceError('E_CONFIG', message);
+}
+
+/** A secret file is missing, unreadable, or others could read or replace it. */
+export function secretFileError(message: string): SpamtraceError {
+  return new SpamtraceError('E_SECRET_FILE', message);
+}
