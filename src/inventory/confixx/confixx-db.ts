@@ -1,0 +1,97 @@
+/**
+ * Opening a connection to the Confixx database and turning mysql2's errors into one
+ * clear E_CONFIXX_DB line. The password never appears in a message.
+ */
+import type { Connection } from 'mysql2/promise';
+import { createConnection } from 'mysql2/promise';
+import type { Host } from '../../host/host';
+import type { ConfixxDbSettings } from './confixx-conf';
+import { SpamtraceError } from '../../errors';
+
+/** Debian's MySQL/MariaDB socket: where Perl's DBD::mysql goes for host "localhost". */
+export const DEFAULT_LOCAL_SOCKET = '/var/run/mysqld/mysqld.sock';
+
+export interface ConnectOptions {
+  connectTimeoutMs?: number;
+  /**
+   * Confixx is Perl (DBD::mysql), and there host "localhost" means the local socket,
+   * not TCP. mysql2 would use TCP; so for "localhost" without a port we use this socket
+   * when it exists. null turns that off.
+   */
+  localSocket?: string | null;
+}
+
+/** Where we connect to, in words, for messages. */
+export function describeTarget(s: ConfixxDbSettings): string {
+  const where = s.socketPath ? `socket ${s.socketPath}` : `${s.host ?? 'localhost'}:${s.port ?? 3306}`;
+  return `${s.user}@${where}/${s.database}`;
+}
+
+/** mysql2 error -> E_CONFIXX_DB with the reason in words and what to check. */
+export function describeDbError(e: unknown, s: ConfixxDbSettings, doing: string): SpamtraceError {
+  const err = e as { code?: string; errno?: number; sqlMessage?: string; message?: string };
+  const target = describeTarget(s);
+  const code = err.code ?? 'UNKNOWN';
+  let why: string;
+  switch (code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+      why = `access denied: check $dbUser and $dbPw in ${s.source}`;
+      break;
+    case 'ER_DBACCESS_DENIED_ERROR':
+      why = `the user may not open database ${s.database}`;
+      break;
+    case 'ER_BAD_DB_ERROR':
+      why = `there is no database ${s.database}: check $dbDB in ${s.source}`;
+      break;
+    case 'ECONNREFUSED':
+      why = 'connection refused: is MySQL/MariaDB running and listening there?';
+      break;
+    case 'ENOENT':
+      why = 'the socket does not exist: is MySQL/MariaDB running?';
+      break;
+    case 'ETIMEDOUT':
+      why = 'no answer in time';
+      break;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      why = 'the host name does not resolve';
+      break;
+    case 'ER_NO_SUCH_TABLE':
+    case 'ER_BAD_FIELD_ERROR':
+      why = `this does not look like a Confixx database (${err.sqlMessage ?? code})`;
+      break;
+    default:
+      why = `${code}${err.sqlMessage ? `: ${err.sqlMessage}` : ''}`;
+  }
+  return new SpamtraceError('E_CONFIXX_DB', `Confixx database ${target}: ${doing} failed: ${why}`);
+}
+
+/** The settings as mysql2 will use them (the localhost -> socket rule applied). */
+export async function resolveTarget(host: Host, s: ConfixxDbSettings, options: ConnectOptions = {}): Promise<ConfixxDbSettings> {
+  if (s.socketPath || s.port !== undefined || (s.host ?? 'localhost') !== 'localhost') return s;
+  const sock = options.localSocket === undefined ? DEFAULT_LOCAL_SOCKET : options.localSocket;
+  if (sock === null) return s;
+  const st = await host.stat(sock);
+  return st && !st.isFile && !st.isDirectory ? { ...s, socketPath: sock } : s;
+}
+
+export async function connectConfixx(s: ConfixxDbSettings, options: ConnectOptions = {}): Promise<Connection> {
+  try {
+    return await createConnection({
+      ...(s.socketPath ? { socketPath: s.socketPath } : { host: s.host ?? 'localhost', port: s.port ?? 3306 }),
+      user: s.user,
+      password: s.password,
+      database: s.database,
+      // Old Confixx tables are latin1; asking for utf8mb4 lets the server convert them.
+      charset: 'utf8mb4',
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      // one statement per query: nothing we send can be split into two
+      multipleStatements: false,
+      // gesperrt and ids as plain numbers, dates we do not read
+      supportBigNumbers: false,
+    });
+  } catch (e) {
+    throw describeDbError(e, s, 'login');
+  }
+}
