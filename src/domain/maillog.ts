@@ -39,6 +39,12 @@ export interface MailLogMessage {
   /** file and line of the first line seen, for evidence */
   file: string;
   line: number;
+  /**
+   * This message is a copy Postfix made of another one: local(8) re-sent it for an alias
+   * or .forward ("forwarded as ID"), or a content filter re-injected it ("queued as ID").
+   * The origin fields above (pickupUid, client*, sasl*) are then the original's.
+   */
+  resentFrom?: { queueId: string; via: 'forward' | 'content-filter' };
 }
 
 /** A failed SMTP AUTH attempt: the brute force before a takeover. */
