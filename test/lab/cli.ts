@@ -15,11 +15,12 @@ import {
   type FillKind,
   type RunScenarioOptions,
 } from './lab';
+import { webStatus } from './web/web-lifecycle';
 
 const USAGE = `usage: npm run lab -- <command>
-  up                         configure Postfix as the lab, start fake MX + Postfix (root)
-  down                       stop both, restore the original configuration, remove lab users/files
-  status                     Postfix, fake MX and queue state
+  up                         configure Postfix as the lab, start fake MX + Postfix + Apache/PHP-FPM (root)
+  down                       stop them, restore the original configuration, remove lab users/files
+  status                     Postfix, fake MX, web server and queue state
   scenario NAME [--count N] [--seed S] [--no-wait]
                              submit a scenario (default NAME: mixed) and wait until the queue settles
   flush                      delete every queued message (lab only)
@@ -54,7 +55,10 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'up': {
       const r = await labUp({ log });
-      log(`lab up in ${(r.elapsedMs / 1000).toFixed(1)} s: postfix pid ${r.postfixPid}, fake MX pid ${r.fakeMxPid}, postfix check ${r.postfixCheck.length ? 'WARNINGS' : 'clean'}`);
+      log(
+        `lab up in ${(r.elapsedMs / 1000).toFixed(1)} s: postfix pid ${r.postfixPid}, fake MX pid ${r.fakeMxPid}, postfix check ${r.postfixCheck.length ? 'WARNINGS' : 'clean'}, ` +
+          (r.web.started ? `web ${r.web.url}` : `web not started (${r.web.skippedReason})`),
+      );
       return 0;
     }
     case 'down': {
@@ -74,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
       }
       const q = s.queue;
       log(`queue:    maildrop ${q.maildrop}, incoming ${q.incoming}, active ${q.active}, deferred ${q.deferred}, hold ${q.hold}`);
+      const w = await webStatus();
+      log(
+        `web:      apache2 ${w.apache.running ? `pid ${w.apache.pid}` : 'not running'}, php-fpm${w.fpm.version ? ` ${w.fpm.version}` : ''} ${w.fpm.running ? `pid ${w.fpm.pid}` : 'not running'}, ` +
+          `${w.processes} processes; ${w.url}`,
+      );
       log(`users:    ${s.users.map((u) => `${u.name}(${u.uid})${u.present ? '' : ' missing'}`).join(' ')}`);
       return 0;
     }

@@ -1,7 +1,7 @@
 /**
- * `up` and `down`: back up once, create the lab users, configure Postfix, start the fake MX and
- * Postfix; then stop both, restore the backed-up files byte for byte and remove what the lab
- * created. Both are idempotent.
+ * `up` and `down`: back up once, create the lab users, configure Postfix, start the fake MX,
+ * Postfix and the web server (Apache + PHP-FPM, web/); then stop all of them, restore the
+ * backed-up files byte for byte and remove what the lab created. Both are idempotent.
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import { LAB_CONF_DIR, MAIL_LOG, STATE_DIR } from './config';
@@ -16,6 +16,7 @@ import { configurePostfix } from './postfix-config';
 import { postfixPid, startPostfix, stopPostfix } from './postfix-process';
 import { run } from './run-program';
 import { SENDMAIL } from './sendmail-submitter';
+import { webDown, webUp, type WebUpResult } from './web/web-lifecycle';
 
 export interface LabOptions {
   /** progress lines (default: none) */
@@ -29,6 +30,8 @@ export interface LabUpResult {
   /** output of `postfix check` (empty = clean) */
   postfixCheck: string[];
   createdUsers: string[];
+  /** the lab web server (started: false when apache2 or php-fpm is not installed) */
+  web: WebUpResult;
 }
 
 export async function labUp(opts: LabOptions = {}): Promise<LabUpResult> {
@@ -73,7 +76,9 @@ export async function labUp(opts: LabOptions = {}): Promise<LabUpResult> {
   }
   const pid = await postfixPid();
   if (pid === undefined) throw new Error('lab up: Postfix did not start (see /var/log/mail.log)');
-  return { elapsedMs: Date.now() - t0, postfixPid: pid, fakeMxPid, postfixCheck, createdUsers: [...state.createdUsers] };
+  // last: PHP's mail() needs the users and a running Postfix
+  const web = await webUp(log);
+  return { elapsedMs: Date.now() - t0, postfixPid: pid, fakeMxPid, postfixCheck, createdUsers: [...state.createdUsers], web };
 }
 
 export interface LabDownResult {
@@ -90,6 +95,8 @@ export async function labDown(opts: LabOptions = {}): Promise<LabDownResult> {
   const manifest = await readManifest();
   const state = await readState();
 
+  // first the web server: no PHP script may submit while Postfix is being restored
+  const web = await webDown(log);
   await stopFakeMxProcess();
   if (!manifest) {
     if (await exists(STATE_DIR)) await fs.rm(STATE_DIR, { recursive: true, force: true });
@@ -104,6 +111,7 @@ export async function labDown(opts: LabOptions = {}): Promise<LabDownResult> {
   log('queue: deleted all messages');
 
   const { restored, removed } = await restoreBackup(manifest);
+  removed.push(...web.removed);
   log(`restored ${restored.join(', ')}`);
 
   for (const p of [LAB_CONF_DIR, ...(manifest.mailLogExisted ? [] : [MAIL_LOG])]) {

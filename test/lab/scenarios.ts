@@ -13,6 +13,7 @@
  */
 import { LAB_DOMAINS, LAB_HOSTNAME, ROOT_ALIAS_TARGET, labUser, saslAccount } from './config';
 import type { Template } from './template';
+import { WEB_SPAM } from './web/web-scenario';
 
 export type { Template } from './template';
 
@@ -30,6 +31,9 @@ export interface ExpectedSource {
   /** SMTP: the (XCLIENT) client address and name */
   clientAddress?: string;
   clientName?: string;
+  /** web: the client that made the script send (access log %a) and the URL path it requested */
+  webClientAddress?: string;
+  scriptUrl?: string;
   /** spam = must be reported as a source; legitimate = must NOT be accused */
   verdict: 'spam' | 'legitimate';
   /** delay reasons (substrings) the queue shows for these messages */
@@ -97,8 +101,44 @@ export interface WeblogSubmission {
   label?: string;
 }
 
+/**
+ * Real HTTP requests to the lab's Apache (web/, 127.0.0.1:WEB_PORT): the Host header picks the
+ * site, X-Forwarded-For the client Apache logs (mod_remoteip), so a PHP script really runs as
+ * its site's user and its mail() really reaches Postfix. Needs the lab web server (`lab up`).
+ */
+export interface HttpSubmission {
+  via: 'http';
+  /** Host header: a lab site's domain (or www.<domain>) */
+  host: Template;
+  /** the client address Apache logs (sent as X-Forwarded-For) */
+  ip: Template;
+  method: 'GET' | 'POST' | 'HEAD';
+  /** request path with optional query, e.g. /wp-login.php */
+  path: Template;
+  /** POST body fields (application/x-www-form-urlencoded), each a template expanded per request */
+  form?: Array<[string, Template]>;
+  /** header left out when undefined (Apache logs "-") */
+  userAgent?: Template;
+  referer?: Template;
+  /** requests sent, one after the other */
+  count: number;
+  /** runScenario's `count` option replaces `count` */
+  scaleWithCount?: boolean;
+  /** pause between two requests (default 0) */
+  intervalMs?: number;
+  /** the status of a request that did its job (default 200); others count as failed */
+  okStatus?: number;
+  /**
+   * recipients of the one mail each ok request queues (only for mail-sending scripts): then
+   * `submitted` counts queued messages, like a sendmail submission's
+   */
+  recipientsPerRequest?: number;
+  label?: string;
+  expect?: ExpectedSource;
+}
+
 export type MessageSubmission = SendmailSubmission | SmtpSubmission;
-export type Submission = MessageSubmission | WeblogSubmission;
+export type Submission = MessageSubmission | WeblogSubmission | HttpSubmission;
 
 export interface Scenario {
   name: string;
@@ -558,6 +598,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   mixed: MIXED,
   'local-smtp-script': LOCAL_SMTP_SCRIPT,
   'sasl-bruteforce': SASL_BRUTEFORCE,
+  // needs the lab web server (apache2 + php-fpm); see web/web-scenario.ts
+  'web-spam': WEB_SPAM,
 };
 
 export function scenarioByName(name: string): Scenario {
