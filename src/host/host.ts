@@ -68,6 +68,13 @@ export interface Host {
   runLines(program: string, args: readonly string[], options?: LineStreamOptions): StreamedRun;
   /** read a file line by line (gzip decompressed when the name ends in .gz) */
   readLines(path: string, options?: { maxLineBytes?: number }): AsyncIterable<Line>;
+  /**
+   * Read a file as raw byte chunks (gzip decompressed when the name ends in .gz), for
+   * scanners that search bytes before they decode lines. The last path component is
+   * never followed when it is a symlink (ELOOP): resolve a link first, then read the
+   * resolved path. Ending the iteration early closes the file.
+   */
+  readChunks(path: string): AsyncIterable<Buffer>;
   stat(path: string): Promise<FileInfo | null>;
   list(dir: string): Promise<string[]>;
   /** effective uid of the process that does the work (0 = root) */

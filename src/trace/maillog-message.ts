@@ -32,6 +32,7 @@ export function traceMessageOfLog(m: MailLogMessage): TraceMessage {
     subject: null,
     listUnsubscribe: false,
     examined: hasArrival(m),
+    headersRead: false,
   };
 }
 

@@ -36,6 +36,8 @@ export class SourceAccumulator {
   fromCompared = 0;
   fromMismatch = 0;
   listUnsubscribe = 0;
+  /** messages whose headers were read: the base of the header-based shares */
+  headersRead = 0;
   firstSeen: number | null = null;
   lastSeen: number | null = null;
   readonly deferrals: Record<DeferralClass, number> = { blocklisted: 0, 'rate-limited': 0, 'unknown-user': 0, other: 0 };
@@ -79,6 +81,7 @@ export class SourceAccumulator {
       this.fromCompared += 1;
       if (!sameOrganisation(domainOf(sender), domainOf(m.fromAddress))) this.fromMismatch += 1;
     }
+    if (m.headersRead ?? m.examined) this.headersRead += 1;
     if (m.listUnsubscribe) this.listUnsubscribe += 1;
     const o = m.origin;
     if (o.kind === 'sasl' || o.kind === 'smtp-client') {

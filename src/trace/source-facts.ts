@@ -13,7 +13,8 @@ export interface SourceFacts {
   distinctSenders: number;
   fromCompared: number;
   fromMismatch: number;
-  listUnsubscribeShare: number;
+  /** null when no message's headers were read (mail-log history only) */
+  listUnsubscribeShare: number | null;
   deferrals: Record<DeferralClass, number>;
   /** recipients deferred as blocklisted or rate-limited, over all recipients */
   reputationShare: number;
@@ -39,7 +40,7 @@ export function factsOf(acc: SourceAccumulator): SourceFacts {
     distinctSenders: acc.senders.size,
     fromCompared: acc.fromCompared,
     fromMismatch: acc.fromMismatch,
-    listUnsubscribeShare: acc.examined ? acc.listUnsubscribe / acc.examined : 0,
+    listUnsubscribeShare: acc.headersRead ? acc.listUnsubscribe / acc.headersRead : null,
     deferrals: { ...acc.deferrals },
     reputationShare: acc.recipients ? (acc.deferrals.blocklisted + acc.deferrals['rate-limited']) / acc.recipients : 0,
     topReputationLabels: reputationRules.map((d) => d.label).slice(0, 3).join(', '),

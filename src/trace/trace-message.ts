@@ -20,6 +20,11 @@ export interface TraceMessage {
   listUnsubscribe: boolean;
   /** false when only the queue listing was seen (no postcat output for it) */
   examined: boolean;
+  /**
+   * false when the message's headers were never read (the mail log has none): header
+   * rules (List-Unsubscribe, From) then neither count for nor against it. Default: examined.
+   */
+  headersRead?: boolean;
 }
 
 export function domainOf(address: string): string {

@@ -68,7 +68,7 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
     id: 'many-recipients-per-message',
     weight: 2,
     test: (f) =>
-      f.recipientsPerMessage >= 5 && f.freemailShare >= 0.5 && f.listUnsubscribeShare < 0.5
+      f.recipientsPerMessage >= 5 && f.freemailShare >= 0.5 && f.listUnsubscribeShare !== null && f.listUnsubscribeShare < 0.5
         ? `${f.recipientsPerMessage.toFixed(1)} recipients per message, no unsubscribe link`
         : null,
   },
@@ -114,13 +114,13 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
   {
     id: 'volume',
     weight: 1,
-    test: (f) => (f.messages >= 20 || f.recipients >= 100 ? `${f.messages} messages to ${f.recipients} recipients in the queue` : null),
+    test: (f) => (f.messages >= 20 || f.recipients >= 100 ? `${f.messages} messages to ${f.recipients} recipients` : null),
   },
   {
     id: 'unsubscribe-link',
     weight: -3,
     test: (f) =>
-      f.messages >= 1 && f.listUnsubscribeShare >= 0.8 ? 'carries List-Unsubscribe like a newsletter' : null,
+      f.listUnsubscribeShare !== null && f.listUnsubscribeShare >= 0.8 ? 'carries List-Unsubscribe like a newsletter' : null,
   },
   {
     id: 'one-consistent-sender',

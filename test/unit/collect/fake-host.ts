@@ -76,6 +76,10 @@ export class FakeHost implements Host {
     return this.files.readLines(path, options);
   }
 
+  readChunks(path: string): AsyncIterable<Buffer> {
+    return this.files.readChunks(path);
+  }
+
   stat(path: string): Promise<FileInfo | null> {
     return this.files.stat(path);
   }
