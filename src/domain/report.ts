@@ -112,5 +112,19 @@ export interface Report {
   skipped: Skipped[];
   /** what Postfix warned about while we listed the queue (e.g. "Mail system is down"), and inputs that held no message */
   warnings: string[];
+  /** the --since/--until window for mail-log history, when one was given */
+  window?: { since: string | null; until: string | null };
+  /** what the mail log added: null when it was not read */
+  mailLog?: {
+    files: { path: string; bytes: number; read: boolean; why?: string }[];
+    messages: number;
+    alsoInQueue: number;
+    fromLogOnly: number;
+    saslFailures: number;
+  } | null;
+  /** what the access-log correlation read: null when it did not run */
+  webLogs?: ({ sourcesCorrelated: number } & Record<string, number>) | null;
+  /** where the subscriptions came from: null when no inventory was taken (offline) */
+  inventory?: { source: string; subscriptions: number; warnings: number } | null;
   sources: ReportSource[];
 }

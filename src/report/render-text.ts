@@ -68,6 +68,13 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
   if (r.queue.reportedTotal != null && r.queue.reportedTotal > q.total) {
     out.push(`the listing was cut: its trailer counts ${n(r.queue.reportedTotal)} messages; only the ones shown were judged`);
   }
+  if (r.mailLog) {
+    const m = r.mailLog;
+    const read = m.files.filter((f) => f.read).length;
+    out.push(
+      `mail log: ${n(m.messages)} message${m.messages === 1 ? '' : 's'}${r.window?.since ? ` since ${r.window.since}` : ''} in ${read} file${read === 1 ? '' : 's'}, ${n(m.fromLogOnly)} no longer queued, ${n(m.saslFailures)} failed SMTP logins`,
+    );
+  }
   for (const w of r.warnings) out.push(`warning: ${safe(w, 300)}`);
   const spam = r.sources.filter((s) => s.verdict === 'spam');
   const suspicious = r.sources.filter((s) => s.verdict === 'suspicious');
@@ -77,7 +84,10 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
   for (const s of [...spam, ...suspicious]) {
     out.push(`${s.verdict.toUpperCase().padEnd(10)} ${headline(s)}`);
     out.push(`           why: ${s.reasons.map((x) => safe(x, 300)).join('; ')}`);
+    if (s.subscription) out.push(`           subscription: ${subscriptionLine(s)}`);
+    out.push(...scriptLines(s));
     if (s.phpScripts.length) out.push(`           PHP scripts: ${s.phpScripts.slice(0, 5).map((x) => safe(x)).join(', ')}`);
+    if (s.login) out.push(...loginLines(s));
     if (s.heloNames.length && s.kind !== 'local') out.push(`           HELO: ${s.heloNames.slice(0, 5).map((x) => safe(x)).join(', ')}`);
     if (s.sampleSubjects.length) out.push(`           subjects: ${s.sampleSubjects.slice(0, 3).map((x) => JSON.stringify(safe(x, 80))).join(', ')}`);
     if (s.sampleQueueIds.length) out.push(`           look: postcat -q ${s.sampleQueueIds.slice(0, 3).join(' ')}`);
@@ -97,4 +107,46 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
     for (const s of r.skipped) out.push(`  ${n(s.count)} × ${safe(s.what)}: ${safe(s.reason, 300)}`);
   }
   return out.join('\n') + '\n';
+}
+
+const INDENT = '           ';
+
+function subscriptionLine(s: ReportSource): string {
+  const sub = s.subscription!;
+  const parts = [`${safe(sub.id)} (${sub.panel})`];
+  if (sub.domains.length) parts.push(sub.domains.slice(0, 4).map((d) => safe(d)).join(', ') + (sub.domains.length > 4 ? ` and ${sub.domains.length - 4} more` : ''));
+  if (sub.customer) parts.push(`customer ${safe(sub.customer)}${sub.customerEmail ? ` <${safe(sub.customerEmail)}>` : ''}`);
+  if (sub.reseller) parts.push(`reseller ${safe(sub.reseller)}`);
+  return parts.join(', ');
+}
+
+/** The seed admin's note: the file to remove and the IP to block, then why we think so. */
+function scriptLines(s: ReportSource): string[] {
+  const out: string[] = [];
+  const scripts = s.scripts ?? [];
+  for (const [i, f] of scripts.slice(0, 3).entries()) {
+    const bad = f.signals.length > 0 || f.namedByHeader;
+    const where = f.filePath ? safe(f.filePath) : safe(f.urlPath);
+    const state = f.file ? (f.file.exists ? `${n(f.file.size ?? 0)} bytes, changed ${f.file.mtime?.slice(0, 19) ?? '?'}, owner ${safe(f.file.owner ?? String(f.file.uid ?? '?'))}` : 'no longer on disk') : '';
+    out.push(`${INDENT}${i === 0 && bad ? 'remove' : 'script'}: ${where}${state ? ` (${state})` : ''}`);
+    out.push(
+      `${INDENT}  explains ${n(f.explainedSubmissions)} of ${n(s.messages)} submissions${f.medianLagSeconds !== null ? ` (median ${f.medianLagSeconds.toFixed(1)} s after the request)` : ''}; ${n(f.requests)} requests to ${safe(f.urlPath)}${f.firstSeen && f.lastSeen ? ` from ${f.firstSeen.slice(0, 19)} to ${f.lastSeen.slice(0, 19)}` : ''}`,
+    );
+    if (f.clients.length) {
+      const top = f.clients[0]!;
+      out.push(`${INDENT}  ${bad ? 'block' : 'clients'}: ${safe(top.value)} (${n(top.count)} requests)${f.clients.length > 1 ? `, also ${f.clients.slice(1, 4).map((c) => `${safe(c.value)} (${n(c.count)})`).join(', ')}` : ''}`);
+    }
+    if (f.signals.length) out.push(`${INDENT}  signs: ${f.signals.map((x) => safe(x.text, 200)).join('; ')}`);
+    if (f.evidence.length) out.push(`${INDENT}  evidence: ${f.evidence.slice(0, 2).map((e) => `${safe(e.file)}:${e.line}`).join(', ')}`);
+  }
+  if (s.scriptNote) out.push(`${INDENT}scripts: ${safe(s.scriptNote, 300)}`);
+  return out;
+}
+
+function loginLines(s: ReportSource): string[] {
+  const l = s.login!;
+  const word = { stolen: 'password very likely stolen', unclear: 'password theft unclear', 'not-stolen': 'no sign of a stolen password' }[l.conclusion];
+  const out = [`${INDENT}login: ${word} (${n(l.networks)} network${l.networks === 1 ? '' : 's'}, ${n(l.failedTotal)} failed logins)`];
+  if (l.reasons.length) out.push(`${INDENT}  because: ${l.reasons.slice(0, 4).map((x) => safe(x, 200)).join('; ')}`);
+  return out;
 }

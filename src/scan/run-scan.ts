@@ -17,6 +17,14 @@ import { SkipTally } from '../collect/skip-tally';
 import { originOf } from '../trace/origin';
 import { SourceTracer } from '../trace/source-tracer';
 import type { TraceMessage } from '../trace/trace-message';
+import type { Subscription } from '../domain/subscription';
+import { subscriptionIndex } from '../inventory/subscription-index';
+import { assessLogins } from './assess-logins';
+import { sourceSubscription, subscriptionOf } from './attach-subscription';
+import { loadInventory } from './inventory-stage';
+import { readMailLogInto } from './maillog-stage';
+import { SubmissionLog } from './submission-log';
+import { correlateWebLogs } from './web-stage';
 
 export interface ScanDeps {
   host: Host;
@@ -25,36 +33,130 @@ export interface ScanDeps {
   now: () => Date;
 }
 
-type ScanInput = Pick<ScanOptions, 'queueFile' | 'postcatFile' | 'passwdFile' | 'batchSize'>;
+type ScanInput = Pick<
+  ScanOptions,
+  'queueFile' | 'postcatFile' | 'passwdFile' | 'batchSize' | 'since' | 'until' | 'queue' | 'mailLogs' | 'webLogs' | 'vhostsRoot' | 'confixxRoot' | 'staticMap'
+>;
 
 export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Report> {
   const { host, logger, progress } = deps;
   const offline = options.queueFile !== null || options.postcatFile !== null;
-  if (!offline && (await host.effectiveUid()) !== 0) {
+  const readsQueue = options.queue;
+  if (readsQueue && !offline && (await host.effectiveUid()) !== 0) {
     throw new SpamtraceError(
       'E_NOT_ROOT',
       'reading the Postfix queue needs root: run "sudo spamtrace scan", or save "postqueue -j" and "postcat -e -h -q ID..." output as root and pass --queue-file/--postcat-file',
     );
   }
   const started = Date.now();
-  const collection = await collectQueue(
-    host,
-    offline ? { mode: 'offline', queueFile: options.queueFile, postcatFile: options.postcatFile } : { mode: 'live' },
-    {
-      batchSize: options.batchSize,
-      now: deps.now(),
-      onProgress: (done, total) => progress.update(done, total, 'examined messages'),
-      early: true,
-    },
-  );
   const tracer = new SourceTracer();
+  const submissions = new SubmissionLog();
   const byQueue: Partial<Record<QueueName, number>> = {};
   const count = (q: QueueName): void => {
     byQueue[q] = (byQueue[q] ?? 0) + 1;
   };
+  const sourceOf = new Map<string, string>();
+  const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf, count }) : null;
+  const skipped: SkipTally = queue?.skipped ?? new SkipTally();
+
+  // History: what the queue no longer holds, merged by queue ID.
+  const wantsLog = options.since !== null || options.mailLogs !== null;
+  const mailLog = wantsLog
+    ? await readMailLogInto(
+        host,
+        { paths: options.mailLogs, since: options.since, until: options.until, now: deps.now() },
+        { tracer, submissions, sourceOf, count: (m) => count(m.queueName) },
+        skipped,
+        progress,
+      )
+    : null;
+
+  // Offline output may come from another server: its uids mean nothing here.
+  const users = options.passwdFile
+    ? await readPasswdFile(host, options.passwdFile, skipped)
+    : offline
+      ? new MapUserDirectory([])
+      : await lookupUids(host, tracer.localUids(), skipped);
+  const sources = tracer.finish(users);
+
+  // Who owns what: on this server, or wherever the admin pointed us.
+  const inventoryWanted = !offline || options.vhostsRoot !== null || options.confixxRoot !== null || options.staticMap !== null;
+  const inventory = inventoryWanted ? await loadInventory(host, options, logger) : null;
+  const index = subscriptionIndex(inventory?.subscriptions ?? []);
+  const owners = new Map<string, Subscription | null>();
+  for (const s of sources) {
+    const sub = subscriptionOf(s, index);
+    owners.set(s.id, sub);
+    s.subscription = sub ? sourceSubscription(sub) : null;
+  }
+  const web =
+    inventory && options.webLogs
+      ? await correlateWebLogs(host, sources, (s) => owners.get(s.id) ?? null, submissions, users, { logger, progress, skipped })
+      : null;
+  assessLogins(sources, mailLog?.failures ?? [], submissions);
+
+  const examined = queue?.examined ?? 0;
+  const total = queue?.total ?? 0;
+  logger.info('scan finished', { code: 'SCAN_DONE', messages: total, examined, sources: sources.length, ms: Date.now() - started });
+  const warnings = [...(queue?.warnings ?? []), ...(inventory?.warnings.slice(0, 20) ?? [])];
+  // An empty or foreign file is not an empty queue: say so rather than "no spam".
+  if (offline && readsQueue && total === 0) warnings.push('no queued message was found in the given files: are they postqueue/postcat output?');
+  return {
+    version: 1,
+    host: host.name,
+    generatedAt: deps.now().toISOString(),
+    input: {
+      mode: offline ? 'offline' : 'live',
+      queueSource: queue?.queueSource ?? 'not read (--no-queue)',
+      postcat: offline ? options.postcatFile !== null : readsQueue,
+    },
+    postfix: { version: queue?.postfixVersion ?? null },
+    queue: { total, byQueue: queue?.byQueue ?? {}, examined, reportedTotal: queue?.reportedTotal ?? null },
+    window: { since: options.since?.toISOString() ?? null, until: options.until?.toISOString() ?? null },
+    mailLog: mailLog?.summary ?? null,
+    webLogs: web ? { sourcesCorrelated: web.sourcesCorrelated, ...web.stats } : null,
+    inventory: inventory ? { source: inventory.source, subscriptions: inventory.subscriptions.length, warnings: inventory.warnings.length } : null,
+    skipped: skipped.list(),
+    warnings,
+    sources,
+  };
+}
+
+interface QueueStage {
+  skipped: SkipTally;
+  examined: number;
+  total: number;
+  byQueue: Partial<Record<QueueName, number>>;
+  queueSource: string;
+  postfixVersion: string | null;
+  reportedTotal: number | null;
+  warnings: string[];
+}
+
+async function readQueueInto(
+  options: ScanInput,
+  offline: boolean,
+  deps: ScanDeps,
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string>; count: (q: QueueName) => void },
+): Promise<QueueStage> {
+  const { tracer, submissions, sourceOf } = sink;
+  const byQueue: Partial<Record<QueueName, number>> = {};
+  const count = (q: QueueName): void => {
+    byQueue[q] = (byQueue[q] ?? 0) + 1;
+    sink.count(q);
+  };
+  const collection = await collectQueue(
+    deps.host,
+    offline ? { mode: 'offline', queueFile: options.queueFile, postcatFile: options.postcatFile } : { mode: 'live' },
+    {
+      batchSize: options.batchSize,
+      now: deps.now(),
+      onProgress: (done, total) => deps.progress.update(done, total, 'examined messages'),
+      early: true,
+    },
+  );
   // Messages are traced as postcat delivers them, while postqueue may still be listing;
   // their delay reasons (from the listing) are added once it is complete.
-  const sourceOf = new Map<string, string>();
   for await (const m of collection.messages) {
     // A saved postcat file may hold the same message twice (pasted twice): count it once.
     if (sourceOf.has(m.queueId)) {
@@ -62,7 +164,10 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
       continue;
     }
     count(m.queueName);
-    sourceOf.set(m.queueId, tracer.add(toTraceMessage(m)));
+    const tm = toTraceMessage(m);
+    const key = tracer.add(tm);
+    sourceOf.set(m.queueId, key);
+    submissions.record(key, tm);
   }
   await collection.listed;
   const examined = sourceOf.size;
@@ -80,36 +185,18 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     count(entry.queueName);
     tracer.addUnexamined(listingOnly(entry));
   }
-  const skipped: SkipTally = collection.skipped;
   if (offline && options.postcatFile === null && collection.listing.length > 0) {
-    skipped.add('message', 'listed only: no postcat output given (--postcat-file), origin unknown', collection.listing.length);
+    collection.skipped.add('message', 'listed only: no postcat output given (--postcat-file), origin unknown', collection.listing.length);
   }
-  // Offline output may come from another server: its uids mean nothing here.
-  const users = options.passwdFile
-    ? await readPasswdFile(host, options.passwdFile, skipped)
-    : offline
-      ? new MapUserDirectory([])
-      : await lookupUids(host, tracer.localUids(), skipped);
-  const sources = tracer.finish(users);
-  logger.info('scan finished', { code: 'SCAN_DONE', messages: total, examined, sources: sources.length, ms: Date.now() - started });
   return {
-    version: 1,
-    host: host.name,
-    generatedAt: deps.now().toISOString(),
-    input: {
-      mode: offline ? 'offline' : 'live',
-      queueSource: collection.queueSource,
-      postcat: offline ? options.postcatFile !== null : true,
-    },
-    postfix: { version: collection.postfixVersion },
-    queue: { total, byQueue, examined, reportedTotal: collection.reportedTotal ?? null },
-    skipped: skipped.list(),
-    warnings: [
-      ...collection.warnings,
-      // An empty or foreign file is not an empty queue: say so rather than "no spam".
-      ...(offline && total === 0 ? ['no queued message was found in the given files: are they postqueue/postcat output?'] : []),
-    ],
-    sources,
+    skipped: collection.skipped,
+    examined,
+    total,
+    byQueue,
+    queueSource: collection.queueSource,
+    postfixVersion: collection.postfixVersion,
+    reportedTotal: collection.reportedTotal ?? null,
+    warnings: collection.warnings,
   };
 }
 

@@ -1,3 +1,4 @@
+import { parseScanArgs } from '../../../src/cli/scan-args';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runScan } from '../../../src/scan/run-scan';
@@ -20,7 +21,7 @@ test('a live scan as a normal user stops with E_NOT_ROOT before running anything
   const host = new UserHost('test');
   const deps = { host, logger: silentLogger(), progress: { update: () => undefined, end: () => undefined }, now: () => new Date() };
   await assert.rejects(
-    runScan({ queueFile: null, postcatFile: null, passwdFile: null, batchSize: 100 }, deps),
+    runScan(parseScanArgs([]), deps),
     (e) => isSpamtraceError(e) && e.code === 'E_NOT_ROOT' && /--queue-file/.test(e.message),
   );
   assert.deepEqual(host.asked, []);
