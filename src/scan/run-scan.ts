@@ -15,7 +15,8 @@ import { deriveMessageFields } from '../collect/queue/message-fields';
 import { lookupUids, MapUserDirectory, readPasswdFile } from '../collect/users/passwd';
 import { SkipTally } from '../collect/skip-tally';
 import { originOf } from '../trace/origin';
-import { SourceTracer } from '../trace/source-tracer';
+import { bySeverity, SourceTracer } from '../trace/source-tracer';
+import { applyEvidence } from '../trace/evidence-verdict';
 import type { TraceMessage } from '../trace/trace-message';
 import type { Subscription } from '../domain/subscription';
 import { subscriptionIndex } from '../inventory/subscription-index';
@@ -94,6 +95,8 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
       ? await correlateWebLogs(host, sources, (s) => owners.get(s.id) ?? null, submissions, users, { logger, progress, skipped })
       : null;
   assessLogins(sources, mailLog?.failures ?? [], submissions);
+  for (const s of sources) applyEvidence(s);
+  sources.sort(bySeverity);
 
   const examined = queue?.examined ?? 0;
   const total = queue?.total ?? 0;

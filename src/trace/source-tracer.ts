@@ -14,6 +14,11 @@ import { judge } from './verdict';
 const BOUNCES = 'unknown:bounces';
 const VERDICT_ORDER = { spam: 0, suspicious: 1, normal: 2 } as const;
 
+/** worst first: verdict, score, volume, then id for a stable order */
+export function bySeverity(a: ReportSource, b: ReportSource): number {
+  return VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.score - a.score || b.messages - a.messages || (a.id < b.id ? -1 : 1);
+}
+
 export class SourceTracer {
   private readonly sources = new Map<string, SourceAccumulator>();
   /** sender domain -> keys of the examined sources that used it */
@@ -58,9 +63,7 @@ export class SourceTracer {
   finish(users: UserDirectory): ReportSource[] {
     this.placeUnexamined();
     const out = [...this.sources.values()].map((acc) => this.toReport(acc, users));
-    return out.sort(
-      (a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.score - a.score || b.messages - a.messages || (a.id < b.id ? -1 : 1),
-    );
+    return out.sort(bySeverity);
   }
 
   /**
