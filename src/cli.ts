@@ -6,12 +6,14 @@
 import { isSpamtraceError, SpamtraceError } from './errors';
 import { scanCommand } from './cli/scan-command';
 import { configCommand } from './cli/config-command';
+import { notifyCommand } from './cli/notify-command';
 
 const HELP = `Usage: spamtrace <command> [options]
 
 Commands:
   scan      trace the Postfix queue to its senders (spamtrace scan --help)
   config    print or check the configuration (spamtrace config --help)
+  notify    customer notices: preview, send, list, approve (spamtrace notify --help)
 
 Run "spamtrace scan" as root on a Postfix server, or offline with saved
 postqueue/postcat output: spamtrace scan --queue-file mailq.txt --postcat-file postcat.txt
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return scanCommand(rest);
     case 'config':
       return configCommand(rest);
+    case 'notify':
+      return notifyCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -23,6 +23,8 @@ export const ERRORS = {
   E_PLESK_CONFIG: 'the Plesk connection settings are not usable',
   E_CONFIXX_CONF: 'the Confixx configuration file could not be read',
   E_CONFIXX_DB: 'the Confixx database could not be reached or queried',
+  E_STORE: 'the store (SQLite database) could not be opened, migrated or written',
+  E_REPORT_FILE: 'the saved scan report could not be read or is not a spamtrace report',
   E_INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -42,6 +42,8 @@ export interface DomainCount {
 
 export interface ReportSource {
   id: string;
+  /** the SSH alias of the host this source was seen on (fleet scans); absent for a single-host scan */
+  host?: string;
   kind: SourceKind;
   uid: number | null;
   user: string | null;
@@ -99,7 +101,10 @@ export interface SourceSubscription {
   domains: string[];
   customer: string | null;
   customerEmail: string | null;
+  /** the customer's language for notices, e.g. "de" */
+  customerLocale?: string | null;
   reseller: string | null;
+  resellerEmail?: string | null;
 }
 
 export interface Report {

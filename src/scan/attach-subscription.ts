@@ -37,6 +37,8 @@ export function sourceSubscription(s: Subscription): SourceSubscription {
     domains: s.domains,
     customer: s.customer?.login ?? null,
     customerEmail: s.customer?.email ?? null,
+    customerLocale: s.customer?.locale ?? null,
     reseller: s.reseller?.login ?? null,
+    resellerEmail: s.reseller?.email ?? null,
   };
 }
