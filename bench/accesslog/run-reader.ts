@@ -3,7 +3,8 @@
  * decompression), so each run has its own heap and its own peak RSS. Prints one JSON line.
  *
  *   node dist/bench/accesslog/run-reader.js MODE DIR [SINCE_MS UNTIL_MS]
- *   MODE: post (methods POST: the fast path) | all (every line parsed) |
+ *   MODE: post (methods POST: the fast path) | scan (the lines the scan's web stage reads:
+ *         POST or .php) | all (every line parsed) |
  *         chunks (Host.readChunks only: zlib, no scan) | gzip-dc (gzip -dc into node, no scan)
  */
 import { spawn } from 'node:child_process';
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { newReadStats, readAccessLogs } from '../../src/collect/accesslog';
 import { SkipTally } from '../../src/collect/skip-tally';
 import { LocalHost } from '../../src/host/local-host';
+import { SCRIPT_LINE_NEEDLES } from '../../src/scan/web-stage';
 
 export interface RunOutput {
   mode: string;
@@ -53,7 +55,8 @@ async function main(): Promise<void> {
     const skipped = new SkipTally();
     const window = since && until ? { since: new Date(Number(since)), until: new Date(Number(until)) } : {};
     const methods = mode === 'post' ? ['POST'] : undefined;
-    for await (const r of readAccessLogs(host, [dir], { ...window, methods, stats }, skipped)) if (r.status >= 0) out.requests += 1;
+    const lineContains = mode === 'scan' ? SCRIPT_LINE_NEEDLES : undefined;
+    for await (const r of readAccessLogs(host, [dir], { ...window, methods, lineContains, stats }, skipped)) if (r.status >= 0) out.requests += 1;
     Object.assign(out, {
       bytesRead: stats.bytesRead,
       filesRead: stats.filesRead,

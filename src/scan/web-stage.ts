@@ -17,6 +17,9 @@ import { newReadStats, readAccessLogs, type AccessLogReadStats } from '../collec
 import { candidateFilePaths, correlateScripts } from '../trace/correlate';
 import type { SubmissionLog } from './submission-log';
 
+/** PHP behind mail is reached by POST or by any request to a .php path: only such lines are parsed */
+export const SCRIPT_LINE_NEEDLES: readonly string[] = ['"POST ', '.php'];
+
 /** requests kept per source: a busy shop's day of POSTs and PHP hits fits; a flood is cut */
 const MAX_REQUESTS = 500_000;
 /** read this much before the first and after the last submission */
@@ -65,8 +68,7 @@ export async function correlateWebLogs(
       for await (const r of readAccessLogs(
         host,
         sub.logDirs,
-        // PHP behind mail is reached by POST or by any request to a .php path
-        { since: new Date(first - MARGIN_MS), until: new Date(last + MARGIN_MS), lineContains: ['"POST ', '.php'], stats },
+        { since: new Date(first - MARGIN_MS), until: new Date(last + MARGIN_MS), lineContains: SCRIPT_LINE_NEEDLES, stats },
         deps.skipped,
       )) {
         if (requests.length >= MAX_REQUESTS) {

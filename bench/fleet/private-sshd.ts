@@ -1,0 +1,160 @@
+/**
+ * A real OpenSSH server on 127.0.0.1 for the fleet tests and the bench: its own port,
+ * generated host and user keys, its own sshd_config, pid file and authorized_keys in a
+ * private temp dir; root may log in by key only, only from loopback. Plus an SSH client
+ * config of aliases pointing to it, one to a dead port and one whose recorded host key
+ * is wrong. Root only (sshd must switch users). Stopped by pid; the dir is removed.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+export const SSHD = '/usr/sbin/sshd';
+
+export function canRunSshd(): boolean {
+  return process.getuid?.() === 0 && existsSync(SSHD) && existsSync('/usr/bin/ssh') && existsSync('/usr/bin/ssh-keygen');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrivateSshd {
+  dir: string;
+  port: number;
+  /** ssh client config with the aliases below */
+  configPath: string;
+  /** aliases that reach the server */
+  good: string[];
+  /** alias to a port nobody listens on */
+  dead: string;
+  /** alias whose known_hosts entry is a different key */
+  badKey: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function keygen(path: string, comment: string): Promise<string> {
+  await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
+  return (await fs.readFile(`${path}.pub`, 'utf8')).trim();
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('data', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`sshd did not answer on port ${port}: ${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions?: number; maxStartups?: string } = {}): Promise<PrivateSshd> {
+  const dir = await fs.mkdtemp(join(os.tmpdir(), 'spamtrace-sshd-'));
+  await fs.chmod(dir, 0o700);
+  // sshd refuses to start without its privilege separation directory
+  await fs.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const hostKey = join(dir, 'host_ed25519');
+  const hostPub = await keygen(hostKey, 'spamtrace-test-host');
+  const otherPub = await keygen(join(dir, 'other_host_ed25519'), 'not-the-host');
+  const userKey = join(dir, 'id_ed25519');
+  const userPub = await keygen(userKey, 'spamtrace-test-user');
+  await fs.writeFile(join(dir, 'authorized_keys'), `${userPub}\n`, { mode: 0o600 });
+  const port = await freePort();
+  const dead = await freePort(); // nobody listens there once the probe closed it
+  const pidFile = join(dir, 'sshd.pid');
+  await fs.writeFile(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${pidFile}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'AllowUsers root@127.0.0.1',
+      `MaxSessions ${opts.maxSessions ?? 10}`,
+      `MaxStartups ${opts.maxStartups ?? '100:30:200'}`,
+      'X11Forwarding no',
+      'AllowTcpForwarding no',
+      'PrintMotd no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const [type, key] = hostPub.split(' ');
+  const [otherType, otherKey] = otherPub.split(' ');
+  await fs.writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${type} ${key}\nbadkey-host ${otherType} ${otherKey}\n`);
+  const n = opts.goodAliases ?? 3;
+  const good = Array.from({ length: n }, (_, i) => `lab${i + 1}`);
+  const common = (p: number): string[] => [
+    '  HostName 127.0.0.1',
+    `  Port ${p}`,
+    '  User root',
+    `  IdentityFile ${userKey}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
+    '  GlobalKnownHostsFile /dev/null',
+  ];
+  const configPath = join(dir, 'ssh_config');
+  await fs.writeFile(
+    configPath,
+    [
+      `Host ${good.join(' ')}`,
+      ...common(port),
+      'Host dead',
+      ...common(dead),
+      'Host badkey',
+      ...common(port),
+      '  HostKeyAlias badkey-host',
+      '',
+    ].join('\n'),
+  );
+  let log = '';
+  const child = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (b: Buffer) => {
+    if (log.length < 20_000) log += b.toString();
+  });
+  await waitForPort(port, child, () => log);
+  return {
+    dir,
+    port,
+    configPath,
+    good,
+    dead: 'dead',
+    badKey: 'badkey',
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      }
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
