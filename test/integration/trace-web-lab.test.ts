@@ -34,6 +34,8 @@ describe('web-log correlation and mail-log history on the real lab', { skip, con
     await runScenario('web-spam', { wait: true });
     await runScenario('sasl-bruteforce', { wait: true });
     await runScenario('stolen-login', { wait: true });
+    // a mailing script run from the shell: mail with no web request before it
+    await runScenario('newsletter', { wait: true });
     queueScan = parseReport((await runCli(['scan', '--json', '--since', since])).stdout);
     queueOnly = parseReport((await runCli(['scan', '--json'])).stdout);
     const log = await runCli(['scan', '--json', '--no-queue', '--since', since]);
@@ -86,6 +88,13 @@ describe('web-log correlation and mail-log history on the real lab', { skip, con
       assert.deepEqual(f.signals, [], `${f.urlPath} carries no bad signs`);
       assert.ok(!f.clients.some((c) => c.value === WEB_SPAM_BOT_IP));
     }
+  });
+
+  test('mail that no web request preceded is said to be so, not pinned on a script', () => {
+    const news = queueScan.sources.find((x) => x.user === 'newsuser');
+    assert.ok(news, 'the newsletter user is a source');
+    assert.deepEqual(news.scripts ?? [], []);
+    assert.match(news.scriptNote ?? '', /cron|command line|CLI|no web request/i);
   });
 
   test('the human report names the file to remove and the IP to block', () => {

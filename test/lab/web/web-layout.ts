@@ -103,10 +103,10 @@ export const PLESK_VHOSTS_ROOT = '/var/www/vhosts';
 export const PLESK_SYSTEM_ROOT = '/var/www/vhosts/system';
 export const CONFIXX_WWW_ROOT = '/var/www';
 
-/** The spam script a bot dropped into web274's WordPress uploads (random name, as found in the wild). */
+/** The spam script a bot dropped into an images folder of web274's site (random name, as found in the wild). */
 export const DROPPED_SCRIPT = {
   site: 'web274',
-  urlPath: '/wp-content/uploads/2014/02/kqzvmx.php',
+  urlPath: '/images/kqzvmx.php',
   basename: 'kqzvmx.php',
 } as const;
 

@@ -7,7 +7,7 @@
  * (X-PHP-Originating-Script: 4079:kqzvmx.php, `Received: ... from userid 4079`, pickup
  * `uid=4079 from=<web274>`); `count` messages (default 25), 4 recipients each (aol, yahoo,
  * gmail, t-online), all deferred; web274's access log shows 185.220.101.47 POSTing
- * /wp-content/uploads/2014/02/kqzvmx.php once a second with no referer and no user agent.
+ * /images/kqzvmx.php once a second with no referer and no user agent.
  * Must NOT be accused: formuser's contact form (uid 10003, kontakt.php, 3 mails to the owner
  * at a greylisting domain, visitors with browser UA and referer); the wp-login.php brute force
  * from 45.146.164.110 against web274's WordPress (30 POSTs, answered 200, no mail: noise in
