@@ -125,8 +125,12 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
   {
     id: 'one-consistent-sender',
     weight: -1,
-    test: (f) =>
-      f.distinctSenders === 1 && f.fromCompared > 0 && f.fromMismatch === 0 ? 'one envelope sender, matching the From header' : null,
+    test: (f) => {
+      if (f.distinctSenders !== 1 || f.fromMismatch > 0) return null;
+      if (f.fromCompared > 0) return 'one envelope sender, matching the From header';
+      // mail-log history has no headers: the one envelope sender is all there is to go by
+      return f.listUnsubscribeShare === null && f.messages >= 2 ? `one envelope sender for all ${f.messages} messages (headers not seen)` : null;
+    },
   },
 ];
 

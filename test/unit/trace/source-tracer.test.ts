@@ -164,3 +164,16 @@ test('listed messages with a forged sender domain but other targets are not pinn
   assert.equal(customer.verdict, 'normal');
   assert.equal(sources.find((s) => s.kind === 'unknown')!.messages, 6);
 });
+
+test('mail-log history (no headers): header rules stay silent, one envelope sender still counts in its favour', () => {
+  const t = new SourceTracer();
+  for (let i = 0; i < 6; i++) {
+    const recipients = Array.from({ length: 50 }, (_, k) => `r${i}-${k}@${k % 10 < 7 ? 'gmx.de' : 'news-example.de'}`);
+    t.add(msg({ origin: { kind: 'local', uid: 10002 }, sender: 'newsletter@news-example.de', recipients, headersRead: false }));
+  }
+  const [s] = t.finish(users);
+  assert.equal(s!.verdict, 'normal', s!.reasons.join('; '));
+  assert.ok(!s!.rules.includes('many-recipients-per-message'), 'no "no unsubscribe link" claim without headers');
+  assert.ok(s!.rules.includes('one-consistent-sender'));
+  assert.match(s!.reasons.join('; '), /headers not seen/);
+});
