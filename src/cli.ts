@@ -7,12 +7,14 @@ import { isSpamtraceError, SpamtraceError } from './errors';
 import { scanCommand } from './cli/scan-command';
 import { configCommand } from './cli/config-command';
 import { notifyCommand } from './cli/notify-command';
+import { actCommand } from './cli/act-command';
 
 const HELP = `Usage: spamtrace <command> [options]
 
 Commands:
   scan      trace the Postfix queue to its senders (spamtrace scan --help)
   config    print or check the configuration (spamtrace config --help)
+  act       contain a source: plan, apply, undo, list, status (spamtrace act --help)
   notify    customer notices: preview, send, list, approve (spamtrace notify --help)
 
 Run "spamtrace scan" as root on a Postfix server, or offline with saved
@@ -26,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
       return scanCommand(rest);
     case 'config':
       return configCommand(rest);
+    case 'act':
+      return actCommand(rest);
     case 'notify':
       return notifyCommand(rest);
     case undefined:

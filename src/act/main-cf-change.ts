@@ -1,0 +1,81 @@
+/**
+ * A change of one main.cf parameter as an action step: planned as exact new bytes (so
+ * the plan shows the diff and undo can compare hashes), written atomically, reloaded.
+ *
+ * Undo: main.cf untouched since apply (its hash is the planned "after") -> the old bytes
+ * back, byte for byte. Changed since (the admin edited it, or a later block of another
+ * user) -> only our element is taken out of the parameter, everything else stays, and
+ * undo says so.
+ */
+import type { PlanStep } from './action';
+import { findParameter, parameterDiff, setParameter } from './main-cf';
+import { readFileState, restoreFileState, sha256, writeFileAtomic, type FileState, type PostfixSystem } from './postfix-system';
+import type { ListChange } from './submit-users';
+import { stepFailed } from './act-errors';
+
+export interface MainCfChange {
+  file: string;
+  param: string;
+  /** the parameter's value in effect before (postconf -h) and after */
+  oldValue: string;
+  newValue: string;
+  before: FileState;
+  /** base64 of the planned main.cf and its hash */
+  afterContent: string;
+  afterSha256: string;
+}
+
+export async function planMainCfChange(postfix: PostfixSystem, param: string, change: (current: string) => ListChange): Promise<{ change: MainCfChange; result: ListChange; step: PlanStep | null }> {
+  const file = await postfix.mainCf();
+  const before = await readFileState(file);
+  if (!before.exists) throw stepFailed(`${file} does not exist`);
+  const text = Buffer.from(before.content!, 'base64').toString('utf8');
+  const oldValue = await postfix.parameter(param);
+  const result = change(oldValue);
+  const afterText = result.changed ? setParameter(text, param, result.value) : text;
+  const afterBytes = Buffer.from(afterText, 'utf8');
+  const c: MainCfChange = {
+    file,
+    param,
+    oldValue,
+    newValue: result.value,
+    before,
+    afterContent: afterBytes.toString('base64'),
+    afterSha256: sha256(afterBytes),
+  };
+  const step: PlanStep | null = result.changed ? { kind: 'edit', file, diff: parameterDiff(text, afterText, param), why: `set ${param}` } : null;
+  return { change: c, result, step };
+}
+
+/** Writes the planned main.cf, refusing when it changed since the plan. */
+export async function applyMainCfChange(c: MainCfChange): Promise<void> {
+  const now = await readFileState(c.file);
+  if (now.sha256 === c.afterSha256) return; // already written (a retried apply)
+  if (now.sha256 !== c.before.sha256) throw stepFailed(`${c.file} changed since the plan was made; plan again`);
+  await writeFileAtomic(c.file, Buffer.from(c.afterContent, 'base64'), { mode: c.before.mode!, uid: c.before.uid!, gid: c.before.gid! });
+}
+
+export interface MainCfUndo {
+  how: 'untouched' | 'restored' | 'surgical' | 'absent';
+  sha256: string | null;
+  warnings: string[];
+}
+
+/** Takes the change back; `remove` takes our element out of a value changed since. */
+export async function undoMainCfChange(c: MainCfChange, remove: (current: string) => ListChange): Promise<MainCfUndo> {
+  const now = await readFileState(c.file);
+  if (now.sha256 === c.before.sha256) return { how: 'untouched', sha256: now.sha256, warnings: [] };
+  if (now.sha256 === c.afterSha256) {
+    await restoreFileState(c.file, c.before);
+    return { how: 'restored', sha256: c.before.sha256, warnings: [] };
+  }
+  const text = Buffer.from(now.content ?? '', 'base64').toString('utf8');
+  const span = findParameter(text, c.param);
+  const warnings = [`${c.file} changed after the action; only our entry was taken out of ${c.param}, the rest is left as it is now`];
+  if (!span) return { how: 'absent', sha256: now.sha256, warnings: [...warnings, `${c.param} is no longer set in ${c.file}`] };
+  const r = remove(span.value);
+  if (!r.changed) return { how: 'absent', sha256: now.sha256, warnings: [...warnings, `${c.param} no longer holds our entry`] };
+  const bytes = Buffer.from(setParameter(text, c.param, r.value), 'utf8');
+  await writeFileAtomic(c.file, bytes, { mode: now.mode!, uid: now.uid!, gid: now.gid! });
+  return { how: 'surgical', sha256: sha256(bytes), warnings };
+}

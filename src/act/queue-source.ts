@@ -1,0 +1,63 @@
+/**
+ * The queued messages of one source (uid:N, user:NAME, sasl:LOGIN, client:IP), found the
+ * way the scan finds them: the queue collector's listing and postcat records, traced
+ * with the scan's own origin rules, so "hold what the report blamed" means exactly the
+ * messages the report counted. And the independent check: `postqueue -j` by queue ID.
+ */
+import type { Host } from '../host/host';
+import type { QueueId, QueueName } from '../domain/queue';
+import { collectQueue } from '../collect/queue/queue-collector';
+import { deriveMessageFields } from '../collect/queue/message-fields';
+import { parsePostqueueJsonLine } from '../collect/queue/postqueue-json';
+import { parseQueueId } from '../collect/queue/queue-id';
+import { originOf, sourceKeyOf } from '../trace/origin';
+import { refused, stepFailed, oneLine } from './act-errors';
+import { sourceTargetText, type SourceTarget } from './names';
+
+export interface SourceMessage {
+  queueId: QueueId;
+  queueName: QueueName;
+  sender: string;
+  recipients: number;
+}
+
+/** The scan's source key for a target: user:NAME becomes uid:N through getent. */
+export async function sourceKeyOfTarget(host: Host, t: SourceTarget): Promise<string> {
+  if (t.kind !== 'user') return sourceTargetText(t);
+  const r = await host.run('getent', ['passwd', t.user], { timeoutMs: 10_000 });
+  const f = r.code === 0 ? r.stdout.split(':') : [];
+  if (f.length < 7 || !/^\d+$/.test(f[2]!)) throw refused(`no system user ${t.user}`);
+  return `uid:${f[2]}`;
+}
+
+export async function messagesOfSource(host: Host, key: string): Promise<SourceMessage[]> {
+  const collection = await collectQueue(host, { mode: 'live' }, {});
+  const out: SourceMessage[] = [];
+  for await (const m of collection.messages) {
+    const f = deriveMessageFields(m);
+    const origin = originOf({ attributes: m.attributes, pickupUid: f.pickupUid, forwardedPickupUid: f.forwardedPickupUid, phpScript: f.phpScript, sender: m.sender });
+    if (sourceKeyOf(origin) !== key) continue;
+    const id = parseQueueId(m.queueId);
+    if (id) out.push({ queueId: id, queueName: m.queueName, sender: m.sender, recipients: m.recipients.filter((r) => !r.done).length });
+  }
+  await collection.listed;
+  return out;
+}
+
+/** queue ID -> queue name, straight from `postqueue -j`, for the IDs asked about. */
+export async function queueNamesOf(host: Host, ids: ReadonlySet<string>, postqueue = 'postqueue'): Promise<Map<string, QueueName>> {
+  const run = host.runLines(postqueue, ['-j'], { maxLineBytes: 1024 * 1024, timeoutMs: 10 * 60_000 });
+  const found = new Map<string, QueueName>();
+  for await (const line of run.lines) {
+    if (line.cut) continue;
+    const r = parsePostqueueJsonLine(line.text);
+    if ('entry' in r && ids.has(r.entry.queueId)) found.set(r.entry.queueId, r.entry.queueName);
+  }
+  const done = await run.done;
+  if (done.code !== 0) throw stepFailed(`postqueue -j failed (exit ${done.code}): ${oneLine(done.stderr, 200)}`);
+  return found;
+}
+
+export function countIn(names: Map<string, QueueName>, ids: readonly string[], queue: QueueName): number {
+  return ids.filter((id) => names.get(id) === queue).length;
+}

@@ -1,0 +1,210 @@
+/**
+ * `spamtrace act plan|apply|undo|list|status`: containment actions through the engine
+ * in src/act/ (the same one the UI's buttons use). Every start reports actions a crash
+ * left half-done.
+ */
+import { parseArgs } from 'node:util';
+import { userInfo } from 'node:os';
+import { SpamtraceError } from '../errors';
+import { LocalHost } from '../host/local-host';
+import { loadConfig, resolveConfigPath } from '../config/load-config';
+import { renderPlan } from '../act/action';
+import { createActEngine } from '../act/registry';
+import { ACTION_ID, DEFAULT_JOURNAL, type JournalEntry } from '../act/journal';
+import type { ActionEngine } from '../act/engine';
+import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
+import { panelActions } from '../act/panel-wiring';
+import { terminalSafe } from '../report/terminal-safe';
+
+export const ACT_HELP = `Usage: spamtrace act <plan|apply|undo|list|status> [ACTION TARGET | ID] [options]
+
+  plan ACTION TARGET     show exactly what would change (commands, config diffs); changes nothing
+  apply ACTION TARGET    do it: journaled before it starts, checked on the system afterwards, audited
+  undo ID                take an action back (ID from list); also undo ACTION TARGET (the latest one)
+  list                   every action in the journal with its state
+  status [ID]            actions left half-done by a crash, or one action in detail
+
+Actions:
+  queue-hold SOURCE      put all queued mail of a source on hold (postsuper -h)
+  queue-release SOURCE   release it (postsuper -H)
+  queue-requeue SOURCE   requeue its queued mail (postsuper -r); nothing to undo
+  queue-delete SOURCE    delete its HELD mail; needs --confirm-delete N naming the count; cannot be undone
+  block-submit USER      stop a local user from submitting with sendmail (authorized_submit_users)
+  block-login LOGIN      refuse mail from a SASL login (check_sasl_access)
+  quarantine-script PATH move a script out of its docroot into the root-only quarantine
+  plesk-mail-limit ADDRESS   Plesk: the mailbox's outgoing limit to 0 (when Plesk is installed)
+  plesk-suspend DOMAIN#ID    Plesk: suspend the subscription
+  confixx-lock webN          Confixx: lock the customer (kunden.gesperrt)
+  SOURCE is a source as the scan report names it: uid:N, user:NAME, sasl:LOGIN, client:IP
+
+Options:
+  --confirm-delete N     queue-delete: the number of held messages you agree to delete
+  --json                 machine-readable output
+  --journal FILE         the action journal (default ${DEFAULT_JOURNAL}, or $SPAMTRACE_ACT_JOURNAL);
+                         the lock and audit.jsonl live beside it
+  --quarantine-dir DIR   default ${DEFAULT_QUARANTINE_DIR}
+  --root DIR             where scripts may be quarantined from (repeatable; default the config's roots)
+  --actor NAME           who is acting, for the audit (default $SUDO_USER or the login)
+  --config FILE          spamtrace config file
+
+Exit codes: 0 done and verified, 1 done but the check on the system failed (or half-done
+actions found by status), 2 error (nothing applied, or see the journal).
+`;
+
+export interface ActIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+}
+
+const CRASH_POINTS = ['apply', 'applied', 'verified', 'undo'] as const;
+
+export async function actCommand(argv: string[], io: ActIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'confirm-delete': { type: 'string' },
+        json: { type: 'boolean' },
+        journal: { type: 'string' },
+        'quarantine-dir': { type: 'string' },
+        root: { type: 'string', multiple: true },
+        actor: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new SpamtraceError('E_USAGE', `act: ${(e as Error).message}`);
+  }
+  const v = parsed.values;
+  const [sub, ...rest] = parsed.positionals;
+  if (v.help || sub === 'help') {
+    io.stdout.write(ACT_HELP);
+    return 0;
+  }
+  if (!sub || !['plan', 'apply', 'undo', 'list', 'status'].includes(sub)) {
+    throw new SpamtraceError('E_USAGE', `act: expected plan, apply, undo, list or status${sub ? `, got "${sub.slice(0, 20)}"` : ''} (see spamtrace act --help)`);
+  }
+  let confirmDelete: number | undefined;
+  if (v['confirm-delete'] !== undefined) {
+    if (!/^\d{1,9}$/.test(v['confirm-delete'])) throw new SpamtraceError('E_USAGE', '--confirm-delete takes the number of messages');
+    confirmDelete = Number(v['confirm-delete']);
+  }
+  const { config } = loadConfig(resolveConfigPath(v.config, io.env));
+  const crash = io.env.SPAMTRACE_TEST_CRASH_AFTER;
+  const host = new LocalHost();
+  const engine = createActEngine({
+    host,
+    extraActions: panelActions(host, config),
+    journalPath: v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL),
+    roots: v.root ?? [config.roots.vhosts, config.roots.confixx],
+    quarantineDir: v['quarantine-dir'] ?? DEFAULT_QUARANTINE_DIR,
+    actor: (v.actor ?? io.env.SUDO_USER ?? userInfo().username).slice(0, 64),
+    ...(crash && (CRASH_POINTS as readonly string[]).includes(crash) ? { crashAfter: crash as (typeof CRASH_POINTS)[number] } : {}),
+  });
+  const json = v.json === true;
+  // paths and logins in plans may be attacker-named (a dropped script's file name)
+  const out = (text: string, data: unknown): void => {
+    io.stdout.write(json ? JSON.stringify(data) + '\n' : safe(text));
+  };
+
+  // Every start: say what a crash left behind, before doing anything else.
+  const half = await engine.halfDone();
+  if (sub !== 'status' && sub !== 'list') {
+    for (const e of half) io.stderr.write(safe(`spamtrace: half-done action ${e.id} (${e.action} ${e.target}, started ${e.startedAt} by ${e.actor}): ${halfDoneWhy(e)}; "spamtrace act undo ${e.id}" takes it back\n`));
+  }
+
+  switch (sub) {
+    case 'plan': {
+      const [name, target] = need(rest, 2, 'plan ACTION TARGET');
+      const plan = await engine.plan(name, target, confirmDelete === undefined ? {} : { confirmDelete });
+      out(renderPlan(plan), plan);
+      return 0;
+    }
+    case 'apply': {
+      const [name, target] = need(rest, 2, 'apply ACTION TARGET');
+      const r = await engine.apply(name, target, confirmDelete === undefined ? {} : { confirmDelete });
+      if (r.tookOverLock) io.stderr.write(`spamtrace: took over a ${r.tookOverLock}\n`);
+      if (r.id === null) {
+        out(renderPlan(r.plan), { id: null, noop: true, plan: r.plan });
+        return 0;
+      }
+      const ver = r.verification!;
+      out(
+        `${renderPlan(r.plan)}applied as ${r.id}; check: ${ver.ok ? 'OK' : 'FAILED'}\n${ver.observations.map((o) => `  ${o}\n`).join('')}${r.plan.reversible ? `undo: spamtrace act undo ${r.id}\n` : ''}`,
+        { id: r.id, plan: r.plan, verification: ver },
+      );
+      return ver.ok ? 0 : 1;
+    }
+    case 'undo': {
+      const id = await undoId(engine, rest);
+      const r = await engine.undo(id);
+      out(
+        `undone ${id} (${r.entry.action} ${r.entry.target}); check: ${r.verification.ok ? 'OK' : 'FAILED'}\n${r.verification.observations.map((o) => `  ${o}\n`).join('')}${r.warnings.map((w) => `  note: ${w}\n`).join('')}`,
+        { id, action: r.entry.action, target: r.entry.target, verification: r.verification, warnings: r.warnings },
+      );
+      return r.verification.ok ? 0 : 1;
+    }
+    case 'list': {
+      const { entries, badLines } = await engine.list();
+      const rows = entries.map((e) => `${e.id}  ${e.state.padEnd(14)} ${e.action.padEnd(18)} ${e.target}  (${e.actor})\n`);
+      out(rows.join('') + (badLines ? `(${badLines} unreadable journal lines skipped)\n` : '') || 'no actions in the journal\n', { entries: entries.map(summary), badLines });
+      return 0;
+    }
+    case 'status': {
+      if (rest.length) {
+        const id = checkId(rest[0]!);
+        const e = (await engine.list()).entries.find((x) => x.id === id);
+        if (!e) throw new SpamtraceError('E_USAGE', `no action ${id} in the journal`);
+        out(`${e.id} ${e.state}: ${e.action} ${e.target}\nphases: ${e.phases.join(' -> ')}\n${renderPlan(e.plan)}`, { ...summary(e), plan: e.plan, after: e.after ?? null });
+        return 0;
+      }
+      out(
+        half.length ? half.map((e) => `HALF-DONE ${e.id} ${e.action} ${e.target}: ${halfDoneWhy(e)}; undo: spamtrace act undo ${e.id}\n`).join('') : 'no half-done actions\n',
+        { halfDone: half.map(summary) },
+      );
+      return half.length ? 1 : 0;
+    }
+  }
+  return 2;
+}
+
+function safe(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => terminalSafe(l, 8000))
+    .join('\n');
+}
+
+function need(rest: string[], n: number, usage: string): string[] {
+  if (rest.length !== n) throw new SpamtraceError('E_USAGE', `act ${usage} (see spamtrace act --help)`);
+  return rest;
+}
+
+function checkId(id: string): string {
+  if (!ACTION_ID.test(id)) throw new SpamtraceError('E_USAGE', `not an action id: ${JSON.stringify(id.slice(0, 40))} (see spamtrace act list)`);
+  return id;
+}
+
+/** undo ID, or undo ACTION TARGET: the latest entry of that action on that target not undone yet. */
+async function undoId(engine: ActionEngine, rest: string[]): Promise<string> {
+  if (rest.length === 1) return checkId(rest[0]!);
+  const [name, target] = need(rest, 2, 'undo ID | undo ACTION TARGET');
+  const entries = (await engine.list()).entries.filter((e) => e.action === name && (e.target === target || e.requested === target) && e.state !== 'undone');
+  const last = entries[entries.length - 1];
+  if (!last) throw new SpamtraceError('E_USAGE', `no ${name} on ${target} to undo in the journal (see spamtrace act list)`);
+  return last.id;
+}
+
+function halfDoneWhy(e: JournalEntry): string {
+  if (e.state === 'undo-half-done') return 'undo started and did not finish';
+  const last = e.phases[e.phases.length - 1];
+  return last === 'failed' ? `apply failed: ${e.error ?? 'unknown error'}` : `intent recorded, no record after "${last}"`;
+}
+
+function summary(e: JournalEntry): Record<string, unknown> {
+  return { id: e.id, state: e.state, action: e.action, target: e.target, actor: e.actor, startedAt: e.startedAt, phases: e.phases, verified: e.verification?.ok ?? null };
+}

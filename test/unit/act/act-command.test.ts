@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { actCommand } from '../../../src/cli/act-command';
+import { panelActions } from '../../../src/act/panel-wiring';
+import { DEFAULT_CONFIG } from '../../../src/config/config-types';
+import { LocalHost } from '../../../src/host/local-host';
+
+function io(env: NodeJS.ProcessEnv = {}) {
+  let stdout = '';
+  let stderr = '';
+  return {
+    io: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { SPAMTRACE_CONFIG: '', ...env } },
+    out: () => stdout,
+    err: () => stderr,
+  };
+}
+
+test('act --help lists every subcommand and action and exits 0', async () => {
+  const c = io();
+  assert.equal(await actCommand(['--help'], c.io), 0);
+  for (const word of ['plan', 'apply', 'undo', 'list', 'status', 'queue-hold', 'queue-delete', '--confirm-delete', 'block-submit', 'block-login', 'quarantine-script']) {
+    assert.ok(c.out().includes(word), word);
+  }
+});
+
+test('an unknown subcommand and a non-numeric confirmation are usage errors', async () => {
+  await assert.rejects(actCommand(['frobnicate'], io().io), (e: { code?: string }) => e.code === 'E_USAGE');
+  await assert.rejects(actCommand(['apply', 'queue-delete', 'uid:1', '--confirm-delete', 'all'], io().io), /--confirm-delete takes the number/);
+});
+
+test('undo refuses an id that is not an action id before touching the journal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act-cli-'));
+  await assert.rejects(actCommand(['undo', '../../etc/passwd'], io({ SPAMTRACE_ACT_JOURNAL: join(dir, 'j.jsonl') }).io), /not an action id/);
+});
+
+test('list and status on an empty journal say so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act-cli-'));
+  const env = { SPAMTRACE_ACT_JOURNAL: join(dir, 'journal.jsonl') };
+  const l = io(env);
+  assert.equal(await actCommand(['list'], l.io), 0);
+  assert.match(l.out(), /no actions in the journal/);
+  const s = io(env);
+  assert.equal(await actCommand(['status'], s.io), 0);
+  assert.match(s.out(), /no half-done actions/);
+});
+
+test('status reports an intent without a record as half-done and exits 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act-cli-'));
+  const journal = join(dir, 'journal.jsonl');
+  const plan = { action: 'queue-hold', target: 'uid:4079', summary: 's', steps: [], undoSteps: [], before: null, data: { source: 'uid:4079', ids: [] }, reversible: true, noop: false, warnings: [] };
+  writeFileSync(journal, JSON.stringify({ id: '20261128T230000Z-0a0b0c0d', phase: 'intent', at: '2026-11-28T23:00:00Z', actor: 'root', plan }) + '\n');
+  const s = io({ SPAMTRACE_ACT_JOURNAL: journal });
+  assert.equal(await actCommand(['status', '--json'], s.io), 1);
+  const out = JSON.parse(s.out()) as { halfDone: { id: string; state: string }[] };
+  assert.deepEqual(out.halfDone.map((e) => [e.id, e.state]), [['20261128T230000Z-0a0b0c0d', 'half-done']]);
+});
+
+test('panel actions are offered only where the panel is installed', () => {
+  const host = new LocalHost();
+  assert.deepEqual(panelActions(host, DEFAULT_CONFIG, () => false).map((a) => a.name), []);
+  assert.deepEqual(panelActions(host, DEFAULT_CONFIG, (p) => p === '/usr/sbin/plesk').map((a) => a.name), ['plesk-mail-limit', 'plesk-suspend']);
+  assert.deepEqual(panelActions(host, { ...DEFAULT_CONFIG, panel: 'confixx' }, () => true).map((a) => a.name), ['confixx-lock']);
+});
