@@ -139,7 +139,7 @@ export class QueueAction implements Action {
       // measured on the lab (Postfix 3.7): pickup re-reads requeued mail as the mail_owner
       // and puts "Received: ... (Postfix, from userid <postfix>)" on top of the original
       plan.warnings.push(
-        'requeued mail passes through pickup again as the postfix user: a new topmost "Received: ... from userid <postfix uid>" header hides the original submitter from a later scan; hold the mail instead while you investigate',
+        'requeued mail passes through pickup again as the postfix user: a new topmost "Received: ... from userid <postfix uid>" header sits above the original submitter (spamtrace reads the line below it; a manual postcat | grep "from userid" sees the postfix uid first); hold the mail instead while you investigate',
       );
     }
     if (this.kind === 'requeue' && all.some((m) => m.queueName === 'hold')) plan.warnings.push('held messages stay on hold: release them first to requeue them');

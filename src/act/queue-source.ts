@@ -7,10 +7,10 @@
 import type { Host } from '../host/host';
 import type { QueueId, QueueName } from '../domain/queue';
 import { collectQueue } from '../collect/queue/queue-collector';
-import { deriveMessageFields } from '../collect/queue/message-fields';
+import { originOfQueued } from '../trace/queued-origin';
 import { parsePostqueueJsonLine } from '../collect/queue/postqueue-json';
 import { parseQueueId } from '../collect/queue/queue-id';
-import { originOf, sourceKeyOf } from '../trace/origin';
+import { sourceKeyOf } from '../trace/origin';
 import { refused, stepFailed, oneLine } from './act-errors';
 import { sourceTargetText, type SourceTarget } from './names';
 
@@ -34,8 +34,7 @@ export async function messagesOfSource(host: Host, key: string): Promise<SourceM
   const collection = await collectQueue(host, { mode: 'live' }, {});
   const out: SourceMessage[] = [];
   for await (const m of collection.messages) {
-    const f = deriveMessageFields(m);
-    const origin = originOf({ attributes: m.attributes, pickupUid: f.pickupUid, forwardedPickupUid: f.forwardedPickupUid, phpScript: f.phpScript, sender: m.sender });
+    const { origin } = originOfQueued(m, collection.mailOwnerUid ?? null);
     if (sourceKeyOf(origin) !== key) continue;
     const id = parseQueueId(m.queueId);
     if (id) out.push({ queueId: id, queueName: m.queueName, sender: m.sender, recipients: m.recipients.filter((r) => !r.done).length });

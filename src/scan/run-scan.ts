@@ -11,10 +11,9 @@ import type { Progress } from '../cli/progress';
 import type { ScanOptions } from '../cli/scan-args';
 import { SpamtraceError } from '../errors';
 import { collectQueue } from '../collect/queue/queue-collector';
-import { deriveMessageFields } from '../collect/queue/message-fields';
 import { lookupUids, MapUserDirectory, readPasswdFile } from '../collect/users/passwd';
 import { SkipTally } from '../collect/skip-tally';
-import { originOf } from '../trace/origin';
+import { originOfQueued } from '../trace/queued-origin';
 import { bySeverity, SourceTracer } from '../trace/source-tracer';
 import { applyEvidence } from '../trace/evidence-verdict';
 import type { TraceMessage } from '../trace/trace-message';
@@ -167,7 +166,7 @@ async function readQueueInto(
       continue;
     }
     count(m.queueName);
-    const tm = toTraceMessage(m);
+    const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
     const key = tracer.add(tm);
     sourceOf.set(m.queueId, key);
     submissions.record(key, tm);
@@ -207,8 +206,8 @@ function delayReasonsOf(e: QueueListingEntry): string[] {
   return e.recipients.flatMap((r) => (r.delayReason ? [r.delayReason] : []));
 }
 
-function toTraceMessage(m: QueuedMessage): TraceMessage {
-  const f = deriveMessageFields(m);
+function toTraceMessage(m: QueuedMessage, mailOwnerUid: number | null): TraceMessage {
+  const { origin, fields: f } = originOfQueued(m, mailOwnerUid);
   return {
     queueId: m.queueId,
     queueName: m.queueName,
@@ -216,7 +215,7 @@ function toTraceMessage(m: QueuedMessage): TraceMessage {
     sender: m.sender,
     recipients: m.recipients.map((r) => r.address),
     delayReasons: [],
-    origin: originOf({ attributes: m.attributes, pickupUid: f.pickupUid, forwardedPickupUid: f.forwardedPickupUid, phpScript: f.phpScript, sender: m.sender }),
+    origin,
     fromAddress: f.fromAddress,
     subject: f.subject,
     listUnsubscribe: f.listUnsubscribe,

@@ -16,7 +16,8 @@ import { flushQueue, labDown, labUp, postqueueJson, runScenario, sha256File, wai
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
 import { labHttpRequest } from '../lab/web/http-submitter';
 import { DROPPED_SCRIPT, droppedScriptFile, webSite } from '../lab/web/web-layout';
-import { packageRoot } from '../helpers/run-cli';
+import { packageRoot, runCli } from '../helpers/run-cli';
+import type { Report } from '../../src/domain/report';
 import { JsonlAuditSink } from '../../src/act/audit';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/saslpasswd2');
@@ -163,11 +164,14 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     const rq = await act(['apply', 'queue-requeue', 'uid:4079'], env);
     assert.equal(rq.code, 0, rq.stdout + rq.stderr);
     assert.doesNotMatch(rq.stdout, /undo: spamtrace act undo/, 'requeue offers no undo');
-    assert.match(rq.stdout, /hides the original submitter/, 'the plan warns that requeue loses the attribution');
+    assert.match(rq.stdout, /sits above the original submitter/, 'the plan warns that requeue adds a pickup line');
     await waitForQueueSettled();
     const now = (await postqueueJson()).filter((e) => /@web274-example\.de$/.test(e.sender));
     assert.equal(now.length, 40, 'no message lost');
     assert.equal(now.filter((e) => oldIds.has(e.queue_id)).length, 0, 'every message has a new queue ID');
+    // the scan still names web274, not the postfix user that re-submitted the mail
+    const scan = JSON.parse((await runCli(['scan', '--json', '--no-weblogs'])).stdout) as Report;
+    assert.equal(scan.sources.find((s) => s.id === 'uid:4079')?.messages, 40, 'requeued mail stays with its submitter');
   });
 
   test('queue-delete removes only held mail, only with --confirm-delete naming the count, and is audited', async () => {
@@ -298,7 +302,6 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
   });
 
   test('a crash during undo is reported too, and running undo again finishes it', async () => {
-    // the requeue above left web274's mail attributed to the postfix uid: fresh mail for this test
     await runScenario('php-spam', { wait: true, count: 5 });
     const r = await act(['apply', 'queue-hold', 'uid:4079'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);

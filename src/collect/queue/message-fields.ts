@@ -24,6 +24,12 @@ export interface FromAddress {
 export interface MessageFields {
   /** uid from pickup's topmost "Received: by HOST (Postfix, from userid N)" */
   pickupUid: number | null;
+  /**
+   * uid of a second pickup Received line directly below the topmost one: the original
+   * submitter when the mail was requeued (`postsuper -r` goes through pickup again as
+   * Postfix's mail_owner). Only believed when the topmost uid is that mail_owner.
+   */
+  innerPickupUid: number | null;
   /** uid of the original submission of a copy forwarded by an alias or .forward */
   forwardedPickupUid: number | null;
   phpScript: PhpScript | null;
@@ -60,6 +66,13 @@ function uidOf(text: string | undefined): number | null {
 export function pickupUidOf(headers: readonly HeaderField[]): number | null {
   const top = first(headers, 'received');
   const m = top ? PICKUP_RECEIVED.exec(top.value) : null;
+  return m ? uidOf(m[1]) : null;
+}
+
+export function innerPickupUidOf(headers: readonly HeaderField[]): number | null {
+  if (headers[0]?.name !== 'received' || !PICKUP_RECEIVED.test(headers[0].value)) return null;
+  const next = headers[1];
+  const m = next?.name === 'received' ? PICKUP_RECEIVED.exec(next.value) : null;
   return m ? uidOf(m[1]) : null;
 }
 
@@ -162,6 +175,7 @@ export function deriveMessageFields(message: QueuedMessage, skipped?: SkipTally)
   const messageId = mid ? printable(mid.value).trim().replace(/^<(.*)>$/s, '$1').trim() || null : null;
   return {
     pickupUid: pickupUidOf(headers),
+    innerPickupUid: innerPickupUidOf(headers),
     forwardedPickupUid: forwardedPickupUidOf(headers),
     phpScript: phpScriptOf(headers),
     subject,

@@ -60,6 +60,11 @@ export interface CollectOptions {
 export interface QueueCollection {
   /** `postconf -h mail_version`; null offline or when postconf did not say */
   postfixVersion: string | null;
+  /**
+   * uid of Postfix's mail_owner (the spool's owner): `postsuper -r` re-submits through
+   * pickup as this user. Null offline or when the spool could not be read.
+   */
+  mailOwnerUid?: number | null;
   /** where the listing came from, for the report: "postqueue -j", "file /x (postqueue -p)" */
   queueSource: string;
   listing: QueueListingEntry[];
@@ -253,8 +258,10 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
   });
   if (info.queueDir) reader.add(await spoolIds(host, info.queueDir));
+  const spool = info.queueDir ? await host.stat(`${info.queueDir}/active`) : null;
   const collection: QueueCollection = {
     postfixVersion: info.version,
+    mailOwnerUid: spool?.isDirectory ? spool.uid : null,
     queueSource: 'postqueue -j',
     listing: [],
     reportedTotal: null,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveMessageFields, parseFromHeader, pickupUidOf } from '../../../src/collect/queue/message-fields';
+import { deriveMessageFields, innerPickupUidOf, parseFromHeader, pickupUidOf } from '../../../src/collect/queue/message-fields';
 import { parsePostcat } from '../../../src/collect/queue/postcat-parser';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import type { QueuedMessage } from '../../../src/domain/queue';
@@ -83,4 +83,18 @@ test('From headers in their common shapes', () => {
   assert.deepEqual(parseFromHeader('"a <fake@bank.example>" <real@evil.example>'), { display: 'a <fake@bank.example>', address: 'real@evil.example' });
   assert.equal(parseFromHeader('undisclosed recipients'), null);
   assert.equal(parseFromHeader('<>'), null);
+});
+
+test('a requeued message: the pickup line below the topmost one is read, only directly below', () => {
+  const requeued = [
+    { name: 'received', value: 'by lab.spamtrace.test (Postfix, from userid 103)\n\tid 4B1C91682AE; Sat, 28 Nov 2026 23:12:01 +0000' },
+    { name: 'received', value: 'by lab.spamtrace.test (Postfix, from userid 4079)\n\tid 3364616829B; Sat, 28 Nov 2026 23:11:43 +0000' },
+    { name: 'subject', value: 'x' },
+  ];
+  assert.equal(innerPickupUidOf(requeued), 4079);
+  // a forged pickup line further down the sender's own headers is not "directly below"
+  const forged = [requeued[0]!, { name: 'to', value: 'a@b' }, requeued[1]!];
+  assert.equal(innerPickupUidOf(forged), null);
+  // a topmost line that is not pickup's: nothing
+  assert.equal(innerPickupUidOf([{ name: 'received', value: 'from mail.example (mail.example [192.0.2.1]) by lab' }, requeued[1]!]), null);
 });
