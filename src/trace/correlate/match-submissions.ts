@@ -13,7 +13,8 @@
  *      of hundreds of logins with no mail after most of them loses to the dropper
  *      whose every request is followed by a mail;
  *   3. then a request before the mail over one after it, the nearer the better;
- *   4. then a POST over other methods, then the earlier log line.
+ *   4. then a POST over other methods, then the path requested less often in all,
+ *      then the earlier log line.
  *
  * Both lists are sorted once and walked with pointers; each submission looks at no more
  * than `maxCandidates` requests, so the work is O((n + m) log(n + m)) however dense the log.
@@ -78,6 +79,36 @@ export function keyRequest(request: WebRequest): KeyedRequest {
   return { request, key: decodePath(request.path), baseName: baseNameOf(request.path), timeMs: request.time.getTime() };
 }
 
+function assign(
+  subs: readonly Submission[],
+  subMs: readonly number[],
+  reqs: readonly KeyedRequest[],
+  opts: MatchOptions,
+  band: (key: string) => number,
+  requestsOf: (key: string) => number,
+): Match[] {
+  const windowMs = opts.windowSeconds * 1000;
+  const skewMs = opts.skewSeconds * 1000;
+  const matches: Match[] = [];
+  let q = 0;
+  for (let i = 0; i < subs.length; i++) {
+    const sub = subs[i]!;
+    const t = subMs[i]!;
+    while (q < reqs.length && reqs[q]!.timeMs <= t + skewMs) q += 1;
+    const named = headerScriptName(sub.phpScript);
+    let best: Candidate | null = null;
+    for (let j = q - 1, seen = 0; j >= 0 && seen < opts.maxCandidates; j--, seen++) {
+      const req = reqs[j]!;
+      const lagMs = t - req.timeMs;
+      if (lagMs > windowMs) break;
+      const c: Candidate = { req, lagMs, named: named !== null && req.baseName === named, band: band(req.key), requests: requestsOf(req.key) };
+      if (best === null || better(c, best)) best = c;
+    }
+    if (best) matches.push({ submission: sub, request: best.req, lagSeconds: best.lagMs / 1000, named: best.named });
+  }
+  return matches;
+}
+
 function precisionBand(p: number): number {
   return Math.min(3, Math.floor(p * 4));
 }
@@ -87,6 +118,8 @@ interface Candidate {
   lagMs: number;
   named: boolean;
   band: number;
+  /** tie-breaker: how often this path was requested in all */
+  requests: number;
 }
 
 /** true when a is the better explanation of the submission than b (see the ranking above). */
@@ -98,6 +131,7 @@ function better(a: Candidate, b: Candidate): boolean {
   if (Math.abs(a.lagMs) !== Math.abs(b.lagMs)) return Math.abs(a.lagMs) < Math.abs(b.lagMs);
   const aPost = a.req.request.method.toUpperCase() === 'POST';
   if (aPost !== (b.req.request.method.toUpperCase() === 'POST')) return aPost;
+  if (a.requests !== b.requests) return a.requests < b.requests;
   return a.req.request.line < b.req.request.line;
 }
 
@@ -127,22 +161,11 @@ export function matchSubmissions(submissions: readonly Submission[], requests: r
   for (const [key, f] of followed) precision.set(key, f.followed / f.requests);
 
   // Pass 2: pick the best candidate for each submission.
-  const matches: Match[] = [];
-  let q = 0;
-  for (let i = 0; i < subs.length; i++) {
-    const sub = subs[i]!;
-    const t = subMs[i]!;
-    while (q < reqs.length && reqs[q]!.timeMs <= t + skewMs) q += 1;
-    const named = headerScriptName(sub.phpScript);
-    let best: Candidate | null = null;
-    for (let j = q - 1, seen = 0; j >= 0 && seen < opts.maxCandidates; j--, seen++) {
-      const req = reqs[j]!;
-      const lagMs = t - req.timeMs;
-      if (lagMs > windowMs) break;
-      const c: Candidate = { req, lagMs, named: named !== null && req.baseName === named, band: precisionBand(precision.get(req.key) ?? 0) };
-      if (best === null || better(c, best)) best = c;
-    }
-    if (best) matches.push({ submission: sub, request: best.req, lagSeconds: best.lagMs / 1000, named: best.named });
-  }
+  const band = (key: string): number => precisionBand(precision.get(key) ?? 0);
+  // While a bot mails every second, every request on the site is "followed by mail", and
+  // a brute-force POST logged in the same second as the dropper's ties with it. Such
+  // exact ties go to the path requested less often: a rarely requested path followed by
+  // mail says more than one hammered all the time.
+  const matches = assign(subs, subMs, reqs, opts, band, (key) => followed.get(key)?.requests ?? 0);
   return { matches, precision };
 }

@@ -281,3 +281,19 @@ test('200,000 requests of a busy day and a dense burst are matched by sorting an
   assert.equal(r.submissions, 2500);
   assert.equal(r.scripts.length <= 10, true);
 });
+
+test('whole-second logs without the PHP header: a brute-force POST logged in the same second as the dropper does not take its mail', () => {
+  const requests: WebRequest[] = [];
+  const submissions: Submission[] = [];
+  for (let i = 0; i < 25; i++) {
+    // the brute force's line comes first in the log in the very same second, at twice the rate
+    requests.push(req(i, 'POST', '/wp-login.php', { client: '45.146.164.110' }));
+    requests.push(req(i, 'POST', '/images/kqzvmx.php', { client: '185.220.101.47', userAgent: null, referer: null }));
+    requests.push(req(i + 0.5, 'POST', '/wp-login.php', { client: '45.146.164.110' }));
+    submissions.push(sub(i));
+  }
+  const r = correlateScripts({ submissions, requests });
+  assert.equal(r.scripts[0]?.urlPath, '/images/kqzvmx.php');
+  assert.equal(r.scripts[0]?.explainedSubmissions, 25);
+  assert.ok(!r.scripts.some((s) => s.urlPath === '/wp-login.php'));
+});
