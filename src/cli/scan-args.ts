@@ -28,6 +28,8 @@ export interface ScanOptions {
   vhostsRoot: string | null;
   confixxRoot: string | null;
   staticMap: string | null;
+  /** --config FILE; null: $SPAMTRACE_CONFIG or /etc/spamtrace/spamtrace.json when present */
+  configPath: string | null;
 }
 
 
@@ -63,6 +65,9 @@ History and web logs:
   --vhosts-root DIR      Plesk vhosts directory (default /var/www/vhosts)
   --confixx-root DIR     Confixx customer base directory (default /var/www)
   --static-map FILE      subscriptions from a JSON mapping file (servers without a panel)
+  --config FILE          configuration (default $SPAMTRACE_CONFIG or /etc/spamtrace/spamtrace.json
+                         when present): which panel answers "who owns what" (Plesk API or CLI,
+                         Confixx database, filesystem), roots and mail logs
   --batch-size N         queue IDs per postcat process (default 2000, 1-5000)
   --progress / --no-progress
                          progress on stderr (default: when the scan runs long)
@@ -98,6 +103,7 @@ export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<
         'vhosts-root': { type: 'string' },
         'confixx-root': { type: 'string' },
         'static-map': { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -150,5 +156,6 @@ export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<
     vhostsRoot: v['vhosts-root'] ?? null,
     confixxRoot: v['confixx-root'] ?? null,
     staticMap: v['static-map'] ?? null,
+    configPath: v.config ?? null,
   });
 }

@@ -5,6 +5,7 @@ import { renderText } from '../report/render-text';
 import { runScan } from '../scan/run-scan';
 import { createProgress } from './progress';
 import { parseScanArgs, SCAN_HELP } from './scan-args';
+import { loadConfig, resolveConfigPath } from '../config/load-config';
 
 export async function scanCommand(argv: string[]): Promise<number> {
   const options = parseScanArgs(argv);
@@ -14,7 +15,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ level: options.logLevel });
   const progress = createProgress(process.stderr, options.progress);
-  const report = await runScan(options, { host: new LocalHost(), logger, progress, now: () => new Date() });
+  const { config } = loadConfig(resolveConfigPath(options.configPath ?? undefined));
+  const report = await runScan(options, { host: new LocalHost(), logger, progress, now: () => new Date(), config });
   progress.end();
   process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report, { all: options.all }));
   return report.sources.some((s) => s.verdict === 'spam') ? 1 : 0;

@@ -1,11 +1,18 @@
 /**
- * Which subscriptions does this server have? Chosen once per scan. A failing inventory
- * is a warning, not a failed scan: the queue evidence stands without it.
+ * Which subscriptions does this server have? Chosen once per scan from the config's
+ * `panel` (auto: Plesk when installed, then Confixx, then the filesystem layouts).
+ * A failing panel falls back to the filesystem with a warning; a failing inventory is
+ * a warning, not a failed scan: the queue evidence stands without it.
  */
-import type { InventoryResult } from '../domain/subscription';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Inventory, InventoryResult } from '../domain/subscription';
 import type { Host } from '../host/host';
 import type { Logger } from '../log';
+import type { SpamtraceConfig } from '../config/config-types';
+import { readSecretFile } from '../config/secret-file';
 import { FilesystemInventory } from '../inventory/filesystem/discover';
+import { PleskInventory } from '../inventory/plesk';
+import { ConfixxInventory } from '../inventory/confixx';
 import { isSpamtraceError } from '../errors';
 
 export interface InventoryChoice {
@@ -14,20 +21,76 @@ export interface InventoryChoice {
   staticMap: string | null;
 }
 
-export async function loadInventory(host: Host, choice: InventoryChoice, logger: Logger): Promise<InventoryResult> {
-  const inventory = new FilesystemInventory(host, {
-    ...(choice.vhostsRoot ? { vhostsRoot: choice.vhostsRoot } : {}),
-    ...(choice.confixxRoot ? { confixxRoot: choice.confixxRoot } : {}),
-    ...(choice.staticMap ? { staticFile: choice.staticMap } : {}),
+const PLESK_HOME = '/usr/local/psa';
+
+export async function loadInventory(
+  host: Host,
+  choice: InventoryChoice,
+  logger: Logger,
+  config: Readonly<SpamtraceConfig> | null = null,
+  /** offline scans look at the layouts the admin named, never at this server's panel */
+  panelAllowed = true,
+): Promise<InventoryResult> {
+  const filesystem = new FilesystemInventory(host, {
+    vhostsRoot: choice.vhostsRoot ?? config?.roots.vhosts ?? undefined,
+    confixxRoot: choice.confixxRoot ?? config?.roots.confixx ?? undefined,
+    ...((choice.staticMap ?? config?.staticFile) ? { staticFile: (choice.staticMap ?? config?.staticFile)! } : {}),
   });
+  const warnings: string[] = [];
+  const panel = panelAllowed ? pickPanel(host, config, logger, filesystem, warnings) : null;
   try {
-    const result = await inventory.list();
+    const result = await (panel ?? filesystem).list();
     logger.info('inventory', { code: 'INVENTORY_DONE', source: result.source, subscriptions: result.subscriptions.length, warnings: result.warnings.length });
-    return result;
+    return { ...result, warnings: [...warnings, ...result.warnings] };
   } catch (e) {
     // a static map the admin named must be right: that is their error to see
     if (choice.staticMap && isSpamtraceError(e)) throw e;
+    if (panel) {
+      logger.warn('panel inventory failed, using the filesystem layout', { code: 'INVENTORY_FALLBACK', panel: panel.name, error: (e as Error).message });
+      warnings.push(`${panel.name} inventory failed (${(e as Error).message}): subscriptions read from the filesystem layout`);
+      try {
+        const result = await filesystem.list();
+        return { ...result, warnings: [...warnings, ...result.warnings] };
+      } catch (e2) {
+        e = e2;
+      }
+    }
     logger.warn('inventory failed', { code: 'INVENTORY_FAILED', error: (e as Error).message });
-    return { subscriptions: [], source: 'none', warnings: [`no subscriptions could be listed: ${(e as Error).message}`] };
+    return { subscriptions: [], source: 'none', warnings: [...warnings, `no subscriptions could be listed: ${(e as Error).message}`] };
+  }
+}
+
+function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, logger: Logger, filesystem: Inventory, warnings: string[]): Inventory | null {
+  const want = config?.panel ?? 'auto';
+  if (want === 'filesystem' || want === 'static') return null;
+  const plesk = want === 'plesk' || (want === 'auto' && existsSync(PLESK_HOME));
+  if (plesk) {
+    const api = config ? pleskApi(config, warnings) : undefined;
+    return new PleskInventory({ host, ...(api ? { api } : {}), fallback: filesystem, logger, vhostsRoot: config?.roots.vhosts ?? '/var/www/vhosts' });
+  }
+  const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
+  if (want === 'confixx' || (want === 'auto' && existsSync(confFile))) {
+    return new ConfixxInventory({ host, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www' });
+  }
+  return null;
+}
+
+/** The REST API when a key file is there; without one, Plesk's CLI (on the panel server) answers. */
+function pleskApi(config: Readonly<SpamtraceConfig>, warnings: string[]): ConstructorParameters<typeof PleskInventory>[0]['api'] {
+  if (!existsSync(config.plesk.apiKeyFile)) {
+    warnings.push(`no Plesk API key at ${config.plesk.apiKeyFile}: using the local plesk CLI`);
+    return undefined;
+  }
+  try {
+    const apiKey = readSecretFile(config.plesk.apiKeyFile, 'the Plesk API key', [0]).toString('utf8').trim();
+    const tls = config.plesk.tls.caFile
+      ? { ca: readFileSync(config.plesk.tls.caFile, 'utf8') }
+      : config.plesk.tls.fingerprint256
+        ? { fingerprint256: config.plesk.tls.fingerprint256 }
+        : undefined;
+    return { baseUrl: config.plesk.url, apiKey, ...(tls ? { tls } : {}) };
+  } catch (e) {
+    warnings.push(`the Plesk API key could not be used (${(e as Error).message}): using the local plesk CLI`);
+    return undefined;
   }
 }

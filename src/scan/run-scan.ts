@@ -18,6 +18,7 @@ import { bySeverity, SourceTracer } from '../trace/source-tracer';
 import { applyEvidence } from '../trace/evidence-verdict';
 import type { TraceMessage } from '../trace/trace-message';
 import type { Subscription } from '../domain/subscription';
+import type { SpamtraceConfig } from '../config/config-types';
 import { subscriptionIndex } from '../inventory/subscription-index';
 import { assessLogins } from './assess-logins';
 import { sourceSubscription, subscriptionOf } from './attach-subscription';
@@ -31,6 +32,8 @@ export interface ScanDeps {
   logger: Logger;
   progress: Progress;
   now: () => Date;
+  /** the loaded configuration (panel choice, roots, mail logs); absent: defaults, panel auto */
+  config?: Readonly<SpamtraceConfig> | null;
 }
 
 type ScanInput = Pick<
@@ -64,7 +67,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const mailLog = wantsLog
     ? await readMailLogInto(
         host,
-        { paths: options.mailLogs, since: options.since, until: options.until, now: deps.now() },
+        { paths: options.mailLogs ?? deps.config?.mailLogs ?? null, since: options.since, until: options.until, now: deps.now() },
         { tracer, submissions, sourceOf, count: (m) => count(m.queueName) },
         skipped,
         progress,
@@ -81,7 +84,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
 
   // Who owns what: on this server, or wherever the admin pointed us.
   const inventoryWanted = !offline || options.vhostsRoot !== null || options.confixxRoot !== null || options.staticMap !== null;
-  const inventory = inventoryWanted ? await loadInventory(host, options, logger) : null;
+  const inventory = inventoryWanted ? await loadInventory(host, options, logger, deps.config ?? null, !offline) : null;
   const index = subscriptionIndex(inventory?.subscriptions ?? []);
   const owners = new Map<string, Subscription | null>();
   for (const s of sources) {

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInventory } from '../../../src/scan/inventory-stage';
+import { DEFAULT_CONFIG, type SpamtraceConfig } from '../../../src/config/config-types';
+import { LocalHost } from '../../../src/host/local-host';
+import { createLogger } from '../../../src/log';
+import { PleskEmulator } from '../../plesk-emulator/server';
+import { generatePleskData } from '../../plesk-emulator/data';
+
+const host = new LocalHost('test');
+const logger = createLogger({ level: 'error' });
+const asRoot = process.getuid?.() === 0;
+const NONE = { vhostsRoot: null, confixxRoot: null, staticMap: null };
+
+function configWith(over: Partial<SpamtraceConfig>, dir: string): SpamtraceConfig {
+  return { ...DEFAULT_CONFIG, roots: { vhosts: join(dir, 'vhosts'), confixx: join(dir, 'www') }, ...over };
+}
+
+test('panel plesk: the scan takes customers and resellers from the Plesk API', { skip: asRoot ? false : 'the API key file must be root-owned' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-stage-'));
+  const data = generatePleskData({ subscriptions: 20, resellers: 2, customersPerReseller: 3, seed: 7 });
+  const emu = await PleskEmulator.start({ data, apiKey: 'k-123' });
+  try {
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, 'k-123\n', { mode: 0o600 });
+    const config = configWith({ panel: 'plesk', plesk: { url: emu.url, apiKeyFile: keyFile, tls: { caFile: null, fingerprint256: null } } }, dir);
+    const r = await loadInventory(host, NONE, logger, config);
+    assert.match(r.source, /plesk/);
+    assert.equal(r.subscriptions.length, 20);
+    assert.ok(r.subscriptions.every((s) => s.panel === 'plesk' && s.customer !== null));
+    assert.ok(r.subscriptions.some((s) => s.reseller !== null));
+  } finally {
+    await emu.close();
+  }
+});
+
+test('panel plesk with a wrong key: falls back, says so, and never maps from a guess', { skip: asRoot ? false : 'the API key file must be root-owned' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-stage-'));
+  const data = generatePleskData({ subscriptions: 5, resellers: 1, customersPerReseller: 2, seed: 8 });
+  const emu = await PleskEmulator.start({ data, apiKey: 'right' });
+  try {
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, 'wrong\n', { mode: 0o600 });
+    const config = configWith({ panel: 'plesk', plesk: { url: emu.url, apiKeyFile: keyFile, tls: { caFile: null, fingerprint256: null } } }, dir);
+    const r = await loadInventory(host, NONE, logger, config);
+    assert.doesNotMatch(r.source, /plesk-api/);
+    assert.ok(r.warnings.some((w) => /401|key|fall/i.test(w)), r.warnings.join(' | '));
+    assert.equal(r.subscriptions.length, 0, 'an empty vhosts root maps nothing');
+  } finally {
+    await emu.close();
+  }
+});
+
+test('offline scans never ask this server\'s panel', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-stage-'));
+  const config = configWith({ panel: 'plesk', plesk: { url: 'http://127.0.0.1:1/api/v2', apiKeyFile: join(dir, 'none'), tls: { caFile: null, fingerprint256: null } } }, dir);
+  const r = await loadInventory(host, NONE, logger, config, false);
+  assert.doesNotMatch(r.source, /plesk-api|plesk-cli/);
+  assert.ok(!r.warnings.some((w) => /Plesk API/.test(w)));
+});
