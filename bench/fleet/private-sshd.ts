@@ -41,6 +41,8 @@ export interface PrivateSshd {
   dead: string;
   /** alias whose known_hosts entry is a different key */
   badKey: string;
+  /** alias that offers a key the server does not accept */
+  noKey: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -111,11 +113,11 @@ export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions
   await fs.writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${type} ${key}\nbadkey-host ${otherType} ${otherKey}\n`);
   const n = opts.goodAliases ?? 3;
   const good = Array.from({ length: n }, (_, i) => `lab${i + 1}`);
-  const common = (p: number): string[] => [
+  const common = (p: number, key = userKey): string[] => [
     '  HostName 127.0.0.1',
     `  Port ${p}`,
     '  User root',
-    `  IdentityFile ${userKey}`,
+    `  IdentityFile ${key}`,
     '  IdentitiesOnly yes',
     `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
     '  GlobalKnownHostsFile /dev/null',
@@ -131,6 +133,9 @@ export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions
       'Host badkey',
       ...common(port),
       '  HostKeyAlias badkey-host',
+      // IdentityFile adds up in ssh_config: this alias names only a key the server does not know
+      'Host nokey',
+      ...common(port, join(dir, 'other_host_ed25519')),
       '',
     ].join('\n'),
   );
@@ -147,6 +152,7 @@ export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions
     good,
     dead: 'dead',
     badKey: 'badkey',
+    noKey: 'nokey',
     pid: child.pid!,
     async stop() {
       if (child.exitCode === null) {

@@ -6,13 +6,17 @@ import { runScan } from '../scan/run-scan';
 import { createProgress } from './progress';
 import { parseScanArgs, SCAN_HELP } from './scan-args';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
+import { extractFleetArgs, FLEET_HELP } from './fleet-args';
+import { fleetScanCommand } from './fleet-command';
 
 export async function scanCommand(argv: string[]): Promise<number> {
-  const options = parseScanArgs(argv);
+  const fleet = extractFleetArgs(argv);
+  const options = parseScanArgs(fleet ? fleet.rest : argv);
   if (options.help) {
-    process.stdout.write(SCAN_HELP);
+    process.stdout.write(SCAN_HELP + FLEET_HELP);
     return 0;
   }
+  if (fleet) return fleetScanCommand(fleet.fleet, options);
   const logger = createLogger({ level: options.logLevel });
   const progress = createProgress(process.stderr, options.progress);
   const { config } = loadConfig(resolveConfigPath(options.configPath ?? undefined));

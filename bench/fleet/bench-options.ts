@@ -1,0 +1,42 @@
+/** Options of bench/fleet-bench.ts. */
+import { parseArgs } from 'node:util';
+
+export interface FleetBenchOptions {
+  hosts: number;
+  parallel: number;
+  scenario: string;
+  keep: boolean;
+  help: boolean;
+}
+
+export const FLEET_BENCH_HELP = `Usage: node dist/bench/fleet-bench.js [options]
+
+A fleet scan of N SSH aliases (one private sshd on 127.0.0.1, each alias the lab) against
+the same scan run host by host in series, in the same run. Root only.
+
+  --hosts N        aliases (default 20)
+  --parallel N     hosts at a time in the fleet run (default 4, the fleet default)
+  --scenario NAME  lab scenario that fills the queue first (default mixed)
+  --keep           leave the lab up afterwards
+`;
+
+function whole(name: string, v: string | undefined, fallback: number, max: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new Error(`--${name} takes a whole number from 1 to ${max}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): FleetBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: { hosts: { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  return {
+    hosts: whole('hosts', values.hosts, 20, 200),
+    parallel: whole('parallel', values.parallel, 4, 64),
+    scenario: values.scenario ?? 'mixed',
+    keep: Boolean(values.keep),
+    help: Boolean(values.help),
+  };
+}

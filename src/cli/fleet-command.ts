@@ -1,0 +1,77 @@
+/**
+ * `spamtrace scan --hosts ...`: the fleet scan, its per-host progress on stderr, the
+ * text or JSON fleet report on stdout. Exit 1 when any host has a spam source, 2 when
+ * no host could be scanned at all, else 0.
+ */
+import { existsSync } from 'node:fs';
+import { createLogger } from '../log';
+import { SpamtraceError } from '../errors';
+import { parseFleetConfig, loadFleetConfig, type FleetConfig } from '../fleet/fleet-config';
+import { scanFleet, type HostProgressEvent } from '../fleet/fleet-scan';
+import { renderFleetText } from '../fleet/render-fleet-text';
+import type { FleetReport } from '../fleet/fleet-report';
+import { defaultSshConfigPath, SshConfigFile } from '../host/ssh/ssh-config-file';
+import { terminalSafe as safe } from '../report/terminal-safe';
+import { DEFAULT_FLEET_FILE, type FleetArgs } from './fleet-args';
+import type { ScanOptions } from './scan-args';
+
+/** The fleet file, or (none given, none at the default place) every alias as a full node. */
+export async function resolveFleetConfig(args: FleetArgs, env: NodeJS.ProcessEnv = process.env): Promise<FleetConfig> {
+  const file = args.fleetFile ?? env['SPAMTRACE_FLEET'] ?? (existsSync(DEFAULT_FLEET_FILE) ? DEFAULT_FLEET_FILE : null);
+  if (file) return loadFleetConfig(file);
+  let aliases = args.hosts === 'all' ? null : args.hosts;
+  if (aliases === null) {
+    const path = args.sshConfig ?? defaultSshConfigPath();
+    let ssh: SshConfigFile;
+    try {
+      ssh = await SshConfigFile.load(path);
+    } catch (e) {
+      throw new SpamtraceError('E_CONFIG', (e as Error).message);
+    }
+    aliases = ssh.aliases();
+    if (aliases.length === 0) throw new SpamtraceError('E_USAGE', `--hosts all: no fleet file and no Host alias in ${path}`);
+  }
+  return parseFleetConfig({ hosts: aliases.map((alias) => ({ alias, roles: ['mail', 'web', 'panel'] })) }, '(from --hosts)');
+}
+
+function progressPrinter(stream: NodeJS.WriteStream, enabled: boolean): (e: HostProgressEvent) => void {
+  if (!enabled) return () => undefined;
+  const lastScan = new Map<string, number>();
+  return (e) => {
+    if (e.phase === 'scanning' && e.what) {
+      // the scan's own ticks: at most one line per host every 5 s
+      const t = Date.now();
+      if (t - (lastScan.get(e.alias) ?? 0) < 5000) return;
+      lastScan.set(e.alias, t);
+      stream.write(`spamtrace: ${safe(e.alias)}: ${safe(e.what)} ${e.done ?? 0}${e.total ? `/${e.total}` : ''}\n`);
+      return;
+    }
+    const message = e.message?.startsWith(`${e.alias}: `) ? e.message.slice(e.alias.length + 2) : e.message;
+    stream.write(`spamtrace: ${safe(e.alias)}: ${e.phase}${message && e.phase !== 'done' ? `: ${safe(message)}` : ''}\n`);
+  };
+}
+
+export function fleetExitCode(r: FleetReport): number {
+  if (r.summary.spamSources > 0) return 1;
+  if (r.summary.scanned + r.summary.checked === 0) return 2;
+  return 0;
+}
+
+/** Called by scanCommand when extractFleetArgs found --hosts. */
+export async function fleetScanCommand(fleet: FleetArgs, options: Readonly<ScanOptions>): Promise<number> {
+  const config = await resolveFleetConfig(fleet);
+  const logger = createLogger({ level: options.logLevel });
+  const report = await scanFleet(
+    fleet.hosts,
+    {
+      config,
+      scan: options,
+      ...(fleet.parallel !== null ? { parallel: fleet.parallel } : {}),
+      ...(fleet.hostTimeoutSeconds !== null ? { hostTimeoutMs: fleet.hostTimeoutSeconds * 1000 } : {}),
+      ...(fleet.sshConfig !== null ? { sshConfigPath: fleet.sshConfig } : {}),
+    },
+    { logger, now: () => new Date(), onProgress: progressPrinter(process.stderr, options.progress !== false) },
+  );
+  process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderFleetText(report, { all: options.all }));
+  return fleetExitCode(report);
+}

@@ -1,0 +1,71 @@
+/**
+ * A mail node and the web node its customers' sites live on, seen as one Host: the scan
+ * reads the queue and the mail log on the mail node (programs, /var/log, the spool) and
+ * the inventory, access logs and dropped scripts on the web node (everything under the
+ * web roots). runScan stays unchanged; the routing is by path, decided here alone.
+ *
+ * It assumes what such a split needs anyway to name a uid: both nodes share the
+ * customers' system users (one passwd/LDAP, or a panel that creates them on both).
+ */
+import * as path from 'node:path';
+import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, StreamedRun } from '../host/host';
+
+/** Where the inventory and the access logs live (Plesk and Confixx defaults). */
+export const DEFAULT_WEB_ROOTS: readonly string[] = ['/var/www'];
+
+/** Programs that only look at a web path: run them where the path is. */
+const PATH_PROGRAMS = new Set(['realpath']);
+
+export class RoutedHost implements Host {
+  readonly name: string;
+  private readonly roots: string[];
+
+  constructor(
+    private readonly mail: Host,
+    private readonly web: Host,
+    webRoots: readonly string[] = DEFAULT_WEB_ROOTS,
+  ) {
+    this.name = mail.name;
+    this.roots = webRoots.map((r) => path.posix.normalize(r).replace(/\/+$/, '') || '/');
+  }
+
+  /** The web node for paths under a web root, the mail node for everything else. */
+  hostFor(p: string): Host {
+    const n = path.posix.normalize(p);
+    return this.roots.some((r) => n === r || n.startsWith(`${r}/`)) ? this.web : this.mail;
+  }
+
+  private programHost(program: string, args: readonly string[]): Host {
+    if (!PATH_PROGRAMS.has(path.posix.basename(program))) return this.mail;
+    const target = args.filter((a) => a.startsWith('/')).at(-1);
+    return target ? this.hostFor(target) : this.mail;
+  }
+
+  run(program: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    return this.programHost(program, args).run(program, args, options);
+  }
+
+  runLines(program: string, args: readonly string[], options?: LineStreamOptions): StreamedRun {
+    return this.programHost(program, args).runLines(program, args, options);
+  }
+
+  readLines(p: string, options?: { maxLineBytes?: number }): AsyncIterable<Line> {
+    return this.hostFor(p).readLines(p, options);
+  }
+
+  readChunks(p: string): AsyncIterable<Buffer> {
+    return this.hostFor(p).readChunks(p);
+  }
+
+  stat(p: string): Promise<FileInfo | null> {
+    return this.hostFor(p).stat(p);
+  }
+
+  list(dir: string): Promise<string[]> {
+    return this.hostFor(dir).list(dir);
+  }
+
+  effectiveUid(): Promise<number> {
+    return this.mail.effectiveUid();
+  }
+}

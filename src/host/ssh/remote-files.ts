@@ -1,0 +1,151 @@
+/**
+ * The remote commands behind the Host file operations, and how their output and error
+ * words map back to what LocalHost gives (FileInfo, errno codes). Every command runs
+ * with LC_ALL=C, so the error words are coreutils' English ones.
+ */
+import type { FileInfo } from '../host';
+
+/** size, mtime with nanoseconds, raw mode in hex, uid, gid: no file name, so no quoting problem. */
+export const STAT_FORMAT = '%s %.9Y %f %u %g';
+
+export function statArgs(path: string): string[] {
+  // stat does not follow a final symlink, like LocalHost's lstat
+  return ['stat', '-c', STAT_FORMAT, '--', path];
+}
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+export function parseStat(path: string, stdout: string): FileInfo | null {
+  const m = /^(\d+) (\d+)(?:\.(\d+))? ([0-9a-f]+) (\d+) (\d+)\n?$/.exec(stdout);
+  if (!m) return null;
+  const mode = parseInt(m[4]!, 16);
+  // whole milliseconds from the digits, as lstat's Date has them (no float rounding)
+  const ms = Number(m[2]) * 1000 + Number((m[3] ?? '').padEnd(3, '0').slice(0, 3));
+  return {
+    path,
+    size: Number(m[1]),
+    mtime: new Date(ms),
+    mode,
+    uid: Number(m[5]),
+    gid: Number(m[6]),
+    isFile: (mode & S_IFMT) === S_IFREG,
+    isDirectory: (mode & S_IFMT) === S_IFDIR,
+    isSymbolicLink: (mode & S_IFMT) === S_IFLNK,
+  };
+}
+
+/** find cannot take `--`: a relative name starting with '-' would be read as an option. */
+function safePath(path: string): string {
+  return path.startsWith('/') ? path : `./${path}`;
+}
+
+/**
+ * Names in a directory, NUL-separated so a name with a newline stays one name. The
+ * trailing slash makes find fail with "Not a directory" on a file (readdir's ENOTDIR)
+ * and follow a symlink to a directory (as readdir does).
+ */
+export function listArgs(dir: string): string[] {
+  // each entry: its name, then its lstat facts (find -P does not follow entries), NUL after each
+  return ['find', `${safePath(dir).replace(/\/+$/, '')}/`, '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\0%y %s %T@ %m %U %G\\0'];
+}
+
+const TYPE_BITS: Record<string, number> = { f: 0o100000, d: 0o040000, l: 0o120000, p: 0o010000, s: 0o140000, c: 0o020000, b: 0o060000 };
+
+/** "f 3 1795908958.1162689770 644 0 0" as FileInfo (null when find printed something else). */
+function entryInfo(path: string, facts: string): FileInfo | null {
+  const m = /^([fdlpscbD]) (\d+) (\d+)(?:\.(\d+))? ([0-7]+) (\d+) (\d+)$/.exec(facts);
+  if (!m) return null;
+  const type = TYPE_BITS[m[1]!] ?? 0;
+  const ms = Number(m[3]) * 1000 + Number((m[4] ?? '').padEnd(3, '0').slice(0, 3));
+  return {
+    path,
+    size: Number(m[2]),
+    mtime: new Date(ms),
+    mode: type | parseInt(m[5]!, 8),
+    uid: Number(m[6]),
+    gid: Number(m[7]),
+    isFile: m[1] === 'f',
+    isDirectory: m[1] === 'd',
+    isSymbolicLink: m[1] === 'l',
+  };
+}
+
+export interface ListedEntry {
+  name: string;
+  info: FileInfo | null;
+}
+
+/** The names (sorted, like LocalHost) and what find said about each. */
+export function parseListing(dir: string, stdout: Buffer | string): ListedEntry[] {
+  const text = typeof stdout === 'string' ? stdout : stdout.toString('utf8');
+  const parts = text.split('\0');
+  const out: ListedEntry[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const name = parts[i]!;
+    if (name === '') continue;
+    out.push({ name, info: entryInfo(joinPath(dir, name), parts[i + 1]!) });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function parseList(stdout: Buffer | string): string[] {
+  return parseListing('/', stdout).map((e) => e.name);
+}
+
+/** dir + name as path.join gives it for a clean directory path (the key callers stat later). */
+export function joinPath(dir: string, name: string): string {
+  return `${dir.replace(/\/+$/, '')}/${name}`;
+}
+
+/** cat follows symlinks like createReadStream; gzip is undone here, so compressed bytes travel. */
+export function catArgs(path: string): string[] {
+  return ['cat', '--', path];
+}
+
+/**
+ * readChunks must not follow a final symlink (LocalHost opens with O_NOFOLLOW): GNU dd's
+ * iflag=nofollow does the same. `if=` takes the rest of the operand literally.
+ */
+export function noFollowReadArgs(path: string): string[] {
+  return ['dd', `if=${path}`, 'bs=1M', 'iflag=nofollow', 'status=none'];
+}
+
+const ERRNO_WORDS: Array<[string, string]> = [
+  ['No such file or directory', 'ENOENT'],
+  ['Permission denied', 'EACCES'],
+  ['Is a directory', 'EISDIR'],
+  ['Not a directory', 'ENOTDIR'],
+  ['Too many levels of symbolic links', 'ELOOP'],
+  ['Operation not permitted', 'EPERM'],
+  ['Input/output error', 'EIO'],
+];
+
+/**
+ * The errno behind a coreutils/find message ("cat: PATH: Permission denied"). Only the
+ * text after the LAST ": " counts: the path before it is the attacker's and may contain
+ * any of these words.
+ */
+export function errnoOf(stderr: string): string | null {
+  for (const line of stderr.split('\n').reverse()) {
+    const i = line.lastIndexOf(': ');
+    if (i < 0) continue;
+    const reason = line.slice(i + 2).trim();
+    for (const [words, code] of ERRNO_WORDS) if (reason === words) return code;
+  }
+  return null;
+}
+
+export class RemoteFileError extends Error {
+  readonly code: string;
+  readonly path: string;
+
+  constructor(code: string, path: string, what: string) {
+    super(`${code}: ${what} ${path}`);
+    this.name = 'RemoteFileError';
+    this.code = code;
+    this.path = path;
+  }
+}

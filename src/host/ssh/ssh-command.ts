@@ -1,0 +1,57 @@
+/**
+ * The ssh command lines: fixed safety options that a user config cannot weaken (the
+ * first value ssh sees wins, and command-line -o comes first), the private control
+ * socket, and the one remote string built from an argument array.
+ */
+import { shellQuote } from './shell-quote';
+
+export interface SshCommandSettings {
+  configPath: string;
+  controlDir: string;
+  connectTimeoutSeconds: number;
+}
+
+/** Options for every ssh process of a host (master, sessions, -O exit). */
+export function baseSshArgs(s: SshCommandSettings): string[] {
+  return [
+    '-F', s.configPath,
+    '-o', 'BatchMode=yes', // never a password or passphrase prompt
+    '-o', 'StrictHostKeyChecking=yes', // unknown or changed key: refuse
+    '-o', 'UpdateHostKeys=no',
+    '-o', 'PasswordAuthentication=no',
+    '-o', 'KbdInteractiveAuthentication=no',
+    '-o', `ConnectTimeout=${s.connectTimeoutSeconds}`,
+    '-o', 'ServerAliveInterval=15',
+    '-o', 'ServerAliveCountMax=3',
+    '-o', 'LogLevel=ERROR', // ssh's notices would mix into the remote program's stderr
+    '-o', 'ForwardAgent=no',
+    '-o', 'ClearAllForwardings=yes',
+    // ssh expands %-tokens in ControlPath: a literal % in the directory must be doubled
+    '-o', `ControlPath=${s.controlDir.replace(/%/g, '%%')}/%C`,
+  ];
+}
+
+/** An alias reaches ssh as an argument: nothing that ssh could read as an option or a second word. */
+export function validAlias(alias: string): boolean {
+  return /^[A-Za-z0-9_.][A-Za-z0-9_.@:%+-]*$/.test(alias) && alias.length <= 255;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `env LC_ALL=C LANG=C [NAME=value...] program args...`, quoted: the remote shell runs
+ * exactly that argument array. With a time limit, coreutils `timeout` kills the remote
+ * program too (killing the local ssh client alone may leave it running).
+ */
+export function remoteCommand(program: string, args: readonly string[], env: Record<string, string> = {}, timeoutSeconds?: number): string {
+  if (program === '' || program.startsWith('-') || program.includes('=')) {
+    throw new RangeError(`not a program name for the remote side: ${JSON.stringify(program.slice(0, 80))}`);
+  }
+  const vars = ['LC_ALL=C', 'LANG=C'];
+  for (const [k, v] of Object.entries(env)) {
+    if (!ENV_NAME.test(k)) throw new RangeError(`not an environment variable name: ${JSON.stringify(k.slice(0, 80))}`);
+    vars.push(`${k}=${v}`);
+  }
+  const limit = timeoutSeconds !== undefined ? ['timeout', '-k', '5', String(Math.max(1, Math.ceil(timeoutSeconds)))] : [];
+  return `exec ${shellQuote([...limit, 'env', ...vars, program, ...args])}`;
+}
