@@ -8,12 +8,14 @@ import { scanCommand } from './cli/scan-command';
 import { configCommand } from './cli/config-command';
 import { notifyCommand } from './cli/notify-command';
 import { actCommand } from './cli/act-command';
+import { serveCommand } from './cli/serve-command';
 
 const HELP = `Usage: spamtrace <command> [options]
 
 Commands:
   scan      trace the Postfix queue to its senders (spamtrace scan --help)
   config    print or check the configuration (spamtrace config --help)
+  serve     the panel UI: overview, subscriptions, actions, audit (spamtrace serve --help)
   act       contain a source: plan, apply, undo, list, status (spamtrace act --help)
   notify    customer notices: preview, send, list, approve (spamtrace notify --help)
 
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return scanCommand(rest);
     case 'config':
       return configCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case 'act':
       return actCommand(rest);
     case 'notify':

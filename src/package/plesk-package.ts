@@ -11,7 +11,7 @@
  *   htdocs/index.php         Plesk's entry point
  *   plib/controllers/ hooks/ library/ scripts/ views/   the PHP shim
  *   plib/panel-manifest      what the shim needs to know (ports, key file, entry points)
- *   plib/app/                the Node service: dist/src, views, schema, examples,
+ *   plib/app/                the Node service: dist/src, views, public, schema, examples,
  *                            package.json, package-lock.json, production node_modules
  *   sbin/spamtrace-service   root helper (pm_ApiCli::callSbin), sbin/spamtrace.service
  *
@@ -52,7 +52,7 @@ export interface PackageResult {
 }
 
 /** Copied from the package root into plib/app/ (dist/src is handled on its own). */
-const APP_ENTRIES = ['package.json', 'package-lock.json', 'views', 'schema', 'examples', 'README.md', 'panel-manifest'];
+const APP_ENTRIES = ['package.json', 'package-lock.json', 'views', 'public', 'schema', 'examples', 'README.md', 'panel-manifest'];
 
 export async function buildPleskPackage(options: PackageOptions = {}): Promise<PackageResult> {
   const root = options.root ?? packageRoot();

@@ -71,6 +71,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_target ON audit (target, at);
     `,
   },
+  {
+    version: 2,
+    name: 'web UI: scans, findings per scan, sessions',
+    sql: `
+      CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        trigger TEXT NOT NULL,
+        actor TEXT,
+        state TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        progress_done INTEGER NOT NULL DEFAULT 0,
+        progress_total INTEGER NOT NULL DEFAULT 0,
+        progress_what TEXT,
+        error TEXT,
+        host TEXT,
+        report_json TEXT
+      );
+      CREATE INDEX scans_state ON scans (state, id);
+      CREATE TABLE scan_findings (
+        scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        source_id TEXT NOT NULL,
+        subscription_id TEXT,
+        customer TEXT,
+        reseller TEXT,
+        verdict TEXT NOT NULL,
+        score REAL NOT NULL,
+        messages INTEGER NOT NULL,
+        fingerprint TEXT,
+        PRIMARY KEY (scan_id, source_id)
+      );
+      CREATE INDEX scan_findings_subscription ON scan_findings (subscription_id, scan_id);
+      CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        principal_json TEXT,
+        csrf TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction. */

@@ -1,0 +1,44 @@
+/**
+ * Authorization in the query layer: every page gets its subscriptions through these
+ * functions, so a route cannot show what its principal may not see by forgetting a check.
+ *
+ * - admin: everything, including sources no subscription owns;
+ * - reseller: subscriptions whose reseller is its login (or whose customer it is itself);
+ * - customer: subscriptions whose customer is its login or whose main domain the panel
+ *   listed in its token.
+ */
+import type { Report } from '../domain/report';
+import type { Principal } from './principal';
+import { groupBySubscription, type SubscriptionView } from './subscriptions';
+
+export function mayView(p: Principal, sub: SubscriptionView): boolean {
+  if (p.role === 'admin') return true;
+  if (sub.unassigned) return false;
+  if (p.role === 'reseller') return sub.reseller === p.login || sub.customer === p.login;
+  const main = sub.domains[0]?.toLowerCase();
+  return sub.customer === p.login || (main !== undefined && p.domains.includes(main));
+}
+
+/** The subscriptions of the report this principal may see, worst first. */
+export function visibleSubscriptions(p: Principal, report: Report | null): SubscriptionView[] {
+  if (!report) return [];
+  return groupBySubscription(report).filter((s) => mayView(p, s));
+}
+
+export type Lookup = { ok: true; sub: SubscriptionView } | { ok: false; status: 403 | 404 };
+
+/**
+ * One subscription by id. Someone who may not see it gets 403 whether it exists or not,
+ * so a reseller cannot probe for other resellers' customers; only an admin learns 404.
+ */
+export function findSubscription(p: Principal, report: Report | null, id: string): Lookup {
+  if (p.role === 'customer') return { ok: false, status: 403 };
+  const sub = report ? groupBySubscription(report).find((s) => s.id === id) : undefined;
+  if (sub && mayView(p, sub)) return { ok: true, sub };
+  return { ok: false, status: p.role === 'admin' ? 404 : 403 };
+}
+
+/** Only the server's admin acts (containment changes the whole server's mail system). */
+export function mayAct(p: Principal): boolean {
+  return p.role === 'admin';
+}

@@ -1,0 +1,171 @@
+/**
+ * The panel UI as an Express app: `createApp(deps)` has no side effects beyond the app it
+ * returns, so tests run it in-process on an ephemeral port with a real store.
+ *
+ * Every route is declared through `route()` with the roles that may call it; the
+ * authorization matrix test walks the router's stack, so a route added without a matrix
+ * row fails the tests.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root';
+import type { Store } from '../store';
+import type { ActionRunner } from './action-runner';
+import { localeFromAcceptLanguage, translator, type Locale } from './i18n';
+import type { LocalAdmin } from './local-password';
+import type { Principal, Role } from './principal';
+import type { ScanService } from './scan-service';
+import { securityHeaders, csrfMatches } from './security';
+import { readCookie, SESSION_COOKIE, SessionStore, type Session } from './sessions';
+import { registerAuthRoutes } from './routes-auth';
+import { registerPageRoutes } from './routes-pages';
+import { registerActionRoutes } from './routes-actions';
+import { registerScanRoutes } from './routes-scans';
+
+export interface AppDeps {
+  store: Store;
+  scans: ScanService;
+  actions: ActionRunner;
+  /** the panel signing key; null: panel sign-in refused (standalone servers) */
+  panelKey: Buffer | null;
+  /** the standalone admin; null: local login disabled */
+  localAdmin: LocalAdmin | null;
+  /** the server's outbound addresses for the overview */
+  outboundIps: () => string[];
+  /** the Plesk panel's origin (https://host:8443) allowed to frame the UI; null: only this origin */
+  panelOrigin?: string | null;
+  /** Secure cookies: true, false, or 'auto' (when the request came over https, directly or via a local proxy) */
+  secureCookies?: boolean | 'auto';
+  sessionTtlMs?: number;
+  /** epoch ms; token checks use its seconds */
+  now?: () => number;
+  viewsDir?: string;
+  staticDir?: string;
+  onError?: (e: unknown) => void;
+}
+
+export type Access = 'anyone' | readonly Role[];
+
+export interface RouteOptions {
+  /** false only for the panel sign-in, whose signed token is its own proof */
+  csrf?: boolean;
+}
+
+/** What a handler gets besides req/res. */
+export interface Ctx {
+  deps: AppDeps & { now: () => number };
+  sessions: SessionStore;
+  /** declares a route; see the header comment */
+  route(method: 'get' | 'post', path: string, access: Access, handler: RequestHandler, options?: RouteOptions): void;
+  /** renders a page with the layout's locals (translator, principal, CSRF token) */
+  page(req: Request, res: Response, view: string, locals?: Record<string, unknown>, status?: number): void;
+  fail(req: Request, res: Response, status: number, messageKey?: Parameters<ReturnType<typeof translator>>[0], params?: Record<string, string>): void;
+  secure(req: Request): boolean;
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    session?: Session | null;
+    locale?: Locale;
+  }
+}
+
+export function principalOf(res: Response): Principal | null {
+  return res.locals.session?.principal ?? null;
+}
+
+export const ENTRY: Record<Role, string> = { admin: '/', reseller: '/reseller', customer: '/customer' };
+
+export function createApp(input: AppDeps): express.Express {
+  const deps = { ...input, now: input.now ?? Date.now };
+  const sessions = new SessionStore(deps.store, deps.sessionTtlMs);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('view engine', 'ejs');
+  app.set('views', deps.viewsDir ?? join(packageRoot(__dirname), 'views', 'web'));
+  app.set('etag', false);
+
+  app.use(securityHeaders(deps.panelOrigin ?? null));
+  app.use('/static', express.static(deps.staticDir ?? join(packageRoot(__dirname), 'public', 'web'), { index: false, redirect: false, maxAge: 0 }));
+  app.use(express.urlencoded({ extended: false, limit: '300kb', parameterLimit: 50 }));
+  app.use((req, res, next) => {
+    const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
+    res.locals.session = session;
+    res.locals.locale = session?.locale ?? localeFromAcceptLanguage(req.headers['accept-language']);
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const ctx: Ctx = {
+    deps,
+    sessions,
+    route(method, path, access, handler, options = {}) {
+      const chain: RequestHandler[] = [authorize(access, ctx)];
+      if (method === 'post' && options.csrf !== false) chain.push(requireCsrf(ctx));
+      chain.push(handler);
+      app[method](path, ...chain);
+    },
+    page(req, res, view, locals = {}, status = 200) {
+      const locale = res.locals.locale ?? 'en';
+      res.status(status).render(view, {
+        t: translator(locale),
+        locale,
+        principal: principalOf(res),
+        csrf: res.locals.session?.csrf ?? '',
+        path: req.path,
+        ...locals,
+      });
+    },
+    fail(req, res, status, key, params) {
+      const k = key ?? (status === 403 ? 'error.403' : status === 404 ? 'error.404' : status === 400 ? 'error.400' : 'error.500');
+      ctx.page(req, res, 'error', { status, messageKey: k, params: params ?? {} }, status);
+    },
+    secure(req) {
+      return deps.secureCookies === 'auto' || deps.secureCookies === undefined ? req.secure : deps.secureCookies;
+    },
+  };
+
+  registerAuthRoutes(ctx);
+  registerPageRoutes(ctx);
+  registerActionRoutes(ctx);
+  registerScanRoutes(ctx);
+
+  app.use((req, res) => ctx.fail(req, res, 404));
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
+    if (status === 413 || status === 400) return ctx.fail(req, res, 400);
+    deps.onError?.(err);
+    ctx.fail(req, res, 500);
+  });
+  return app;
+}
+
+function authorize(access: Access, ctx: Ctx): RequestHandler {
+  return (req, res, next) => {
+    if (access === 'anyone') return next();
+    const p = principalOf(res);
+    if (!p) {
+      if (req.method === 'GET') return res.redirect(303, '/login');
+      return ctx.fail(req, res, 401, 'login.needed');
+    }
+    if (!access.includes(p.role)) return ctx.fail(req, res, 403);
+    next();
+  };
+}
+
+function requireCsrf(ctx: Ctx): RequestHandler {
+  return (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!csrfMatches(res.locals.session?.csrf, body['_csrf'])) return ctx.fail(req, res, 403, 'error.csrf');
+    next();
+  };
+}
+
+/** A path inside this app to go to after sign-in: relative, no scheme, no "//", no backslash. */
+export function safeNext(next: unknown, fallback: string): string {
+  if (typeof next !== 'string' || next.length > 500) return fallback;
+  if (!/^\/(?![/\\])[A-Za-z0-9/_.~%?=&+-]*$/.test(next)) return fallback;
+  return next;
+}

@@ -1,0 +1,80 @@
+/**
+ * Scans in the background: one at a time, started by a button or a timer, with progress
+ * written to the store so any page (and any process) can show it. A request never waits
+ * for a scan; the scan's I/O is asynchronous, so pages are served while it runs.
+ */
+import type { Report } from '../domain/report';
+import type { Progress } from '../cli/progress';
+import type { Store } from '../store';
+import { createScanRow, failScan, finishScan, runningScan, updateProgress } from './scan-store';
+
+/** Runs one scan; the service passes the progress sink. */
+export type Scanner = (progress: Progress) => Promise<Report>;
+
+export interface ScanServiceOptions {
+  store: Store;
+  scanner: Scanner;
+  /** progress rows are written at most this often (ms) */
+  progressEveryMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+export class ScanService {
+  private current: { id: number; done: Promise<void> } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: ScanServiceOptions) {}
+
+  /** Starts a scan unless one runs; returns the running or new scan's id. */
+  start(trigger: string, actor: string | null): { id: number; started: boolean } {
+    if (this.current) return { id: this.current.id, started: false };
+    const other = runningScan(this.o.store);
+    if (other) return { id: other.id, started: false };
+    const id = createScanRow(this.o.store, trigger, actor);
+    const done = this.run(id).finally(() => {
+      this.current = null;
+    });
+    this.current = { id, done };
+    return { id, started: true };
+  }
+
+  /** Resolves when the scan in progress (if any) has finished or failed. */
+  async idle(): Promise<void> {
+    await this.current?.done;
+  }
+
+  /** Scans every `intervalMs`; a tick while a scan runs is skipped. */
+  schedule(intervalMs: number): void {
+    this.stopSchedule();
+    this.timer = setInterval(() => this.start('schedule', null), intervalMs);
+    this.timer.unref();
+  }
+
+  stopSchedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async run(id: number): Promise<void> {
+    const every = this.o.progressEveryMs ?? 500;
+    let last = 0;
+    const progress: Progress = {
+      update: (done, total, what) => {
+        const t = Date.now();
+        if (t - last < every && done < total) return;
+        last = t;
+        updateProgress(this.o.store, id, done, total, what);
+      },
+      end: () => undefined,
+    };
+    // let the request that started us answer first
+    await new Promise((r) => setImmediate(r));
+    try {
+      const report = await this.o.scanner(progress);
+      finishScan(this.o.store, id, report);
+    } catch (e) {
+      failScan(this.o.store, id, e instanceof Error ? e.message : String(e));
+      this.o.onError?.(e);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `spamtrace serve` as a real process: hash a password, start standalone (no panel key),
+ * log in, and stop on SIGTERM. Also the option parsing an admin can get wrong.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../../src/package-root';
+import { parseDuration, parseListen } from '../../../src/cli/serve-command';
+import { cookieOf, csrfIn, form, get } from './harness';
+
+const ENTRY = join(packageRoot(__dirname), 'dist', 'src', 'cli', 'serve-command.js');
+const run = (args: string[]) => `require(${JSON.stringify(ENTRY)}).serveCommand(${JSON.stringify(args)}).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write('spamtrace: ' + (e.code || 'E_INTERNAL') + ': ' + e.message + '\\n'); process.exitCode = 2; });`;
+
+test('serve hash-password prints an scrypt line; serve starts standalone, lets the admin in, and stops on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serve-'));
+  const hashed = spawnSync(process.execPath, ['-e', run(['hash-password'])], { input: 'a long enough password\n', encoding: 'utf8' });
+  assert.equal(hashed.status, 0, hashed.stderr);
+  assert.match(hashed.stdout, /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+\n$/);
+  const file = join(dir, 'admin-password');
+  writeFileSync(file, hashed.stdout, { mode: 0o600 });
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['-e', run(['--no-panel', '--admin-password-file', file, '--store', join(dir, 'db.sqlite'), '--listen', `127.0.0.1:${port}`, '--', '--no-weblogs'])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SPAMTRACE_CONFIG: '' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('close', r));
+  try {
+    for (let i = 0; i < 100 && !stderr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(stderr, new RegExp(`serving on http://127\\.0\\.0\\.1:${port}/`));
+    const url = `http://127.0.0.1:${port}`;
+    const login = await get(`${url}/login`);
+    const anon = cookieOf(login);
+    const r = await form(`${url}/login`, { _csrf: csrfIn(await login.text()), user: 'admin', password: 'a long enough password' }, anon);
+    assert.equal(r.status, 303);
+    const page = await get(`${url}/`, cookieOf(r));
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /No scan yet/);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+});
+
+test('listen addresses and scan intervals are checked at start', () => {
+  assert.deepEqual(parseListen('127.0.0.1:8765'), { host: '127.0.0.1', port: 8765 });
+  assert.deepEqual(parseListen('[::1]:8765'), { host: '::1', port: 8765 });
+  assert.throws(() => parseListen('127.0.0.1'), /HOST:PORT/);
+  assert.throws(() => parseListen('127.0.0.1:70000'), /HOST:PORT/);
+  assert.equal(parseDuration('15m'), 900_000);
+  assert.equal(parseDuration('0'), 0);
+  assert.throws(() => parseDuration('5s'), /at least 1m/);
+  assert.throws(() => parseDuration('soon'), /duration/);
+});
