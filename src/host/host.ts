@@ -60,6 +60,14 @@ export interface FileInfo {
   isSymbolicLink: boolean;
 }
 
+/** A line that matched, with its 1-based number in the (decompressed) file. */
+export interface NumberedLine {
+  lineNo: number;
+  text: string;
+  /** longer than the limit: cut */
+  cut: boolean;
+}
+
 export interface Host {
   /** a name for reports: the hostname, or the SSH alias */
   readonly name: string;
@@ -75,6 +83,13 @@ export interface Host {
    * resolved path. Ending the iteration early closes the file.
    */
   readChunks(path: string): AsyncIterable<Buffer>;
+  /**
+   * The lines of a file (decompressed when gzipped) holding any of `needles` (fixed
+   * strings), numbered as in the file, filtered where the file lives so only they travel.
+   * Optional: where it is missing the caller reads the whole file with readChunks. Like
+   * readChunks, a symlink is not followed.
+   */
+  grepLines?(path: string, needles: readonly string[], options?: { maxLineBytes?: number }): AsyncIterable<NumberedLine>;
   stat(path: string): Promise<FileInfo | null>;
   list(dir: string): Promise<string[]>;
   /** effective uid of the process that does the work (0 = root) */

@@ -14,12 +14,12 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, StreamedRun } from './host';
+import type { FileInfo, Host, Line, LineStreamOptions, NumberedLine, RunOptions, RunResult, StreamedRun } from './host';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './line-splitter';
 import { LocalHost } from './local-host';
 import { baseSshArgs, remoteCommand, validAlias } from './ssh/ssh-command';
 import { classifySshFailure, printableSsh, SshError } from './ssh/ssh-errors';
-import { catArgs, errnoOf, listArgs, noFollowReadArgs, parseListing, parseStat, RemoteFileError, statArgs } from './ssh/remote-files';
+import { catArgs, errnoOf, grepArgs, listArgs, noFollowReadArgs, parseListing, parseStat, RemoteFileError, statArgs } from './ssh/remote-files';
 import { StatCache } from './ssh/stat-cache';
 import { SessionLimit } from './ssh/session-limit';
 import { spawnStreaming } from './ssh/ssh-process';
@@ -234,6 +234,20 @@ export class SshHost implements Host {
 
   async *readChunks(path: string): AsyncIterable<Buffer> {
     yield* this.readRemote(noFollowReadArgs(path), path, path.endsWith('.gz'), 'cannot read');
+  }
+
+  async *grepLines(path: string, needles: readonly string[], options: { maxLineBytes?: number } = {}): AsyncIterable<NumberedLine> {
+    const [program, ...args] = grepArgs(path, needles);
+    // room for grep's "NNN:" prefix on top of the caller's limit
+    const run = this.runLines(program!, args, { maxLineBytes: (options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 24 });
+    for await (const l of run.lines) {
+      const colon = l.text.indexOf(':');
+      const lineNo = colon > 0 ? Number(l.text.slice(0, colon)) : NaN;
+      if (!Number.isSafeInteger(lineNo) || lineNo < 1) continue;
+      yield { lineNo, text: l.text.slice(colon + 1), cut: l.cut };
+    }
+    const end = await run.done;
+    if (end.code !== 0 && end.code !== 1) throw new RemoteFileError(errnoOf(end.stderr) ?? 'EIO', path, `${this.name}: cannot read`);
   }
 
   async stat(path: string): Promise<FileInfo | null> {

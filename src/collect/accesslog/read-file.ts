@@ -41,9 +41,25 @@ function containsAny(line: Buffer, needles: readonly Buffer[]): boolean {
   return false;
 }
 
-function errorWords(e: unknown): string {
+export function errorWords(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err.code ?? err.message?.slice(0, 80) ?? 'error';
+}
+
+/** One line that passed the byte filters: parsed, then kept if inside the window and the filters. */
+export function acceptLine(text: string, path: string, lineNo: number, plan: ReadPlan, skipped: SkipTally, stats: AccessLogReadStats): WebRequest | null {
+  stats.linesParsed += 1;
+  const parsed = parseAccessLine(text, path, lineNo);
+  if (!parsed.ok) {
+    skipped.add(LINE_WHAT, parsed.reason);
+    return null;
+  }
+  const request = parsed.request;
+  const t = request.time.getTime();
+  if (t < plan.sinceMs || t > plan.untilMs) return null;
+  if (plan.methods && !plan.methods.has(request.method)) return null;
+  if (plan.filter && !plan.filter(request)) return null;
+  return request;
 }
 
 export async function* readAccessLogFile(
@@ -56,18 +72,8 @@ export async function* readAccessLogFile(
   let out: WebRequest[] = [];
   const sink = (buf: Buffer, start: number, end: number, lineNo: number): void => {
     if (plan.prefilter.secondary.length > 0 && !containsAny(buf.subarray(start, end), plan.prefilter.secondary)) return;
-    stats.linesParsed += 1;
-    const parsed = parseAccessLine(buf.toString('utf8', start, end), file.path, lineNo);
-    if (!parsed.ok) {
-      skipped.add(LINE_WHAT, parsed.reason);
-      return;
-    }
-    const request = parsed.request;
-    const t = request.time.getTime();
-    if (t < plan.sinceMs || t > plan.untilMs) return;
-    if (plan.methods && !plan.methods.has(request.method)) return;
-    if (plan.filter && !plan.filter(request)) return;
-    out.push(request);
+    const request = acceptLine(buf.toString('utf8', start, end), file.path, lineNo, plan, skipped, stats);
+    if (request) out.push(request);
   };
   const scanner = new LineScanner(plan.prefilter.primary, plan.maxLineBytes, () => skipped.add(LINE_WHAT, LINE_TOO_LONG));
   stats.filesRead += 1;

@@ -12,7 +12,7 @@ export interface AccessLogReadStats {
   filesStoppedEarly: number;
   /** of filesRead: could not be opened or decompressed to the end (in the skip tally with the reason) */
   filesFailed: number;
-  /** bytes taken from the files, uncompressed */
+  /** bytes taken from the files, uncompressed (through a filtering host: the matching lines' bytes) */
   bytesRead: number;
   /** on-disk size of the files opened (compressed size for .gz) */
   bytesOnDisk: number;

@@ -15,6 +15,7 @@ import type { SkipTally } from '../skip-tally';
 import { discoverAccessLogs } from './discover';
 import { buildPrefilter } from './raw-prefilter';
 import { readAccessLogFile, type ReadPlan } from './read-file';
+import { readAccessLogFileFiltered } from './read-file-grep';
 import { newReadStats, type AccessLogReadStats } from './read-stats';
 
 export interface AccessLogReadOptions {
@@ -75,7 +76,12 @@ export async function* readAccessLogs(
         stats.filesSkippedByMtime += 1;
         continue;
       }
-      yield* readAccessLogFile(host, file, plan, skipped, stats);
+      // a host that can filter where the file lives sends only the matching lines
+      if (host.grepLines && plan.prefilter.primary.length > 0) {
+        yield* readAccessLogFileFiltered(host as Host & Required<Pick<Host, 'grepLines'>>, file, plan, skipped, stats);
+      } else {
+        yield* readAccessLogFile(host, file, plan, skipped, stats);
+      }
     }
   }
 }

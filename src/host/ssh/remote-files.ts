@@ -109,6 +109,21 @@ export function catArgs(path: string): string[] {
  * readChunks must not follow a final symlink (LocalHost opens with O_NOFOLLOW): GNU dd's
  * iflag=nofollow does the same. `if=` takes the rest of the operand literally.
  */
+/**
+ * `zcat -f FILE | grep -n -F -e N...` on the remote side: only matching lines, with their
+ * numbers, cross the network. A symlink or a missing file is refused the way dd's
+ * nofollow read is; grep's "no match" (1) is a normal end, anything above an error.
+ * The file name and needles are positional parameters, never part of the script text.
+ */
+export const GREP_SCRIPT =
+  'f=$1; shift; if [ -L "$f" ] || [ ! -f "$f" ]; then echo "$f: No such file or directory" >&2; exit 2; fi; ' +
+  'zcat -f -- "$f" | LC_ALL=C grep -a -n -F "$@"';
+
+export function grepArgs(path: string, needles: readonly string[]): string[] {
+  if (needles.length === 0) throw new RangeError('grepArgs: at least one needle');
+  return ['sh', '-c', GREP_SCRIPT, 'sh', path, ...needles.flatMap((n) => ['-e', n])];
+}
+
 export function noFollowReadArgs(path: string): string[] {
   return ['dd', `if=${path}`, 'bs=1M', 'iflag=nofollow', 'status=none'];
 }
