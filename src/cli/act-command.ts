@@ -3,6 +3,11 @@
  * in src/act/ (the same one the UI's buttons use). Every start reports actions a crash
  * left half-done.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openStore } from '../store';
+import { JsonlAuditSink } from '../act/audit';
+import { StoreAuditSink, TeeAuditSink } from '../act/store-audit';
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
 import { SpamtraceError } from '../errors';
@@ -96,10 +101,16 @@ export async function actCommand(argv: string[], io: ActIo = { stdout: process.s
   const { config } = loadConfig(resolveConfigPath(v.config, io.env));
   const crash = io.env.SPAMTRACE_TEST_CRASH_AFTER;
   const host = new LocalHost();
+  const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL);
+  // Where the UI runs, its store holds the audit trail: write there too, so actions from
+  // the command line show in the UI's audit log. No store is created as a side effect.
+  const store = existsSync(config.store.path) ? openStore(config.store.path) : null;
+  const audit = store ? new TeeAuditSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(journalPath), 'audit.jsonl'))]) : undefined;
   const engine = createActEngine({
     host,
     extraActions: panelActions(host, config),
-    journalPath: v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL),
+    journalPath,
+    ...(audit ? { audit } : {}),
     roots: v.root ?? [config.roots.vhosts, config.roots.confixx],
     quarantineDir: v['quarantine-dir'] ?? DEFAULT_QUARANTINE_DIR,
     actor: (v.actor ?? io.env.SUDO_USER ?? userInfo().username).slice(0, 64),

@@ -5,11 +5,13 @@
  * engine's JSONL audit file, so the command line's trail stays complete).
  */
 import type { ActionPlan } from '../act/action';
-import type { AuditRecord, AuditSink } from '../act/audit';
 import { JsonlAuditSink } from '../act/audit';
+import { StoreAuditSink, TeeAuditSink } from '../act/store-audit';
+
+export { StoreAuditSink };
 import { createActEngine, type ActSettings } from '../act/registry';
 import { DEFAULT_JOURNAL } from '../act/journal';
-import { recordAudit, type Store } from '../store';
+import type { Store } from '../store';
 import { dirname, join } from 'node:path';
 
 export interface ApplyResult {
@@ -34,33 +36,11 @@ export interface ActionRunner {
   undo(handle: string, actor: string): Promise<UndoResult>;
 }
 
-/** The store's audit table as an engine audit sink: undo handle and checks kept in after_json. */
-export class StoreAuditSink implements AuditSink {
-  constructor(private readonly store: Store) {}
-
-  async record(e: AuditRecord): Promise<void> {
-    recordAudit(this.store, {
-      actor: e.who,
-      action: e.action,
-      target: e.target,
-      before: e.before,
-      after: { state: e.after, undoHandle: e.undoHandle, verified: e.verified, observations: e.observations, host: e.host, when: e.when },
-    });
-  }
-}
-
-class TeeSink implements AuditSink {
-  constructor(private readonly sinks: AuditSink[]) {}
-  async record(e: AuditRecord): Promise<void> {
-    for (const s of this.sinks) await s.record(e);
-  }
-}
-
 export type EngineRunnerSettings = Omit<ActSettings, 'actor' | 'audit'>;
 
 export function engineActionRunner(settings: EngineRunnerSettings, store: Store): ActionRunner {
   const journal = settings.journalPath ?? DEFAULT_JOURNAL;
-  const audit = new TeeSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(journal), 'audit.jsonl'))]);
+  const audit = new TeeAuditSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(journal), 'audit.jsonl'))]);
   const engine = (actor: string) => createActEngine({ ...settings, journalPath: journal, actor, audit });
   const names = engine('ui').actions().map((a) => a.name);
   return {

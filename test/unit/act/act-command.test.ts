@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { auditFor, openStore } from '../../../src/store';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actCommand } from '../../../src/cli/act-command';
@@ -63,4 +64,29 @@ test('panel actions are offered only where the panel is installed', () => {
   assert.deepEqual(panelActions(host, DEFAULT_CONFIG, () => false).map((a) => a.name), []);
   assert.deepEqual(panelActions(host, DEFAULT_CONFIG, (p) => p === '/usr/sbin/plesk').map((a) => a.name), ['plesk-mail-limit', 'plesk-suspend']);
   assert.deepEqual(panelActions(host, { ...DEFAULT_CONFIG, panel: 'confixx' }, () => true).map((a) => a.name), ['confixx-lock']);
+});
+
+test('where the UI\'s store exists, a command-line action lands in its audit table too', { skip: process.getuid?.() === 0 ? false : 'quarantine needs root' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act-store-'));
+  const root = join(dir, 'www');
+  mkdirSync(join(root, 'images'), { recursive: true });
+  const script = join(root, 'images', 'kqzvmx.php');
+  writeFileSync(script, '<?php mail("a@b", "x", "y");');
+  const storePath = join(dir, 'spamtrace.db');
+  openStore(storePath).db.close();
+  const configPath = join(dir, 'spamtrace.json');
+  writeFileSync(configPath, JSON.stringify({ store: { path: storePath } }));
+  const c = io();
+  const args = ['--config', configPath, '--journal', join(dir, 'journal.jsonl'), '--quarantine-dir', join(dir, 'q'), '--root', root, '--actor', 'tester'];
+  const code = await actCommand(['apply', 'quarantine-script', script, ...args], c.io);
+  assert.equal(code, 0, c.out() + c.err());
+  const store = openStore(storePath);
+  const rows = auditFor(store, script);
+  store.db.close();
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.actor, 'tester');
+  assert.equal(rows[0]!.action, 'quarantine-script');
+  assert.equal(existsSync(script), false, 'the script was moved');
+  assert.equal((await actCommand(['undo', 'quarantine-script', script, ...args], io().io)), 0);
+  assert.equal(existsSync(script), true, 'and restored');
 });
