@@ -27,6 +27,11 @@ import { isValidOrigin } from '../web/security';
 import { withCustomerNotice } from '../web/notice-action';
 import { latestReport } from '../web/scan-store';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
+import { extractFleetArgs, FLEET_HELP } from './fleet-args';
+import { resolveFleetConfig } from './fleet-command';
+import { fleetScanner } from '../web/fleet-scanner';
+import { selectHosts } from '../fleet/fleet-config';
+import type { Scanner } from '../web/scan-service';
 
 export const SERVE_HELP = `Usage: spamtrace serve [options] [-- SCAN OPTIONS]
        spamtrace serve hash-password < password
@@ -48,10 +53,16 @@ Options:
   --journal FILE              action journal (default ${DEFAULT_JOURNAL})
   --notify-config FILE        customer notices (default /etc/spamtrace/notify.json when it
                               exists): enables the "notify the customer" action
+  --panel-hosts all|ALIAS,... with --hosts: the hosts whose subscriptions belong to this
+                              panel's resellers and customers (their logins are this
+                              panel's logins); other hosts' findings are admin-only.
+                              Default: none (a reseller "r1" elsewhere is someone else)
   --config FILE               spamtrace config file
   -h, --help                  this text
 Everything after "--" is passed to each scan as "spamtrace scan" options (e.g. -- --since 24h).
-`;
+With --hosts, every scan is a fleet scan over SSH and the overview lists each host's state;
+containment from the UI stays on this server.
+${FLEET_HELP}`;
 
 export interface ServeIo {
   stdout: { write(text: string): unknown };
@@ -68,10 +79,15 @@ export async function serveCommand(
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const scanArgv = dash < 0 ? [] : argv.slice(dash + 1);
   if (own[0] === 'hash-password') return hashPasswordCommand(io);
+  // --hosts and its companions are the same flags as "spamtrace scan --hosts", parsed by the same function
+  const fleetArgs = extractFleetArgs(own);
+  if (extractFleetArgs(scanArgv) !== null) throw new SpamtraceError('E_USAGE', 'serve: --hosts goes before "--", with the serve options');
+  // the local-file scan options make no sense on remote hosts: the same check as "scan --hosts"
+  if (fleetArgs) extractFleetArgs(['--hosts', 'all', ...scanArgv]);
   let parsed;
   try {
     parsed = parseArgs({
-      args: own,
+      args: fleetArgs ? fleetArgs.rest : own,
       allowPositionals: false,
       options: {
         listen: { type: 'string' },
@@ -85,6 +101,7 @@ export async function serveCommand(
         'secure-cookies': { type: 'string' },
         journal: { type: 'string' },
         'notify-config': { type: 'string' },
+        'panel-hosts': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -116,14 +133,35 @@ export async function serveCommand(
   const panelKey = v['no-panel'] ? null : readPanelSecret(config);
   if (!panelKey && !localAdmin) throw new SpamtraceError('E_USAGE', 'serve: with --no-panel, --admin-password-file is needed, or nobody can sign in');
 
+  const fleetConfig = fleetArgs ? await resolveFleetConfig(fleetArgs.fleet, io.env) : null;
+  // an alias missing from the fleet file fails now, not at the first scan
+  const fleetHosts = fleetArgs && fleetConfig ? selectHosts(fleetConfig, fleetArgs.fleet.hosts).map((h) => h.alias) : null;
+  const panelHosts = parsePanelHosts(v['panel-hosts'], fleetHosts);
+  if (fleetHosts && panelHosts !== 'all' && panelHosts.length === 0) {
+    io.stderr.write('spamtrace: serve --hosts: resellers and customers see no fleet host\'s findings; name the hosts whose accounts are this panel\'s with --panel-hosts\n');
+  }
   const logger = createLogger({});
   const host = new LocalHost();
   const store = openStore(v.store ?? config.store.path);
   const abandoned = abandonRunningScans(store);
   if (abandoned) logger.warn('scans left running by a previous service marked failed', { code: 'SERVE_SCANS_ABANDONED', count: abandoned });
+  const localScanner: Scanner = (progress) => runScan(parseScanArgs(scanArgv, new Date()), { host, logger, progress, now: () => new Date() });
+  const fleet = fleetArgs?.fleet;
+  const scanner: Scanner =
+    fleet && fleetConfig
+      ? fleetScanner({
+          aliases: fleet.hosts,
+          config: fleetConfig,
+          scanOptions: () => parseScanArgs(scanArgv, new Date()),
+          ...(fleet.parallel !== null ? { parallel: fleet.parallel } : {}),
+          ...(fleet.hostTimeoutSeconds !== null ? { hostTimeoutMs: fleet.hostTimeoutSeconds * 1000 } : {}),
+          ...(fleet.sshConfig !== null ? { sshConfigPath: fleet.sshConfig } : {}),
+          logger,
+        })
+      : localScanner;
   const scans = new ScanService({
     store,
-    scanner: (progress) => runScan(parseScanArgs(scanArgv, new Date()), { host, logger, progress, now: () => new Date() }),
+    scanner,
     onError: (e) => logger.warn('scan failed', { code: 'SERVE_SCAN_FAILED', error: (e as Error)?.message }),
   });
   const containment = engineActionRunner(
@@ -142,6 +180,7 @@ export async function serveCommand(
     store,
     scans,
     actions,
+    panelHosts,
     panelKey,
     localAdmin,
     outboundIps,
@@ -216,4 +255,19 @@ function parseSecure(v: string | undefined): boolean | 'auto' {
   if (v === 'yes') return true;
   if (v === 'no') return false;
   throw new SpamtraceError('E_USAGE', '--secure-cookies takes yes, no or auto');
+}
+
+/** --panel-hosts: only with --hosts; "all" or aliases of the scanned fleet. */
+export function parsePanelHosts(v: string | undefined, fleetHosts: readonly string[] | null): 'all' | string[] {
+  if (fleetHosts === null) {
+    if (v !== undefined) throw new SpamtraceError('E_USAGE', '--panel-hosts needs --hosts all|ALIAS...');
+    return 'all';
+  }
+  if (v === undefined) return [];
+  if (v === 'all') return 'all';
+  const names = v.split(',').filter((x) => x !== '');
+  for (const n of names) {
+    if (!fleetHosts.includes(n)) throw new SpamtraceError('E_USAGE', `--panel-hosts: ${JSON.stringify(n.slice(0, 80))} is not one of the scanned hosts (${fleetHosts.join(', ')})`);
+  }
+  return names;
 }

@@ -114,6 +114,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'web UI: fleet scans (per-host state, cross-host call-outs)',
+    sql: `
+      ALTER TABLE scans ADD COLUMN cross_host_json TEXT;
+      CREATE TABLE scan_hosts (
+        scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        target TEXT,
+        state TEXT NOT NULL,
+        error_kind TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        finished_at TEXT NOT NULL,
+        ms INTEGER NOT NULL,
+        sources INTEGER NOT NULL,
+        spam_sources INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, alias)
+      );
+      CREATE INDEX scan_hosts_alias ON scan_hosts (alias, scan_id);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction. */

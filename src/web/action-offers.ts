@@ -22,11 +22,12 @@ export function offersFor(sub: SubscriptionView, available: readonly string[]): 
     out.push({ action, target, sourceId });
   };
   for (const s of sub.sources) {
-    if (s.verdict === 'normal') continue;
+    // the engine acts on this server only: a fleet host's source is contained on that host
+    if (s.verdict === 'normal' || s.host !== undefined) continue;
     for (const o of sourceOffers(s)) add(o.action, o.target, s.id);
     if (s.subscription?.customerEmail) add('notify-customer', s.id, s.id);
   }
-  if (!sub.unassigned && sub.worst !== 'normal') {
+  if (!sub.unassigned && sub.worst !== 'normal' && sub.host === null) {
     if (sub.panel === 'confixx') add('confixx-lock', sub.id, null);
     if (sub.panel === 'plesk' && sub.domains[0]) add('plesk-suspend', `${sub.domains[0]}#${sub.id}`, null);
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../package-root';
 import type { Store } from '../store';
 import type { ActionRunner } from './action-runner';
+import type { PanelHosts } from './access';
 import { localeFromAcceptLanguage, translator, type Locale } from './i18n';
 import type { LocalAdmin } from './local-password';
 import type { Principal, Role } from './principal';
@@ -30,6 +31,8 @@ export interface AppDeps {
   panelKey: Buffer | null;
   /** the standalone admin; null: local login disabled */
   localAdmin: LocalAdmin | null;
+  /** fleet scans: the hosts whose subscriptions this panel's resellers and customers own (default 'all'); see access.ts */
+  panelHosts?: PanelHosts;
   /** the server's outbound addresses for the overview */
   outboundIps: () => string[];
   /** the Plesk panel's origin (https://host:8443) allowed to frame the UI; null: only this origin */
@@ -53,7 +56,7 @@ export interface RouteOptions {
 
 /** What a handler gets besides req/res. */
 export interface Ctx {
-  deps: AppDeps & { now: () => number };
+  deps: AppDeps & { now: () => number; panelHosts: PanelHosts };
   sessions: SessionStore;
   /** declares a route; see the header comment */
   route(method: 'get' | 'post', path: string, access: Access, handler: RequestHandler, options?: RouteOptions): void;
@@ -77,7 +80,7 @@ export function principalOf(res: Response): Principal | null {
 export const ENTRY: Record<Role, string> = { admin: '/', reseller: '/reseller', customer: '/customer' };
 
 export function createApp(input: AppDeps): express.Express {
-  const deps = { ...input, now: input.now ?? Date.now };
+  const deps = { ...input, now: input.now ?? Date.now, panelHosts: input.panelHosts ?? 'all' };
   const sessions = new SessionStore(deps.store, deps.sessionTtlMs);
   const app = express();
   app.disable('x-powered-by');

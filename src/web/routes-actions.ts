@@ -17,7 +17,7 @@ export function registerActionRoutes(ctx: Ctx): void {
 
   const lookup = (req: Parameters<Parameters<Ctx['route']>[3]>[0], res: Parameters<Parameters<Ctx['route']>[3]>[1], source: Record<string, unknown>) => {
     const p = principalOf(res)!;
-    const found = findSubscription(p, latestReport(deps.store)?.report ?? null, param(req, 'id'));
+    const found = findSubscription(p, latestReport(deps.store)?.report ?? null, param(req, 'id'), deps.panelHosts);
     if (!found.ok) {
       ctx.fail(req, res, found.status);
       return null;

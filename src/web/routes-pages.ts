@@ -3,11 +3,11 @@ import type { Request } from 'express';
 import type { Report } from '../domain/report';
 import type { Principal } from './principal';
 import { principalOf, ENTRY, type Ctx } from './app';
-import { findSubscription, mayAct, visibleSubscriptions } from './access';
+import { findSubscription, mayAct, visibleSubscriptions, type PanelHosts } from './access';
 import { offersFor } from './action-offers';
 import { deferralsByProvider, timeline } from './overview-model';
 import { auditRows } from './audit-view';
-import { lastFailedAfterDone, latestReport, runningScan } from './scan-store';
+import { hostStatuses, lastFailedAfterDone, latestCrossHost, latestReport, runningScan } from './scan-store';
 
 export function registerPageRoutes(ctx: Ctx): void {
   const { deps } = ctx;
@@ -15,12 +15,12 @@ export function registerPageRoutes(ctx: Ctx): void {
 
   ctx.route('get', '/', ['admin', 'reseller', 'customer'], (req, res) => {
     const p = principalOf(res)!;
-    const target = deepLink(p, req, () => latestReport(deps.store)?.report ?? null);
+    const target = deepLink(p, req, () => latestReport(deps.store)?.report ?? null, deps.panelHosts);
     if (target) return res.redirect(303, target);
     if (p.role !== 'admin') return res.redirect(303, ENTRY[p.role]);
     const state = scanState();
     const report = state.latest?.report ?? null;
-    const subs = visibleSubscriptions(p, report);
+    const subs = visibleSubscriptions(p, report, deps.panelHosts);
     ctx.page(req, res, 'overview', {
       ...state,
       report,
@@ -29,13 +29,15 @@ export function registerPageRoutes(ctx: Ctx): void {
       deferrals: report ? deferralsByProvider(report) : [],
       chart: report ? timeline(report) : null,
       outboundIps: safeList(deps.outboundIps),
+      hosts: hostStatuses(deps.store) ?? [],
+      crossHost: latestCrossHost(deps.store),
     });
   });
 
   ctx.route('get', '/subscriptions/:id', ['admin', 'reseller', 'customer'], (req, res) => {
     const p = principalOf(res)!;
     const latest = latestReport(deps.store);
-    const found = findSubscription(p, latest?.report ?? null, param(req, 'id'));
+    const found = findSubscription(p, latest?.report ?? null, param(req, 'id'), deps.panelHosts);
     if (!found.ok) return ctx.fail(req, res, found.status);
     const canAct = mayAct(p);
     ctx.page(req, res, 'subscription', {
@@ -48,16 +50,16 @@ export function registerPageRoutes(ctx: Ctx): void {
 
   ctx.route('get', '/reseller', ['admin', 'reseller'], (req, res) => {
     const p = principalOf(res)!;
-    const target = deepLink(p, req, () => latestReport(deps.store)?.report ?? null);
+    const target = deepLink(p, req, () => latestReport(deps.store)?.report ?? null, deps.panelHosts);
     if (target) return res.redirect(303, target);
     const latest = latestReport(deps.store);
-    ctx.page(req, res, 'reseller', { subs: visibleSubscriptions(p, latest?.report ?? null).filter((s) => !s.unassigned), scan: latest?.scan ?? null });
+    ctx.page(req, res, 'reseller', { subs: visibleSubscriptions(p, latest?.report ?? null, deps.panelHosts).filter((s) => !s.unassigned), scan: latest?.scan ?? null });
   });
 
   ctx.route('get', '/customer', ['customer'], (req, res) => {
     const p = principalOf(res)!;
     const latest = latestReport(deps.store);
-    ctx.page(req, res, 'customer', { subs: visibleSubscriptions(p, latest?.report ?? null), scan: latest?.scan ?? null });
+    ctx.page(req, res, 'customer', { subs: visibleSubscriptions(p, latest?.report ?? null, deps.panelHosts), scan: latest?.scan ?? null });
   });
 
   ctx.route('get', '/audit', ['admin'], (req, res) => {
@@ -70,11 +72,11 @@ export function registerPageRoutes(ctx: Ctx): void {
  * plesk/plib/controllers/IndexController.php): go to that subscription's page when this
  * principal may see it, otherwise stay on the entry page.
  */
-function deepLink(p: Principal, req: Request, report: () => Report | null): string | null {
+function deepLink(p: Principal, req: Request, report: () => Report | null, panelHosts: PanelHosts): string | null {
   const q = req.query['subscription'];
   if (typeof q !== 'string' || q === '' || q.length > 255 || p.role === 'customer') return null;
   const name = q.toLowerCase();
-  const sub = visibleSubscriptions(p, report()).find((s) => s.id === q || s.domains.includes(name));
+  const sub = visibleSubscriptions(p, report(), panelHosts).find((s) => s.id === q || s.domains.includes(name));
   return sub ? `/subscriptions/${encodeURIComponent(sub.id)}` : null;
 }
 

@@ -4,12 +4,13 @@
  * for a scan; the scan's I/O is asynchronous, so pages are served while it runs.
  */
 import type { Report } from '../domain/report';
+import type { FleetReport } from '../fleet/fleet-report';
 import type { Progress } from '../cli/progress';
 import type { Store } from '../store';
-import { createScanRow, failScan, finishScan, runningScan, updateProgress } from './scan-store';
+import { createScanRow, failScan, finishFleetScan, finishScan, runningScan, updateProgress } from './scan-store';
 
-/** Runs one scan; the service passes the progress sink. */
-export type Scanner = (progress: Progress) => Promise<Report>;
+/** Runs one scan (this server's, or the fleet's with --hosts); the service passes the progress sink. */
+export type Scanner = (progress: Progress) => Promise<Report | FleetReport>;
 
 export interface ScanServiceOptions {
   store: Store;
@@ -70,11 +71,16 @@ export class ScanService {
     // let the request that started us answer first
     await new Promise((r) => setImmediate(r));
     try {
-      const report = await this.o.scanner(progress);
-      finishScan(this.o.store, id, report);
+      const result = await this.o.scanner(progress);
+      if (isFleetReport(result)) finishFleetScan(this.o.store, id, result);
+      else finishScan(this.o.store, id, result);
     } catch (e) {
       failScan(this.o.store, id, e instanceof Error ? e.message : String(e));
       this.o.onError?.(e);
     }
   }
+}
+
+function isFleetReport(r: Report | FleetReport): r is FleetReport {
+  return (r as FleetReport).kind === 'fleet';
 }

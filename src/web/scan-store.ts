@@ -4,7 +4,9 @@
  * store's fingerprinted findings refreshed, so notices and the CLI see the same data.
  */
 import type { Report } from '../domain/report';
+import type { FleetReport } from '../fleet/fleet-report';
 import { recordFinding, windowStart, type Store } from '../store';
+import { hostState, mergeFleetReport, qualifiedCrossHost, type CrossHost, type HostStatus } from './fleet-view';
 
 export type ScanState = 'running' | 'done' | 'failed';
 
@@ -42,7 +44,7 @@ export function updateProgress(store: Store, id: number, done: number, total: nu
 }
 
 /** Stores the report and its sources in one transaction: a page never sees half a scan. */
-export function finishScan(store: Store, id: number, report: Report): void {
+export function finishScan(store: Store, id: number, report: Report, fleet: FleetReport | null = null): void {
   const insert = store.db.prepare(
     `INSERT INTO scan_findings (scan_id, source_id, subscription_id, customer, reseller, verdict, score, messages, fingerprint)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -50,13 +52,112 @@ export function finishScan(store: Store, id: number, report: Report): void {
   const window = windowStart(new Date(report.generatedAt));
   store.db.transaction(() => {
     for (const s of report.sources) {
-      const fingerprint = s.verdict === 'normal' ? null : recordFinding(store, report.host, s, window);
+      const fingerprint = s.verdict === 'normal' ? null : recordFinding(store, s.host ?? report.host, s, window);
       insert.run(id, s.id, s.subscription?.id ?? null, s.subscription?.customer ?? null, s.subscription?.reseller ?? null, s.verdict, s.score, s.messages, fingerprint);
     }
+    if (fleet) recordHosts(store, id, fleet);
     store.db
-      .prepare("UPDATE scans SET state = 'done', finished_at = ?, host = ?, report_json = ? WHERE id = ?")
-      .run(store.now(), report.host, JSON.stringify(report), id);
+      .prepare("UPDATE scans SET state = 'done', finished_at = ?, host = ?, report_json = ?, cross_host_json = ? WHERE id = ?")
+      .run(store.now(), report.host, JSON.stringify(report), fleet ? JSON.stringify(qualifiedCrossHost(fleet)) : null, id);
   })();
+}
+
+/** A fleet scan: the merged report for the pages, and each host's state beside it. */
+export function finishFleetScan(store: Store, id: number, fleet: FleetReport): void {
+  finishScan(store, id, mergeFleetReport(fleet), fleet);
+}
+
+function recordHosts(store: Store, id: number, fleet: FleetReport): void {
+  const insert = store.db.prepare(
+    `INSERT INTO scan_hosts (scan_id, alias, roles, target, state, error_kind, error_code, error_message, finished_at, ms, sources, spam_sources)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const h of fleet.hosts) {
+    const sources = h.report?.sources ?? [];
+    insert.run(
+      id,
+      h.alias,
+      h.roles.join(','),
+      h.target,
+      hostState(h),
+      h.error?.kind ?? null,
+      h.error?.code ?? null,
+      h.error?.message.slice(0, 2000) ?? null,
+      h.finishedAt,
+      Math.max(0, Math.round(h.ms)),
+      sources.length,
+      sources.filter((s) => s.verdict === 'spam').length,
+    );
+  }
+}
+
+interface HostRow {
+  alias: string;
+  roles: string;
+  target: string | null;
+  state: string;
+  error_code: string | null;
+  error_message: string | null;
+  finished_at: string;
+  sources: number;
+  spam_sources: number;
+  last_ok: string | null;
+}
+
+/**
+ * The hosts of the newest finished scan with their state and last scan; a scan without
+ * --hosts is the one local host. Null before the first scan.
+ */
+export function hostStatuses(store: Store): HostStatus[] | null {
+  const latest = store.db.prepare("SELECT id, host, finished_at, report_json FROM scans WHERE state = 'done' ORDER BY id DESC LIMIT 1").get() as
+    | { id: number; host: string | null; finished_at: number | null; report_json: string }
+    | undefined;
+  if (!latest) return null;
+  const rows = store.db
+    .prepare(
+      `SELECT h.alias, h.roles, h.target, h.state, h.error_code, h.error_message, h.finished_at, h.sources, h.spam_sources,
+         (SELECT MAX(o.finished_at) FROM scan_hosts o WHERE o.alias = h.alias AND o.state IN ('scanned', 'checked')) AS last_ok
+       FROM scan_hosts h WHERE h.scan_id = ? ORDER BY h.alias`,
+    )
+    .all(latest.id) as HostRow[];
+  if (rows.length > 0) {
+    return rows.map((r) => ({
+      alias: r.alias,
+      roles: r.roles ? r.roles.split(',') : [],
+      target: r.target,
+      state: r.state,
+      errorCode: r.error_code,
+      errorMessage: r.error_message,
+      lastScan: r.finished_at,
+      lastOk: r.last_ok,
+      sources: r.sources,
+      spamSources: r.spam_sources,
+      remote: true,
+    }));
+  }
+  const report = JSON.parse(latest.report_json) as Report;
+  const at = latest.finished_at === null ? null : new Date(latest.finished_at).toISOString();
+  return [
+    {
+      alias: latest.host ?? report.host,
+      roles: [],
+      target: null,
+      state: 'scanned',
+      errorCode: null,
+      errorMessage: null,
+      lastScan: at,
+      lastOk: at,
+      sources: report.sources.length,
+      spamSources: report.sources.filter((s) => s.verdict === 'spam').length,
+      remote: false,
+    },
+  ];
+}
+
+/** The newest finished scan's cross-host call-outs; null for a scan without --hosts. */
+export function latestCrossHost(store: Store): CrossHost | null {
+  const row = store.db.prepare("SELECT cross_host_json FROM scans WHERE state = 'done' ORDER BY id DESC LIMIT 1").get() as { cross_host_json: string | null } | undefined;
+  return row?.cross_host_json ? (JSON.parse(row.cross_host_json) as CrossHost) : null;
 }
 
 export function failScan(store: Store, id: number, error: string): void {

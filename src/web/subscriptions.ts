@@ -15,6 +15,8 @@ export interface SubscriptionView {
   customerEmail: string | null;
   customerLocale: string | null;
   reseller: string | null;
+  /** the fleet host (SSH alias) the subscription's sources were seen on; null: this server */
+  host: string | null;
   sources: ReportSource[];
   worst: Verdict;
   messages: number;
@@ -43,6 +45,7 @@ export function groupBySubscription(report: Report): SubscriptionView[] {
         customerEmail: sub?.customerEmail ?? null,
         customerLocale: sub?.customerLocale ?? null,
         reseller: sub?.reseller ?? null,
+        host: sub ? (s.host ?? null) : null,
         sources: [],
         worst: 'normal',
         messages: 0,

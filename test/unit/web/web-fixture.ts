@@ -122,8 +122,8 @@ export const STATIC_MAP = {
   ],
 };
 
-/** Runs the real scanner offline on the generated files. */
-export async function fixtureReport(): Promise<Report> {
+/** The generated files in a fresh directory, and the scan options that read them offline. */
+export function fixtureScanOptions(): { dir: string; mapFile: string; options: ReturnType<typeof parseScanArgs> } {
   const dir = mkdtempSync(join(tmpdir(), 'web-fixture-'));
   const msgs = fixtureMessages();
   writeFileSync(join(dir, 'postqueue.json'), msgs.map(listing).join('\n') + '\n');
@@ -134,5 +134,13 @@ export async function fixtureReport(): Promise<Report> {
   mkdirSync(join(dir, 'vhosts'));
   mkdirSync(join(dir, 'www'));
   const options = parseScanArgs(['--queue-file', join(dir, 'postqueue.json'), '--postcat-file', join(dir, 'postcat.txt'), '--passwd-file', join(dir, 'passwd'), '--static-map', join(dir, 'map.json'), '--vhosts-root', join(dir, 'vhosts'), '--confixx-root', join(dir, 'www'), '--no-weblogs']);
-  return runScan(options, { host: new LocalHost(), logger: silentLogger(), progress: { update: () => undefined, end: () => undefined }, now: () => new Date(Date.UTC(2026, 10, 28, 6)) });
+  return { dir, mapFile: join(dir, 'map.json'), options };
+}
+
+export const FIXTURE_NOW = new Date(Date.UTC(2026, 10, 28, 6));
+
+/** Runs the real scanner offline on the generated files. */
+export async function fixtureReport(): Promise<Report> {
+  const { options } = fixtureScanOptions();
+  return runScan(options, { host: new LocalHost(), logger: silentLogger(), progress: { update: () => undefined, end: () => undefined }, now: () => FIXTURE_NOW });
 }
