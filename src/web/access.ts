@@ -56,3 +56,25 @@ export function findSubscription(p: Principal, report: Report | null, id: string
 export function mayAct(p: Principal): boolean {
   return p.role === 'admin';
 }
+
+/** Who owns a notice in the outbox: its customer and reseller logins and the scanned host. */
+export interface NoticeOwner {
+  customer: string | null;
+  reseller: string | null;
+  /** the host of the finding the notice is about (the report's host) */
+  host: string | null;
+}
+
+/**
+ * The customer notices a principal may see and decide on: an admin all of them, a
+ * reseller those of its own customers (the same ownership as mayView, by the logins the
+ * notice was queued with), a customer none (the notice is the hoster's letter to it, not
+ * a page of its own). With a panelHosts list, a reseller's notices are only those about
+ * a finding on one of those hosts.
+ */
+export function mayViewNotice(p: Principal, n: NoticeOwner, panelHosts: PanelHosts = 'all'): boolean {
+  if (p.role === 'admin') return true;
+  if (p.role !== 'reseller') return false;
+  if (panelHosts !== 'all' && (n.host === null || !panelHosts.includes(n.host))) return false;
+  return n.reseller === p.login || n.customer === p.login;
+}

@@ -22,6 +22,7 @@ import { registerAuthRoutes } from './routes-auth';
 import { registerPageRoutes } from './routes-pages';
 import { registerActionRoutes } from './routes-actions';
 import { registerScanRoutes } from './routes-scans';
+import { registerNoticeRoutes } from './routes-notices';
 
 export interface AppDeps {
   store: Store;
@@ -133,6 +134,7 @@ export function createApp(input: AppDeps): express.Express {
   registerPageRoutes(ctx);
   registerActionRoutes(ctx);
   registerScanRoutes(ctx);
+  registerNoticeRoutes(ctx);
 
   app.use((req, res) => ctx.fail(req, res, 404));
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

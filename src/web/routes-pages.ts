@@ -7,6 +7,7 @@ import { findSubscription, mayAct, visibleSubscriptions, type PanelHosts } from 
 import { offersFor } from './action-offers';
 import { deferralsByProvider, timeline } from './overview-model';
 import { auditRows } from './audit-view';
+import { PENDING_STATES, countAwaiting, visibleNotices } from './notices-view';
 import { hostStatuses, lastFailedAfterDone, latestCrossHost, latestReport, runningScan } from './scan-store';
 
 export function registerPageRoutes(ctx: Ctx): void {
@@ -31,6 +32,7 @@ export function registerPageRoutes(ctx: Ctx): void {
       outboundIps: safeList(deps.outboundIps),
       hosts: hostStatuses(deps.store) ?? [],
       crossHost: latestCrossHost(deps.store),
+      awaitingNotices: countAwaiting(deps.store, p, deps.panelHosts),
     });
   });
 
@@ -45,6 +47,7 @@ export function registerPageRoutes(ctx: Ctx): void {
       scan: latest!.scan,
       canAct,
       offers: canAct ? offersFor(found.sub, deps.actions.available()) : [],
+      notices: visibleNotices(deps.store, p, deps.panelHosts, { states: PENDING_STATES, subscription: found.sub.id, limit: 50 }),
     });
   });
 

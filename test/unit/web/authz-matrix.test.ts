@@ -9,6 +9,7 @@ import { createApp } from '../../../src/web/app';
 import { openStore } from '../../../src/store';
 import { ScanService } from '../../../src/web/scan-service';
 import { ADMIN_PASSWORD, RecordingRunner, form, get, signIn, startTestApp, tokenFor, type TestApp, type Who } from './harness';
+import { seedNotices } from './notices-fixture';
 
 interface Cell {
   who: Who;
@@ -120,6 +121,67 @@ const MATRIX: Row[] = [
   { method: 'post', path: '/scans', cells: only(['admin'], 303, '/scans', {}, 401) },
   { method: 'get', path: '/scans/:id', cells: [...only(['admin'], 200, '/scans/1'), ...only(['admin'], 404, '/scans/999')] },
   { method: 'get', path: '/scans/:id/progress', cells: [...only(['admin'], 200, '/scans/1/progress'), ...only(['admin'], 404, '/scans/999/progress')] },
+  // customer notices: seeded in before() as 1 (web274: customer k274, reseller r1) and 2
+  // (kunde: kkunde, r2), both awaiting approval. The POST cells run in order and change them.
+  {
+    method: 'get',
+    path: '/notices',
+    cells: each((w) => ({
+      url: '/notices',
+      status: w === 'anon' ? 303 : w === 'admin' || w === 'r1' || w === 'r2' ? 200 : 403,
+      ...(w === 'admin' ? { contains: ['owner@web274-example.de', 'chef@kunde-beispiel.de'] } : {}),
+      ...(w === 'r1' ? { contains: ['owner@web274-example.de'], lacks: ['chef@kunde-beispiel.de'] } : {}),
+      ...(w === 'r2' ? { contains: ['chef@kunde-beispiel.de'], lacks: ['owner@web274-example.de'] } : {}),
+    })),
+  },
+  {
+    method: 'get',
+    path: '/notices/:id',
+    cells: [
+      ...only(['admin', 'r1'], 200, '/notices/1', { contains: ['owner@web274-example.de'] }),
+      ...only(['admin', 'r2'], 200, '/notices/2', { contains: ['chef@kunde-beispiel.de'] }),
+      // unknown ids: only an admin learns that they do not exist
+      ...each((w) => ({ url: '/notices/999', status: w === 'anon' ? 303 : w === 'admin' ? 404 : 403 })),
+      ...each((w) => ({ url: '/notices/abc', status: w === 'anon' ? 303 : w === 'admin' ? 404 : 403 })),
+    ],
+  },
+  {
+    method: 'post',
+    path: '/notices/:id/approve',
+    cells: [
+      { who: 'anon', url: '/notices/1/approve', status: 401 },
+      { who: 'r2', url: '/notices/1/approve', status: 403 },
+      { who: 'k274', url: '/notices/1/approve', status: 403 },
+      { who: 'kkunde', url: '/notices/2/approve', status: 403 },
+      { who: 'r1', url: '/notices/2/approve', status: 403 },
+      { who: 'r1', url: '/notices/1/approve', status: 303, location: '/notices/1?done=approve' },
+      { who: 'admin', url: '/notices/2/approve', status: 303, location: '/notices/2?done=approve' },
+      { who: 'admin', url: '/notices/999/approve', status: 404 },
+    ],
+  },
+  {
+    method: 'post',
+    path: '/notices/:id/reject',
+    cells: [
+      { who: 'anon', url: '/notices/1/reject', status: 401 },
+      { who: 'r2', url: '/notices/1/reject', status: 403 },
+      { who: 'k274', url: '/notices/1/reject', status: 403 },
+      { who: 'kkunde', url: '/notices/2/reject', status: 403 },
+      { who: 'r1', url: '/notices/2/reject', status: 403 },
+      { who: 'r1', url: '/notices/1/reject', status: 303, location: '/notices/1?done=reject' },
+      { who: 'admin', url: '/notices/2/reject', status: 303, location: '/notices/2?done=reject' },
+      { who: 'admin', url: '/notices/999/reject', status: 404 },
+    ],
+  },
+  {
+    method: 'post',
+    path: '/notices/:id/retry',
+    cells: [
+      // retry is the admin's, even for a reseller's own customer
+      ...only(['admin'], 409, '/notices/1/retry', { contains: ['is rejected'] }, 401),
+      ...only(['admin'], 404, '/notices/999/retry', {}, 401),
+    ],
+  },
 ];
 
 /** (method, path) of every route the app declares, read from Express's router. */
@@ -143,6 +205,8 @@ describe('authorization matrix: role × route × owner', () => {
     app = await startTestApp();
     // an audit row to undo (as the admin's apply would leave it)
     await app.runner.apply('queue-hold', 'uid:4079', 'panel:admin');
+    const ids = await seedNotices(app.store);
+    assert.deepEqual(ids, { web274: 1, kunde: 2 }, 'the notice ids the rows use');
   });
   after(() => app.close());
 
