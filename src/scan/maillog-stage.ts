@@ -12,7 +12,6 @@ import { SpamtraceError } from '../errors';
 import { traceMessageOfLog } from '../trace/maillog-message';
 import type { SourceTracer } from '../trace/source-tracer';
 import type { SubmissionLog } from './submission-log';
-import type { TraceMessage } from '../trace/trace-message';
 
 export interface MailLogSummary {
   files: { path: string; bytes: number; read: boolean; why?: string }[];
@@ -35,7 +34,7 @@ export interface MailLogStageInput {
 export async function readMailLogInto(
   host: Host,
   input: MailLogStageInput,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string>; count: (m: TraceMessage) => void },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string> },
   skipped: SkipTally,
   progress: Progress,
 ): Promise<{ summary: MailLogSummary; failures: SaslFailure[] }> {
@@ -65,7 +64,6 @@ export async function readMailLogInto(
     }
     const tm = traceMessageOfLog(m);
     summary.fromLogOnly++;
-    sink.count(tm);
     if (tm.examined) {
       const key = sink.tracer.add(tm);
       sink.sourceOf.set(m.queueId, key);

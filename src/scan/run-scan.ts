@@ -54,12 +54,8 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const started = Date.now();
   const tracer = new SourceTracer();
   const submissions = new SubmissionLog();
-  const byQueue: Partial<Record<QueueName, number>> = {};
-  const count = (q: QueueName): void => {
-    byQueue[q] = (byQueue[q] ?? 0) + 1;
-  };
   const sourceOf = new Map<string, string>();
-  const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf, count }) : null;
+  const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf }) : null;
   const skipped: SkipTally = queue?.skipped ?? new SkipTally();
 
   // History: what the queue no longer holds, merged by queue ID.
@@ -68,7 +64,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     ? await readMailLogInto(
         host,
         { paths: options.mailLogs ?? deps.config?.mailLogs ?? null, since: options.since, until: options.until, now: deps.now() },
-        { tracer, submissions, sourceOf, count: (m) => count(m.queueName) },
+        { tracer, submissions, sourceOf },
         skipped,
         progress,
       )
@@ -142,13 +138,12 @@ async function readQueueInto(
   options: ScanInput,
   offline: boolean,
   deps: ScanDeps,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string>; count: (q: QueueName) => void },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string> },
 ): Promise<QueueStage> {
   const { tracer, submissions, sourceOf } = sink;
   const byQueue: Partial<Record<QueueName, number>> = {};
   const count = (q: QueueName): void => {
     byQueue[q] = (byQueue[q] ?? 0) + 1;
-    sink.count(q);
   };
   const collection = await collectQueue(
     deps.host,

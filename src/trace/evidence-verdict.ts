@@ -5,7 +5,7 @@
  * the queue's header rules cannot help. Pure: it reads and amends a report source.
  */
 import type { ReportSource } from '../domain/report';
-import { SPAM_SCORE, SUSPICIOUS_SCORE } from './rules/verdict-rules';
+import { verdictForScore } from './verdict';
 
 /** signals of a script nobody meant to publish */
 const DROPPED_SIGNALS = new Set(['random-name', 'php-in-upload-dir', 'no-agent-no-referer', 'steady-interval', 'eval-code']);
@@ -44,8 +44,7 @@ export function applyEvidence(s: ReportSource): void {
     s.rules.push(rule.id);
     s.reasons = [reason, ...s.reasons.filter((r) => r !== 'nothing unusual')];
   }
-  const known = s.kind !== 'unknown';
-  const verdict = s.score >= SPAM_SCORE && known ? 'spam' : s.score >= SUSPICIOUS_SCORE ? 'suspicious' : 'normal';
+  const verdict = verdictForScore(s.score, s.kind !== 'unknown');
   // evidence only ever raises a verdict; the first judgement's caveats stay
   const order = { normal: 0, suspicious: 1, spam: 2 } as const;
   if (order[verdict] > order[s.verdict]) s.verdict = verdict;
