@@ -45,6 +45,10 @@ export function securityHeaders(panelOrigin: string | null) {
 
 /** Constant-time comparison of the form's token with the session's. */
 export function csrfMatches(expected: string | undefined, given: unknown): boolean {
-  if (!expected || typeof given !== 'string' || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (!expected || typeof given !== 'string') return false;
+  // compare byte lengths: a token of the right character count with a non-ASCII character
+  // is longer in bytes, and timingSafeEqual would throw (a 500 instead of a refusal)
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
