@@ -64,6 +64,24 @@ export async function checkScriptPath(path: string, roots: readonly string[]): P
   throw refused(`${real} is outside the configured roots (${roots.join(', ') || 'none'}): refused`);
 }
 
+/**
+ * The directory a script goes back to on undo: still a real directory under a root,
+ * reached without symlinks. The site user owns the docroot and can swap a directory
+ * for a symlink while the script sits in quarantine; root's rename would follow it.
+ */
+export async function checkRestoreDir(dir: string, roots: readonly string[]): Promise<void> {
+  const st = await fs.lstat(dir).catch(() => null);
+  if (st?.isSymbolicLink()) throw refused(`${dir} is now a symlink: not restoring into it`);
+  if (!st?.isDirectory()) throw stepFailed(`${dir} is gone or not a directory: restore the directory first`);
+  const real = await fs.realpath(dir);
+  if (real !== dir) throw refused(`${dir} is now reached through a symlink (really ${real}): not restoring into it`);
+  for (const root of roots) {
+    const realRoot = await fs.realpath(root).catch(() => null);
+    if (realRoot && realRoot !== '/' && real.startsWith(`${realRoot}/`)) return;
+  }
+  throw refused(`${real} is outside the configured roots: not restoring into it`);
+}
+
 export class QuarantineAction implements Action {
   readonly name = 'quarantine-script';
   readonly description = 'move a script out of the docroot into the root-only quarantine (restorable)';
@@ -107,6 +125,12 @@ export class QuarantineAction implements Action {
     await checkScriptPath(d.path, this.o.roots);
     if ((await sha256File(d.path)) !== d.sha256) throw stepFailed(`${d.path} changed since the plan was made; plan again`);
     await moveFile(d.path, d.quarantinePath);
+    // the site user can swap a parent directory between the check and the rename: what
+    // arrived must be the planned file, else it goes straight back where it came from
+    if ((await sha256File(d.quarantinePath)) !== d.sha256) {
+      await moveFile(d.quarantinePath, d.path);
+      throw stepFailed(`${d.path} changed while it was being moved; put back, plan again`);
+    }
     await fs.chown(d.quarantinePath, 0, 0);
     await fs.chmod(d.quarantinePath, 0o600);
     await fs.writeFile(`${d.quarantinePath}.json`, JSON.stringify({ ...d, mtime: new Date(d.mtimeMs).toISOString() }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
@@ -139,12 +163,14 @@ export class QuarantineAction implements Action {
     }
     if (atPath) throw refused(`${d.path} exists again: not overwriting it; the quarantined copy stays at ${d.quarantinePath}`);
     if ((await sha256File(d.quarantinePath)) !== d.sha256) throw stepFailed(`${d.quarantinePath} no longer has the recorded sha256: not restoring it`);
-    const parent = await fs.lstat(dirname(d.path)).catch(() => null);
-    if (!parent?.isDirectory()) throw stepFailed(`${dirname(d.path)} is gone: restore the directory first`);
+    await checkRestoreDir(dirname(d.path), this.o.roots);
+    // owner, mode and times are set while the copy is still in the root-only directory:
+    // a rename carries them along. By path after the move, chown would follow a symlink
+    // the site user swapped in for the restored file (chown of /etc/shadow to the user).
+    await setMetadata(d.quarantinePath, d);
     await moveFile(d.quarantinePath, d.path);
-    await fs.chown(d.path, d.uid, d.gid);
-    await fs.chmod(d.path, d.mode);
-    await fs.utimes(d.path, new Date(d.atimeMs), new Date(d.mtimeMs));
+    // a copy across filesystems lost them: again, on the file itself, never through a symlink
+    await setMetadata(d.path, d);
     await fs.rm(`${d.quarantinePath}.json`, { force: true });
     return { after: { path: d.path, restored: true }, warnings: [] };
   }
@@ -169,6 +195,22 @@ export class QuarantineAction implements Action {
     if (!st.isDirectory()) throw stepFailed(`${this.o.quarantineDir} is not a directory`);
     if (st.uid !== (process.getuid?.() ?? 0)) throw stepFailed(`${this.o.quarantineDir} is not owned by root`);
     if ((st.mode & 0o077) !== 0) await fs.chmod(this.o.quarantineDir, 0o700);
+  }
+}
+
+/** Owner, mode, atime and mtime on the file opened without following a symlink. */
+async function setMetadata(path: string, d: Pick<Data, 'uid' | 'gid' | 'mode' | 'atimeMs' | 'mtimeMs'>): Promise<void> {
+  const { constants } = await import('node:fs');
+  const fh = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ELOOP' ? refused(`${path} became a symlink: not changing what it points to`) : e;
+  });
+  try {
+    if (!(await fh.stat()).isFile()) throw refused(`${path} is no longer a regular file`);
+    await fh.chown(d.uid, d.gid);
+    await fh.chmod(d.mode);
+    await fh.utimes(new Date(d.atimeMs), new Date(d.mtimeMs));
+  } finally {
+    await fh.close();
   }
 }
 

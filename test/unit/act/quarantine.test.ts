@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, statSync, chownSync, chmodSync, utimesSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync, statSync, chownSync, chmodSync, utimesSync, existsSync, readFileSync } from 'node:fs';
+import { promises as fsPromises } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuarantineAction, checkScriptPath } from '../../../src/act/quarantine';
@@ -75,4 +76,53 @@ test('restore refuses to overwrite a file that appeared at the original path', {
   writeFileSync(t.script, 'new site file');
   await assert.rejects(action.undo(plan), /exists again: not overwriting/);
   assert.equal(readFileSync(t.script, 'utf8'), 'new site file');
+});
+
+test('restore refuses when the site user swapped the script directory for a symlink out of the roots', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
+  const t = tree();
+  const sub = join(t.docroot, 'a');
+  mkdirSync(join(sub, 'b'), { recursive: true });
+  const script = join(sub, 'b', 'evil.php');
+  writeFileSync(script, 'payload');
+  const action = new QuarantineAction({ roots: [t.root], quarantineDir: t.qdir, reloadFpm: false });
+  const plan = await action.plan(script);
+  await action.apply(plan);
+  // while it sits in quarantine, the (untrusted) owner of the docroot plants a symlink
+  // (an ancestor, not the direct parent: the direct parent's lstat alone would not see it)
+  const target = join(t.base, 'etc-like');
+  mkdirSync(join(target, 'b'), { recursive: true });
+  rmSync(sub, { recursive: true });
+  symlinkSync(target, sub);
+  await assert.rejects(action.undo(plan), /symlink/);
+  assert.equal(existsSync(join(target, 'b', 'evil.php')), false, 'nothing written outside the roots');
+  assert.ok(existsSync((plan.data as { quarantinePath: string }).quarantinePath), 'the quarantined copy stays');
+});
+
+test('restore never chowns through a symlink swapped in for the restored file', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
+  const t = tree();
+  chownSync(t.script, 4321, 4322);
+  chmodSync(t.script, 0o640);
+  const victim = join(t.base, 'shadow-like');
+  writeFileSync(victim, 'root only', { mode: 0o600 });
+  const action = new QuarantineAction({ roots: [t.root], quarantineDir: t.qdir, reloadFpm: false });
+  const plan = await action.plan(t.script);
+  await action.apply(plan);
+  // the site user wins the race: right after the rename puts the script back, the name
+  // points at a root file (the user owns the directory, so it can replace the entry)
+  const realRename = fsPromises.rename;
+  fsPromises.rename = async (from, to) => {
+    await realRename(from, to);
+    if (String(to) === t.script) {
+      rmSync(t.script);
+      symlinkSync(victim, t.script);
+    }
+  };
+  try {
+    await action.undo(plan).catch(() => undefined);
+  } finally {
+    fsPromises.rename = realRename;
+  }
+  const v = statSync(victim);
+  assert.equal(v.uid, 0, 'the root file stays root\'s');
+  assert.equal(v.mode & 0o777, 0o600, 'and keeps its mode');
 });
