@@ -112,12 +112,16 @@ export function catArgs(path: string): string[] {
 /**
  * `zcat -f FILE | grep -n -F -e N...` on the remote side: only matching lines, with their
  * numbers, cross the network. A symlink or a missing file is refused the way dd's
- * nofollow read is; grep's "no match" (1) is a normal end, anything above an error.
+ * nofollow read is; grep's "no match" (1) is a normal end, anything above an error,
+ * and so is a failing zcat (unreadable file, truncated .gz).
  * The file name and needles are positional parameters, never part of the script text.
  */
 export const GREP_SCRIPT =
   'f=$1; shift; if [ -L "$f" ] || [ ! -f "$f" ]; then echo "$f: No such file or directory" >&2; exit 2; fi; ' +
-  'zcat -f -- "$f" | LC_ALL=C grep -a -n -F "$@"';
+  // sh has no pipefail: zcat's status goes out on fd 3 next to grep's, so a file that
+  // cannot be read or a broken .gz is an error (2), not grep's "no match" (1)
+  '{ st=$( { { zcat -f -- "$f"; echo "z$?" >&3; } | LC_ALL=C grep -a -n -F "$@" >&4; echo "g$?"; } 3>&1 ); } 4>&1; ' +
+  'case $st in *z0*) ;; *) exit 2;; esac; case $st in *g0*) exit 0;; *g1*) exit 1;; *) exit 2;; esac';
 
 export function grepArgs(path: string, needles: readonly string[]): string[] {
   if (needles.length === 0) throw new RangeError('grepArgs: at least one needle');

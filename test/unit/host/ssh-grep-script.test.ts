@@ -63,3 +63,16 @@ test('a symlink or a missing file is refused, as readChunks refuses it', () => {
     assert.match(r.stderr, /No such file or directory/);
   }
 });
+
+test('a .gz that zcat cannot read to the end is an error, not "no match"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grep-'));
+  const gz = gzipSync(LOG.repeat(50));
+  const broken = join(dir, 'access_log.2.gz');
+  writeFileSync(broken, gz.subarray(0, Math.floor(gz.length / 2)));
+  const r = grep(broken, ['nothing-like-this']);
+  assert.equal(r.code, 2, `zcat's failure must not be hidden behind grep's exit 1 (stderr: ${r.stderr})`);
+  const whole = join(dir, 'access_log.3.gz');
+  writeFileSync(whole, gz);
+  assert.equal(grep(whole, ['nothing-like-this']).code, 1);
+  assert.equal(grep(whole, ['"POST ']).code, 0);
+});
