@@ -25,10 +25,27 @@ export function isValidAddress(text: string): boolean {
 /** "Name <a@b>" or "a@b" → its parts; null when the address part is not valid. */
 export function parseMailbox(text: string): { name: string | null; address: string } | null {
   if (/[\r\n\0]/.test(text)) return null;
-  const m = /^\s*(?:"?([^"<>]*?)"?\s*)?<([^<>\s]+)>\s*$/.exec(text);
-  const name = m ? m[1]?.trim() || null : null;
-  const address = m ? m[2]! : text.trim();
-  return isValidAddress(address) ? { name, address } : null;
+  const trimmed = text.trim();
+  const angle = splitAngle(trimmed);
+  const address = angle ? angle.address : trimmed;
+  return isValidAddress(address) ? { name: angle ? angle.name : null, address } : null;
+}
+
+/**
+ * `["]name["] <address>` without a regular expression: the one that did this
+ * (`^\s*(?:"?([^"<>]*?)"?\s*)?<...>`) backtracked cubically on a long run of spaces.
+ */
+function splitAngle(trimmed: string): { name: string | null; address: string } | null {
+  if (!trimmed.endsWith('>')) return null;
+  const lt = trimmed.lastIndexOf('<');
+  if (lt === -1) return null;
+  const address = trimmed.slice(lt + 1, -1);
+  if (address === '' || /[<>\s]/.test(address)) return null;
+  let name = trimmed.slice(0, lt).trimEnd();
+  if (name.startsWith('"')) name = name.slice(1);
+  if (name.endsWith('"')) name = name.slice(0, -1);
+  if (/["<>]/.test(name)) return null;
+  return { name: name.trim() || null, address };
 }
 
 export function domainOf(address: string): string {

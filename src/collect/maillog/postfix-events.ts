@@ -66,7 +66,8 @@ const EXPIRED = /^from=<(.*?)>, status=expired, (.*)$/;
 // relay/delay/dsn/status follows; the reason is everything inside the last parentheses
 const DELIVERY =
   /^to=<(.*?)>, (?:orig_to=<.*?>, )?relay=(\S*?), (?:conn_use=\d+, )?delay=([\d.]+), (?:delays=[\d./]+, )?(?:dsn=(\d\.\d{1,3}\.\d{1,3}), )?status=([a-z-]+)(?: \((.*)\))?$/;
-const HELO = /proto=\S+ helo=<([^<>]*)>(?=:|$)/g;
+// the protocol name holds no '=': with \S+ a long run of `proto=proto=...` backtracks quadratically
+const HELO = /proto=[^\s=]+ helo=<([^<>]*)>(?=:|$)/g;
 const SASL_FAILURE = /^warning: ([^[\s]*)\[([^\]]*)\](?::\d{1,5})?: SASL ([^\s:]{1,40}) authentication failed(?:: (.*))?$/;
 const SASL_USERNAME = ', sasl_username=';
 

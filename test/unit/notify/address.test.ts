@@ -27,3 +27,13 @@ test('a From with a display name splits into name and address; a header break is
   assert.deepEqual(parseMailbox('abuse@hoster.example'), { name: null, address: 'abuse@hoster.example' });
   assert.equal(parseMailbox('Support <abuse@hoster.example>\r\nBcc: x@y.example'), null);
 });
+
+// a hang guard, not a speed target: the old regex backtracked for minutes on these inputs
+test('quoted display names still split; long runs of spaces are refused, not backtracked over', { timeout: 30_000 }, () => {
+  assert.deepEqual(parseMailbox('  "Hoster GmbH"   <abuse@hoster.example>  '), { name: 'Hoster GmbH', address: 'abuse@hoster.example' });
+  assert.deepEqual(parseMailbox('<abuse@hoster.example>'), { name: null, address: 'abuse@hoster.example' });
+  assert.equal(parseMailbox('Support "x" <abuse@hoster.example>'), null);
+  assert.equal(parseMailbox('Support <<abuse@hoster.example>'), null);
+  assert.equal(parseMailbox(`${' '.repeat(20_000)}x`), null);
+  assert.equal(parseMailbox(`"${' '.repeat(20_000)}x <abuse@hoster.example`), null);
+});

@@ -114,6 +114,12 @@ test('a HELO comes from the end of hold/reject lines, not from a header that imi
   );
 });
 
+test('a 32 KiB header of repeated proto= still yields the real HELO', () => {
+  // the HELO pattern must not scan `proto=\S+` across such a line (that was quadratic)
+  const line = `ABCDEF12345: hold: header Subject: ${'proto='.repeat(5_400)} from=<a@b> to=<c@d> proto=ESMTP helo=<bot>`;
+  assert.deepEqual(parsePostfixText(line), { kind: 'helo', queueId: 'ABCDEF12345', helo: 'bot' });
+});
+
 test('invalid queue IDs are not queue lines; a broken delivery line is counted as unreadable', () => {
   assert.deepEqual(parsePostfixText('abcdef: removed'), { kind: 'other' });
   assert.deepEqual(parsePostfixText('ABCDEF12345: to=<a@b>, status=sent'), {
