@@ -8,6 +8,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { parsePasswdLine } from '../collect/users/passwd';
 import { secretFileError } from './config-error';
 
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -82,8 +83,8 @@ export function ownersAllowed(extraUser: string | null, lookupUid: (name: string
 function getentUid(name: string): number | null {
   const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8', timeout: 5000 });
   if (r.status !== 0) return null;
-  const uid = Number(r.stdout.split(':')[2]);
-  return Number.isSafeInteger(uid) ? uid : null;
+  const u = parsePasswdLine(r.stdout.split('\n')[0] ?? '');
+  return u && u.login === name ? u.uid : null;
 }
 
 function openSecret(path: string): number {

@@ -12,7 +12,7 @@ export type ReviewResult = { ok: true; notice: NoticeRow } | { ok: false; reason
 function review(store: Store, id: number, actor: string, action: string, from: readonly NoticeState[], to: 'queued' | 'rejected', reason: string): ReviewResult {
   const t = transition(store, id, from, to, reason);
   if (!t) {
-    const row = store.db.prepare('SELECT state FROM notices WHERE id = ?').get(id) as { state: string } | undefined;
+    const row = getNotice(store, id);
     return { ok: false, reason: row ? `notice ${id} is ${row.state}; ${action} needs ${from.join(' or ')}` : `no notice ${id}` };
   }
   recordAudit(store, { actor, action: `notice.${action}`, target: `notice:${id}`, before: { state: t.before.state }, after: { state: t.after.state } });

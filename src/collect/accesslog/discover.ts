@@ -89,7 +89,11 @@ async function candidates(host: Host, dir: string, skipped: SkipTally): Promise<
 /** Generation per kind: 0 for the live file, then 1, 2 ... from newest to oldest. */
 function withGenerations(list: Candidate[]): Array<AccessLogFile & { readPath: string }> {
   const byKind = new Map<string, Candidate[]>();
-  for (const c of list) byKind.set(c.name.kind, [...(byKind.get(c.name.kind) ?? []), c]);
+  for (const c of list) {
+    const group = byKind.get(c.name.kind);
+    if (group) group.push(c);
+    else byKind.set(c.name.kind, [c]);
+  }
   const files: Array<AccessLogFile & { readPath: string }> = [];
   for (const group of byKind.values()) {
     group.sort((a, b) => compareByAge(a.name, b.name) || (a.info.path < b.info.path ? -1 : 1));

@@ -7,7 +7,7 @@
  */
 import type { Host } from '../../host/host';
 import type { Subscription } from '../../domain/subscription';
-import { listQuietly, listSubdirs, realDir, type DirEntry } from './dir-entries';
+import { listQuietly, realDir, subdirsAmong, type DirEntry } from './dir-entries';
 import { quoteName } from './quote';
 import type { SystemUsers } from './system-users';
 
@@ -26,7 +26,7 @@ export async function discoverConfixx(host: Host, root: string, users: SystemUse
   if (!names?.some((n) => CUSTOMER.test(n))) return null;
 
   const subscriptions: Subscription[] = [];
-  for (const e of await listSubdirs(host, root, (n) => CUSTOMER.test(n), warnings)) {
+  for (const e of await subdirsAmong(host, root, names, (n) => CUSTOMER.test(n), warnings)) {
     const sub = await toSubscription(host, e, users, warnings);
     if (sub) subscriptions.push(sub);
   }

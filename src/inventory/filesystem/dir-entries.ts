@@ -42,7 +42,17 @@ export async function listQuietly(host: Host, dir: string, warnings: string[]): 
  */
 export async function listSubdirs(host: Host, dir: string, accept: (name: string) => boolean, warnings: string[]): Promise<DirEntry[]> {
   const names = await listQuietly(host, dir, warnings);
-  if (!names) return [];
+  return names ? subdirsAmong(host, dir, names, accept, warnings) : [];
+}
+
+/** listSubdirs on a listing the caller already has (one listing per directory, not two). */
+export async function subdirsAmong(
+  host: Host,
+  dir: string,
+  names: readonly string[],
+  accept: (name: string) => boolean,
+  warnings: string[],
+): Promise<DirEntry[]> {
   const out: DirEntry[] = [];
   for (const name of names) {
     if (!accept(name)) continue;

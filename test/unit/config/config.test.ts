@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolveConfigPath } from '../../../src/config/load-config';
 import { DEFAULT_CONFIG } from '../../../src/config/config-types';
-import { readSecretFile, checkSecretFile } from '../../../src/config/secret-file';
+import { readSecretFile, checkSecretFile, ownersAllowed } from '../../../src/config/secret-file';
 import { readPanelSecret } from '../../../src/auth/panel-secret';
 import { configCommand } from '../../../src/cli/config-command';
 
@@ -168,4 +168,12 @@ test('config check fails on an unsafe secret file and passes when only files are
 
 test('config without a subcommand is a usage error', async () => {
   await assert.rejects(configCommand([], { stdout: { write: () => true }, env: {} }), (e: { code: string }) => e.code === 'E_USAGE');
+});
+
+test('the panel user is looked up with the real getent: its uid joins root, an unknown user adds nothing', () => {
+  // daemon is uid 1 on every Debian/Ubuntu system
+  assert.deepEqual(ownersAllowed('daemon'), [0, 1]);
+  assert.deepEqual(ownersAllowed('root'), [0]);
+  assert.deepEqual(ownersAllowed('no_such_user_spamtrace'), [0]);
+  assert.deepEqual(ownersAllowed(null), [0]);
 });

@@ -90,3 +90,20 @@ test('a /var/www without webN homes is not taken for Confixx', async (t) => {
   assert.equal(r.source, 'filesystem');
   assert.deepEqual(r.subscriptions, []);
 });
+
+test('the Confixx root is listed once per discovery, not once to detect and again to read', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'spamtrace-confixx-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(join(base, 'www', 'web5', 'html'), { recursive: true });
+  const pw = join(base, 'passwd');
+  writeFileSync(pw, 'web5:x:6005:6005::/var/www/web5:/bin/false\n');
+  const listed: string[] = [];
+  const counting = Object.create(host) as LocalHost;
+  counting.list = (d: string) => {
+    listed.push(d);
+    return host.list(d);
+  };
+  const r = await discoverSubscriptions(counting, { vhostsRoot: join(base, 'none'), confixxRoot: join(base, 'www'), passwdFile: pw });
+  assert.deepEqual(r.subscriptions.map((s) => [s.id, s.uid]), [['web5', 6005]]);
+  assert.equal(listed.filter((d) => d === join(base, 'www')).length, 1, listed.join('\n'));
+});

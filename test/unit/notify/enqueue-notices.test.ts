@@ -78,7 +78,11 @@ test('spam below the automatic score waits; an admin approves or rejects it, and
   assert.equal(approveNotice(store, a!.id, 'admin').ok, true);
   assert.equal(rejectNotice(store, b!.id, 'admin').ok, true);
   assert.deepEqual(listNotices(store).map((r) => r.state).sort(), ['queued', 'rejected']);
-  assert.equal(approveNotice(store, b!.id, 'admin').ok, false, 'a rejected notice is not approved by accident');
+  const again = approveNotice(store, b!.id, 'admin');
+  assert.equal(again.ok, false, 'a rejected notice is not approved by accident');
+  assert.equal(!again.ok && again.reason, `notice ${b!.id} is rejected; approve needs awaiting-approval`);
+  const missing = approveNotice(store, 999_999, 'admin');
+  assert.equal(!missing.ok && missing.reason, 'no notice 999999');
   const trail = auditFor(store, `notice:${a!.id}`);
   assert.deepEqual(trail.map((r) => [r.actor, r.action]), [['cron', 'notice.enqueue'], ['admin', 'notice.approve']]);
 });
