@@ -3,6 +3,7 @@
  * in front), keeps scans and sessions in the SQLite store, scans on demand and every
  * --interval, and runs containment through the same engine as `spamtrace act`.
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -44,6 +45,9 @@ Options:
   --interval DURATION         scan every DURATION (15m, 1h; default 0: only on demand)
   --scan-on-start             scan once right after start
   --panel-origin ORIGIN       the panel's origin allowed to frame the UI (https://host:8443)
+  --forwarded-only            answer only requests the panel forwarded with its signed
+                              per-request identity (the Plesk extension's forwarder);
+                              anything else, local logins included, gets 403
   --admin-user NAME           standalone admin login (default admin)
   --admin-password-file FILE  standalone admin password hash (from "serve hash-password"),
                               root-owned, mode 0600; without it only panel sign-in works
@@ -63,6 +67,9 @@ Everything after "--" is passed to each scan as "spamtrace scan" options (e.g. -
 With --hosts, every scan is a fleet scan over SSH and the overview lists each host's state;
 containment from the UI stays on this server.
 ${FLEET_HELP}`;
+
+/** Room for a forwarded identity of a customer with a few thousand subscriptions. */
+const MAX_HEADER_BYTES = 256 * 1024;
 
 export interface ServeIo {
   stdout: { write(text: string): unknown };
@@ -95,6 +102,7 @@ export async function serveCommand(
         interval: { type: 'string' },
         'scan-on-start': { type: 'boolean' },
         'panel-origin': { type: 'string' },
+        'forwarded-only': { type: 'boolean' },
         'admin-user': { type: 'string' },
         'admin-password-file': { type: 'string' },
         'no-panel': { type: 'boolean' },
@@ -131,6 +139,8 @@ export async function serveCommand(
     localAdmin = { login: v['admin-user'] ?? 'admin', passwordHash: line };
   }
   const panelKey = v['no-panel'] ? null : readPanelSecret(config);
+  const forwardedOnly = v['forwarded-only'] === true;
+  if (forwardedOnly && !panelKey) throw new SpamtraceError('E_USAGE', 'serve: --forwarded-only needs the panel signing key (not --no-panel)');
   if (!panelKey && !localAdmin) throw new SpamtraceError('E_USAGE', 'serve: with --no-panel, --admin-password-file is needed, or nobody can sign in');
 
   const fleetConfig = fleetArgs ? await resolveFleetConfig(fleetArgs.fleet, io.env) : null;
@@ -185,10 +195,13 @@ export async function serveCommand(
     localAdmin,
     outboundIps,
     panelOrigin,
+    forwardedOnly,
+    onForwardRefused: (reason, path) => logger.warn('forwarded request refused', { code: 'SERVE_FORWARD_REFUSED', reason, path: path.slice(0, 200) }),
     secureCookies,
     onError: (e) => logger.error('request failed', { code: 'SERVE_REQUEST_FAILED', error: (e as Error)?.message }),
   });
-  const server = app.listen(listen.port, listen.host);
+  // a customer's forwarded identity lists all its subscriptions: allow headers beyond Node's 16 KiB
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app).listen(listen.port, listen.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (e) => reject(new SpamtraceError('E_USAGE', `serve: cannot listen on ${listen.host}:${listen.port}: ${e.message}`)));

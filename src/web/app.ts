@@ -23,6 +23,7 @@ import { registerPageRoutes } from './routes-pages';
 import { registerActionRoutes } from './routes-actions';
 import { registerScanRoutes } from './routes-scans';
 import { registerNoticeRoutes } from './routes-notices';
+import { forwardedIdentity, rebaseHtml } from './forwarded';
 
 export interface AppDeps {
   store: Store;
@@ -36,6 +37,13 @@ export interface AppDeps {
   panelHosts?: PanelHosts;
   /** the server's outbound addresses for the overview */
   outboundIps: () => string[];
+  /**
+   * only requests the panel forwarded (signed per-request identity, see forwarded.ts) are
+   * answered; everything else gets 403. How the Plesk package runs the service.
+   */
+  forwardedOnly?: boolean;
+  /** a forwarded request was refused (reason for the log; never the token) */
+  onForwardRefused?: (reason: string, path: string) => void;
   /** the Plesk panel's origin (https://host:8443) allowed to frame the UI; null: only this origin */
   panelOrigin?: string | null;
   /** Secure cookies: true, false, or 'auto' (when the request came over https, directly or via a local proxy) */
@@ -91,13 +99,24 @@ export function createApp(input: AppDeps): express.Express {
   app.set('etag', false);
 
   app.use(securityHeaders(deps.panelOrigin ?? null));
+  // before everything else, assets included: with forwardedOnly nothing answers without it
+  app.use(
+    forwardedIdentity({
+      panelKey: deps.panelKey,
+      forwardedOnly: deps.forwardedOnly ?? false,
+      now: deps.now,
+      onRefused: (reason, req) => deps.onForwardRefused?.(reason, req.path),
+    }),
+  );
   app.use('/static', express.static(deps.staticDir ?? join(packageRoot(__dirname), 'public', 'web'), { index: false, redirect: false, maxAge: 0 }));
   app.use(express.urlencoded({ extended: false, limit: '300kb', parameterLimit: 50 }));
   app.use((req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    // a forwarded request's session came with it; the cookie is not looked at
+    if (res.locals.forwarded) return next();
     const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     res.locals.session = session;
     res.locals.locale = session?.locale ?? localeFromAcceptLanguage(req.headers['accept-language']);
-    res.setHeader('Cache-Control', 'no-store');
     next();
   });
 
@@ -112,13 +131,23 @@ export function createApp(input: AppDeps): express.Express {
     },
     page(req, res, view, locals = {}, status = 200) {
       const locale = res.locals.locale ?? 'en';
-      res.status(status).render(view, {
+      const base = res.locals.base ?? '';
+      const vars = {
         t: translator(locale),
         locale,
         principal: principalOf(res),
         csrf: res.locals.session?.csrf ?? '',
         path: req.path,
+        base,
+        forwarded: res.locals.forwarded !== undefined,
         ...locals,
+      };
+      res.status(status);
+      if (!base) return res.render(view, vars);
+      // through the panel, every link, form, asset and script URL gets the base path
+      res.render(view, vars, (err, html) => {
+        if (err) return req.next?.(err);
+        res.type('html').send(rebaseHtml(html, base));
       });
     },
     fail(req, res, status, key, params) {

@@ -9,6 +9,7 @@ import { isLocale } from './i18n';
 import { verifyPassword } from './local-password';
 import { localAdmin, principalFromPanel, type Principal } from './principal';
 import { clearedSessionCookie, sessionCookie } from './sessions';
+import { LANG_COOKIE } from './forwarded';
 
 export function registerAuthRoutes(ctx: Ctx): void {
   const { deps, sessions } = ctx;
@@ -69,7 +70,11 @@ export function registerAuthRoutes(ctx: Ctx): void {
   ctx.route('post', '/lang', 'anyone', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const session = res.locals.session;
-    if (session && isLocale(body['locale'])) sessions.setLocale(session.id, body['locale']);
+    const base = res.locals.base ?? '';
+    if (res.locals.forwarded && isLocale(body['locale'])) {
+      // through the panel there is no session row: the choice is a cookie on the base path
+      res.setHeader('Set-Cookie', `${LANG_COOKIE}=${body['locale']}; Path=${base}/; HttpOnly; SameSite=Strict; Max-Age=31536000${ctx.secure(req) ? '; Secure' : ''}`);
+    } else if (session && isLocale(body['locale'])) sessions.setLocale(session.id, body['locale']);
     res.redirect(303, safeNext(body['back'], '/'));
   });
 }

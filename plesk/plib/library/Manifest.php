@@ -12,7 +12,7 @@ class Modules_Spamtrace_Manifest
 
     /** @var string[] keys the controller cannot work without */
     public static $required = [
-        'service.public_url',
+        'service.listen',
         'auth.secret_file',
         'auth.token_ttl_seconds',
         'entry.admin',

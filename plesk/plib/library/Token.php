@@ -15,6 +15,10 @@ class Modules_Spamtrace_Token
     const VERSION = 1;
     const MIN_KEY_BYTES = 32;
     const MAX_KEY_BYTES = 4096;
+    /** src/auth/forwarded-request.ts: FORWARD_KEY_LABEL */
+    const FORWARD_KEY_LABEL = 'spamtrace forwarded request v1';
+    /** one forwarded request; the service refuses more than 120 s */
+    const FORWARD_TTL = 60;
 
     /**
      * A token for one user, valid from $now for $ttl seconds.
@@ -44,6 +48,39 @@ class Modules_Spamtrace_Token
             $claims['impersonatedBy'] = (string) $impersonatedBy;
         }
         return self::sign($claims, $key);
+    }
+
+    /**
+     * The identity the forwarder sends with one request (src/auth/forwarded-request.ts holds
+     * the same definition): the panel token's claims plus the method "m", the service path
+     * with query "p", the base path "b" the browser sees, "sid" (SHA-256 hex of the Plesk
+     * session id, or "") and "loc" (the panel's locale), signed with a key derived from the
+     * panel key so that it can never pass as a sign-in token or the other way round.
+     *
+     * @param array $who Modules_Spamtrace_Identity::current()
+     */
+    public static function issueForwarded(array $who, $method, $path, $base, $sid, $locale, $now, $key)
+    {
+        $claims = [
+            'v' => self::VERSION,
+            'role' => (string) $who['role'],
+            'login' => (string) $who['login'],
+            'scope' => $who['scope'],
+            'iat' => (int) $now,
+            'exp' => (int) $now + self::FORWARD_TTL,
+            'jti' => bin2hex(random_bytes(16)),
+            'm' => (string) $method,
+            'p' => (string) $path,
+            'b' => (string) $base,
+            'sid' => (string) $sid,
+        ];
+        if (isset($who['impersonatedBy']) && $who['impersonatedBy'] !== null) {
+            $claims['impersonatedBy'] = (string) $who['impersonatedBy'];
+        }
+        if (is_string($locale) && preg_match('/^[A-Za-z]{2}(?:[-_][A-Za-z]{2})?$/', $locale)) {
+            $claims['loc'] = $locale;
+        }
+        return self::sign($claims, hash_hmac('sha256', self::FORWARD_KEY_LABEL, $key, true));
     }
 
     /** Signs any claims array; issue() is the one the controller uses. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createApp } from '../../../src/web/app';
 import { openStore } from '../../../src/store';
 import { ScanService } from '../../../src/web/scan-service';
-import { ADMIN_PASSWORD, RecordingRunner, form, get, signIn, startTestApp, tokenFor, type TestApp, type Who } from './harness';
+import { ADMIN_PASSWORD, FORWARD_BASE, RecordingRunner, form, forwardedCsrfOf, forwardedFor, get, signIn, startTestApp, tokenFor, type TestApp, type Who } from './harness';
 import { seedNotices } from './notices-fixture';
 
 interface Cell {
@@ -235,5 +235,55 @@ describe('authorization matrix: role × route × owner', () => {
   test('a POST through the matrix ran the action only for the admin', () => {
     const applied = app.runner.calls.filter((c) => c.startsWith('apply'));
     assert.ok(applied.every((c) => c.endsWith('by panel:admin')), applied.join('\n'));
+  });
+});
+
+/**
+ * The same matrix through the panel's own origin: every cell's principal comes from the
+ * forwarder's signed per-request identity instead of a session, so every forwarded path has
+ * its row. The service runs --forwarded-only: "anon" (a request straight to the service,
+ * without the forwarder's identity) gets 403 on every route; redirects keep the base path.
+ */
+describe('authorization matrix through the panel forwarder: role × route × owner', () => {
+  let app: TestApp;
+
+  before(async () => {
+    app = await startTestApp({ deps: { forwardedOnly: true } });
+    await app.runner.apply('queue-hold', 'uid:4079', 'panel:admin');
+    const ids = await seedNotices(app.store);
+    assert.deepEqual(ids, { web274: 1, kunde: 2 }, 'the notice ids the rows use');
+  });
+  after(() => app.close());
+
+  for (const row of MATRIX) {
+    test(`${row.method.toUpperCase()} ${row.path} forwarded: each role gets exactly its own, nobody else anything`, async () => {
+      for (const cell of row.cells) {
+        const label = `${cell.who} forwarded ${row.method.toUpperCase()} ${cell.url}`;
+        const method = row.method.toUpperCase();
+        if (cell.who === 'anon') {
+          const res = row.method === 'get' ? await get(app.url + cell.url) : await form(app.url + cell.url, cell.body ?? {});
+          assert.equal(res.status, 403, `${label}: straight to the service`);
+          continue;
+        }
+        const csrf = row.method === 'post' ? await forwardedCsrfOf(app, cell.who) : '';
+        const headers = forwardedFor(cell.who, app.key, method, cell.url);
+        const body = Object.fromEntries(Object.entries(cell.body ?? {}).map(([k, v]) => [k, v.startsWith('TOKEN:') ? tokenFor(v.slice(6) as Exclude<Who, 'anon'>, app.key) : v]));
+        const res = row.method === 'get' ? await get(app.url + cell.url, '', headers) : await form(app.url + cell.url, { ...body, _csrf: csrf }, '', headers);
+        const text = await res.text();
+        assert.equal(res.status, cell.status, `${label}: ${text.slice(0, 300)}`);
+        if (cell.location !== undefined) assert.equal(res.headers.get('location'), FORWARD_BASE + cell.location, label);
+        else if (res.status === 303) assert.ok(res.headers.get('location')?.startsWith(FORWARD_BASE + '/'), `${label} redirects inside the panel: ${res.headers.get('location')}`);
+        for (const c of cell.contains ?? []) assert.ok(text.includes(c), `${label} shows ${c}`);
+        for (const c of cell.lacks ?? []) assert.ok(!text.includes(c), `${label} must not show ${c}`);
+        if (res.status === 200 && (res.headers.get('content-type') ?? '').includes('html')) {
+          assert.doesNotMatch(text, /\s(?:href|src|action|data-[a-z-]*url)="\/(?!modules\/spamtrace\/index\.php\/ui\/)/, `${label}: a URL escapes the base path`);
+        }
+      }
+    });
+  }
+
+  test('a forwarded POST through the matrix ran the action only for the admin', () => {
+    const applied = app.runner.calls.filter((c) => c.startsWith('apply'));
+    assert.ok(applied.length >= 2 && applied.every((c) => c.endsWith('by panel:admin')), applied.join('\n'));
   });
 });

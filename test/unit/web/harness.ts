@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActionPlan } from '../../../src/act/action';
 import { signPanelToken } from '../../../src/auth/panel-token';
+import { FORWARD_HEADER, signForwarded } from '../../../src/auth/forwarded-request';
 import type { Report } from '../../../src/domain/report';
 import { openStore, type Store } from '../../../src/store';
 import { createApp, type AppDeps } from '../../../src/web/app';
@@ -164,4 +165,25 @@ export async function signIn(app: TestApp, who: Who): Promise<Client> {
   const cookie = cookieOf(r);
   const page = await get(`${app.url}${r.headers.get('location')}`, cookie);
   return { cookie, csrf: csrfIn(await page.text()) };
+}
+
+/** The base path the Plesk forwarder puts in front of every service path. */
+export const FORWARD_BASE = '/modules/spamtrace/index.php/ui';
+
+/**
+ * The header the panel's forwarder sends with one request: who (as tokenFor), bound to
+ * the method and the path with query, for one use.
+ */
+export function forwardedFor(who: Exclude<Who, 'anon'>, key: Buffer, method: string, path: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+  const claims = JSON.parse(Buffer.from(tokenFor(who, key).split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const now = Math.floor(Date.now() / 1000);
+  const token = signForwarded({ ...claims, iat: now, exp: now + 60, m: method, p: path, b: FORWARD_BASE, sid: 'a'.repeat(64), ...overrides }, key);
+  return { [FORWARD_HEADER]: token };
+}
+
+/** What a forwarded user needs for a form: the CSRF token of a page it was shown. */
+export async function forwardedCsrfOf(app: TestApp, who: Exclude<Who, 'anon'>): Promise<string> {
+  const entry = who === 'admin' ? '/audit' : who === 'r1' || who === 'r2' ? '/reseller' : '/customer';
+  const r = await get(app.url + entry, '', forwardedFor(who, app.key, 'GET', entry));
+  return csrfIn(await r.text());
 }
