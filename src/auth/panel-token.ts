@@ -19,7 +19,8 @@
  *   customers, and walking every domain on each page view is O(subscriptions));
  *   {"kind":"customer","customer":LOGIN,"subscriptions":[main domain names]} for a customer.
  * - iat, exp: seconds since the epoch; exp - iat is at most MAX_LIFETIME_SECONDS.
- * - jti: random hex, so the service can refuse a replayed token if it wants to.
+ * - jti: random hex; the service records it until `exp` and refuses a second use
+ *   (token-replay.ts), so a token copied from a page, a log or a history entry is worthless.
  *
  * The key is the secret file's bytes with one trailing newline removed (at least 32 bytes),
  * see src/config/secret-file.ts.
@@ -46,7 +47,7 @@ export interface PanelIdentity {
   impersonatedBy?: string;
 }
 
-export type TokenRejection = 'malformed' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'lifetime-too-long';
+export type TokenRejection = 'malformed' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'lifetime-too-long' | 'replayed';
 
 export type TokenVerdict =
   | { ok: true; identity: PanelIdentity }

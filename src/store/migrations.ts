@@ -137,6 +137,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scan_hosts_alias ON scan_hosts (alias, scan_id);
     `,
   },
+  {
+    version: 4,
+    name: 'panel tokens used once (jti until expiry)',
+    sql: `
+      CREATE TABLE panel_token_uses (
+        jti TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX panel_token_uses_expiry ON panel_token_uses (expires_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database, each in its own transaction. */

@@ -14,6 +14,7 @@ import type { ActionRunner } from './action-runner';
 import type { PanelHosts } from './access';
 import { localeFromAcceptLanguage, translator, type Locale } from './i18n';
 import type { LocalAdmin } from './local-password';
+import type { LoginGuard } from './login-guard';
 import type { Principal, Role } from './principal';
 import type { ScanService } from './scan-service';
 import { securityHeaders, csrfMatches } from './security';
@@ -49,6 +50,8 @@ export interface AppDeps {
   /** Secure cookies: true, false, or 'auto' (when the request came over https, directly or via a local proxy) */
   secureCookies?: boolean | 'auto';
   sessionTtlMs?: number;
+  /** the local login's backoff (tests pass one with their own clock and limits) */
+  loginGuard?: LoginGuard;
   /** epoch ms; token checks use its seconds */
   now?: () => number;
   viewsDir?: string;

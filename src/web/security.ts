@@ -52,3 +52,32 @@ export function csrfMatches(expected: string | undefined, given: unknown): boole
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/**
+ * Login CSRF: a sign-in (the panel token or the local form) must come from a page of this
+ * service or of the panel, never from a form on another site, which could otherwise sign a
+ * victim's browser in as the attacker (whose token or password the attacker has).
+ *
+ * Browsers send `Origin` on every cross-origin POST; it must be this service's origin or the
+ * panel's: `--panel-origin` when given, else Plesk's panel port on the host name this request
+ * was sent to (`https://HOST:8443`, where the extension's page posts from). Without `Origin`
+ * (non-browser clients), `Sec-Fetch-Site` must not say cross-site; a request with neither
+ * header is no browser's and carries no victim's cookies. `Origin: null` (sandboxed frames,
+ * privacy settings) is refused: it could be anyone.
+ */
+export function signInOriginAllowed(req: Request, panelOrigin: string | null): boolean {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const o = origin.toLowerCase();
+    if (o === `${req.protocol}://${host}`) return true;
+    if (panelOrigin !== null) return isValidOrigin(panelOrigin) && o === panelOrigin.toLowerCase();
+    const name = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/.exec(host)?.[1];
+    return name !== undefined && o === `https://${name}:${PLESK_PANEL_PORT}`;
+  }
+  const site = req.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+/** The port Plesk serves its panel on (fixed by Plesk). */
+export const PLESK_PANEL_PORT = 8443;

@@ -2,6 +2,10 @@
  * Server-side sessions: the cookie holds a random id (256 bits), the store holds only its
  * SHA-256, the principal, the CSRF token and the language. A sign-in always makes a new
  * session (no fixation); sessions expire after `ttlMs`.
+ *
+ * Anonymous sessions (made by GET /login to carry the form's CSRF token) live only
+ * `anonTtlMs` and at most `maxAnonymous` of them are kept (the oldest go first), so anyone
+ * who can reach the login page cannot grow the table.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../store';
@@ -10,6 +14,8 @@ import { readPrincipal, type Principal } from './principal';
 
 export const SESSION_COOKIE = 'spamtrace_sid';
 export const DEFAULT_SESSION_TTL_MS = 8 * 3600_000;
+export const ANONYMOUS_SESSION_TTL_MS = 15 * 60_000;
+export const MAX_ANONYMOUS_SESSIONS = 1000;
 
 export interface Session {
   id: string;
@@ -36,6 +42,8 @@ export class SessionStore {
   constructor(
     private readonly store: Store,
     private readonly ttlMs = DEFAULT_SESSION_TTL_MS,
+    private readonly anonTtlMs = ANONYMOUS_SESSION_TTL_MS,
+    private readonly maxAnonymous = MAX_ANONYMOUS_SESSIONS,
   ) {}
 
   create(principal: Principal | null, locale: Locale): Session {
@@ -44,10 +52,11 @@ export class SessionStore {
     const id = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     const now = this.store.now();
-    const expiresAt = now + this.ttlMs;
+    const expiresAt = now + (principal ? this.ttlMs : this.anonTtlMs);
     this.store.db
       .prepare('INSERT INTO web_sessions (id_hash, principal_json, csrf, locale, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(hashId(id), principal ? JSON.stringify(principal) : null, csrf, locale, now, expiresAt);
+    if (!principal) this.trimAnonymous();
     return { id, principal, csrf, locale, expiresAt };
   }
 
@@ -70,6 +79,16 @@ export class SessionStore {
 
   destroy(id: string): void {
     this.store.db.prepare('DELETE FROM web_sessions WHERE id_hash = ?').run(hashId(id));
+  }
+
+  /** Keeps the newest `maxAnonymous` anonymous sessions. */
+  private trimAnonymous(): void {
+    this.store.db
+      .prepare(
+        `DELETE FROM web_sessions WHERE principal_json IS NULL AND rowid NOT IN
+           (SELECT rowid FROM web_sessions WHERE principal_json IS NULL ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      )
+      .run(this.maxAnonymous);
   }
 
   purgeExpired(): number {

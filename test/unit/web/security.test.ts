@@ -95,11 +95,11 @@ describe('sessions and cookies', () => {
     }
   });
 
-  test('a password hash verifies only its password', () => {
+  test('a password hash verifies only its password', async () => {
     const h = hashPassword('another long password');
-    assert.equal(verifyPassword('another long password', h), true);
-    assert.equal(verifyPassword('another long passwore', h), false);
-    assert.equal(verifyPassword('x', 'scrypt$1$1$1$AAAA$BBBB'), false);
+    assert.equal(await verifyPassword('another long password', h), true);
+    assert.equal(await verifyPassword('another long passwore', h), false);
+    assert.equal(await verifyPassword('x', 'scrypt$1$1$1$AAAA$BBBB'), false);
   });
 });
 
