@@ -59,7 +59,8 @@ History and web logs:
   --until WHEN           end of that window (default: now)
   --no-queue             read the mail log only (needs --since); the queue is not touched
   --maillog FILE         mail log to read (repeatable; rotated .N, .gz and -YYYYMMDD files
-                         beside it are read too); default: /var/log/mail.log, /var/log/maillog,
+                         beside it are read too); default: Postfix's own maillog_file
+                         (postconf), then /var/log/mail.log, /var/log/maillog,
                          /usr/local/psa/var/log/maillog, whichever exist
   --no-weblogs           do not read access logs to find the scripts behind a local uid
   --vhosts-root DIR      Plesk vhosts directory (default /var/www/vhosts)

@@ -60,6 +60,8 @@ export interface ReportSource {
   /** listed-only messages counted here by their sender domain (offline, partial postcat) */
   inferredMessages: number;
   recipients: number;
+  /** recipients of the copies an alias or .forward re-sent (those copies are not counted as messages) */
+  forwardedRecipients?: number;
   uniqueRecipients: number;
   firstSeen: string | null;
   lastSeen: string | null;
@@ -125,7 +127,11 @@ export interface Report {
     messages: number;
     alsoInQueue: number;
     fromLogOnly: number;
+    /** alias/.forward copies counted under their original, not as messages */
+    forwardedCopies?: number;
     saslFailures: number;
+    /** what postconf said: Postfix's own log file and syslog_name (null: not set or not asked) */
+    postfix?: { maillogFile: string | null; syslogName: string | null };
   } | null;
   /** what the access-log correlation read: null when it did not run */
   webLogs?: ({ sourcesCorrelated: number } & Record<string, number>) | null;

@@ -1,27 +1,39 @@
 /**
  * The mail log as a second witness: messages the queue no longer holds (delivered,
- * bounced, expired) are added to the tracer; messages the queue already showed are
- * skipped, so nothing is counted twice. SASL failures are kept for the login assessment.
+ * bounced, expired) are added to the tracer; a message the queue already showed is not
+ * counted again. SASL failures are kept for the login assessment.
+ *
+ * What counts as one message: one queue file's lifetime. Short queue IDs are reused (an
+ * inode number plus microseconds), so the log's message and the queue's are the same
+ * only when the ID matches *and* the times agree (queue-log-merge.ts); two log messages
+ * with one ID are two messages. A copy Postfix made for an alias or `.forward`
+ * (`forwarded as ID`) is the original's message: its recipients are added to the
+ * original's source, it is not counted a second time.
  */
 import type { SaslFailure } from '../domain/maillog';
 import type { Host } from '../host/host';
 import type { Progress } from '../cli/progress';
 import type { SkipTally } from '../collect/skip-tally';
-import { DEFAULT_MAILLOG_PATHS, streamMailLog, type MailLogFile } from '../collect/maillog';
+import { mailLogPaths, streamMailLog, type MailLogFile, type PostfixLogSettings } from '../collect/maillog';
 import { SpamtraceError } from '../errors';
 import { traceMessageOfLog } from '../trace/maillog-message';
 import type { SourceTracer } from '../trace/source-tracer';
+import { isQueuedCopy, type QueuedIndex } from './queue-log-merge';
 import type { SubmissionLog } from './submission-log';
 
 export interface MailLogSummary {
   files: { path: string; bytes: number; read: boolean; why?: string }[];
-  /** messages in the window the log told about */
+  /** messages in the window the log told about (alias/.forward copies not included) */
   messages: number;
-  /** of those, already counted from the queue */
+  /** of those, already counted from the queue (same queue ID, same lifetime) */
   alsoInQueue: number;
   /** of those, added from the log alone (no longer in the queue) */
   fromLogOnly: number;
+  /** copies local(8) re-sent for an alias or .forward: counted under their original, not again */
+  forwardedCopies: number;
   saslFailures: number;
+  /** what postconf said: where Postfix writes its own log, and its syslog_name */
+  postfix: PostfixLogSettings;
 }
 
 export interface MailLogStageInput {
@@ -29,24 +41,27 @@ export interface MailLogStageInput {
   since: Date | null;
   until: Date | null;
   now: Date;
+  postfix: PostfixLogSettings;
 }
 
 export async function readMailLogInto(
   host: Host,
   input: MailLogStageInput,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string> },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; queued: QueuedIndex },
   skipped: SkipTally,
   progress: Progress,
 ): Promise<{ summary: MailLogSummary; failures: SaslFailure[] }> {
-  const summary: MailLogSummary = { files: [], messages: 0, alsoInQueue: 0, fromLogOnly: 0, saslFailures: 0 };
+  const summary: MailLogSummary = { files: [], messages: 0, alsoInQueue: 0, fromLogOnly: 0, forwardedCopies: 0, saslFailures: 0, postfix: input.postfix };
   const failures: SaslFailure[] = [];
   const files: MailLogFile[] = [];
-  const stream = streamMailLog(
-    host,
-    { ...(input.paths ? { paths: input.paths } : {}), ...(input.since ? { since: input.since } : {}), ...(input.until ? { until: input.until } : {}), now: input.now },
-    skipped,
-  );
-  for await (const event of stream) {
+  const options = {
+    ...(input.paths ? { paths: input.paths } : {}),
+    ...(input.since ? { since: input.since } : {}),
+    ...(input.until ? { until: input.until } : {}),
+    now: input.now,
+    postfix: input.postfix,
+  };
+  for await (const event of streamMailLog(host, options, skipped)) {
     if (event.kind === 'file') {
       files.push(event.file);
       continue;
@@ -55,18 +70,23 @@ export async function readMailLogInto(
       failures.push(event.failure);
       continue;
     }
+    const m = event.message;
+    const tm = traceMessageOfLog(m);
+    if (m.resentFrom?.via === 'forward') {
+      // the original was counted (from the log, or from the queue): only its new recipients
+      summary.forwardedCopies++;
+      sink.tracer.addCopy(tm);
+      continue;
+    }
     summary.messages++;
     if (summary.messages % 5000 === 0) progress.update(summary.messages, 0, 'mail-log messages');
-    const m = event.message;
-    if (sink.sourceOf.has(m.queueId)) {
+    if (isQueuedCopy(sink.queued, m.queueId, tm)) {
       summary.alsoInQueue++;
       continue;
     }
-    const tm = traceMessageOfLog(m);
     summary.fromLogOnly++;
     if (tm.examined) {
       const key = sink.tracer.add(tm);
-      sink.sourceOf.set(m.queueId, key);
       sink.submissions.record(key, tm);
     } else {
       sink.tracer.addUnexamined(tm);
@@ -77,7 +97,7 @@ export async function readMailLogInto(
   // History was asked for: no log at all (or none readable) must not look like "no spam".
   const usable = files.filter((f) => f.read || (f.why ?? '').startsWith('last written before'));
   if (usable.length === 0) {
-    const tried = input.paths ?? DEFAULT_MAILLOG_PATHS;
+    const tried = mailLogPaths(options);
     const why = files.map((f) => `${f.path}: ${f.why ?? 'not read'}`).join('; ');
     throw new SpamtraceError('E_MAILLOG', `no mail log could be read (tried ${tried.join(', ')})${why ? `: ${why}` : ''}`);
   }

@@ -24,6 +24,8 @@ import { assessLogins } from './assess-logins';
 import { sourceSubscription, subscriptionOf } from './attach-subscription';
 import { loadInventory } from './inventory-stage';
 import { readMailLogInto } from './maillog-stage';
+import type { QueuedRef } from './queue-log-merge';
+import { NO_POSTFIX_LOG_SETTINGS, readPostfixLogSettings } from '../collect/maillog';
 import { SubmissionLog } from './submission-log';
 import { correlateWebLogs } from './web-stage';
 
@@ -54,17 +56,24 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const started = Date.now();
   const tracer = new SourceTracer();
   const submissions = new SubmissionLog();
-  const sourceOf = new Map<string, string>();
+  const sourceOf = new Map<string, QueuedRef>();
   const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf }) : null;
   const skipped: SkipTally = queue?.skipped ?? new SkipTally();
 
-  // History: what the queue no longer holds, merged by queue ID.
+  // History: what the queue no longer holds, merged by queue ID and time.
   const wantsLog = options.since !== null || options.mailLogs !== null;
   const mailLog = wantsLog
     ? await readMailLogInto(
         host,
-        { paths: options.mailLogs ?? deps.config?.mailLogs ?? null, since: options.since, until: options.until, now: deps.now() },
-        { tracer, submissions, sourceOf },
+        {
+          paths: options.mailLogs ?? deps.config?.mailLogs ?? null,
+          since: options.since,
+          until: options.until,
+          now: deps.now(),
+          // saved output may come from another server: its Postfix is not asked
+          postfix: offline ? NO_POSTFIX_LOG_SETTINGS : await readPostfixLogSettings(host),
+        },
+        { tracer, submissions, queued: sourceOf },
         skipped,
         progress,
       )
@@ -138,7 +147,7 @@ async function readQueueInto(
   options: ScanInput,
   offline: boolean,
   deps: ScanDeps,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, string> },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, QueuedRef> },
 ): Promise<QueueStage> {
   const { tracer, submissions, sourceOf } = sink;
   const byQueue: Partial<Record<QueueName, number>> = {};
@@ -166,14 +175,14 @@ async function readQueueInto(
     count(m.queueName);
     const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
     const key = tracer.add(tm);
-    sourceOf.set(m.queueId, key);
+    sourceOf.set(m.queueId, { key, arrival: m.arrivalTime?.getTime() ?? null });
     submissions.record(key, tm);
   }
   await collection.listed;
   const examined = sourceOf.size;
   let total = examined;
   for (const entry of collection.listing) {
-    const key = sourceOf.get(entry.queueId);
+    const key = sourceOf.get(entry.queueId)?.key;
     if (key !== undefined) {
       tracer.addDelayReasons(key, delayReasonsOf(entry));
       continue;

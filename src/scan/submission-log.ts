@@ -16,9 +16,11 @@ export class SubmissionLog {
 
   record(sourceKey: string, m: TraceMessage): void {
     if (m.arrivalTime === null) return;
-    // the queue and the mail log can both report one message
-    if (this.seen.has(m.queueId)) return;
-    this.seen.add(m.queueId);
+    // the queue and the mail log can both report one message; a reused queue ID with
+    // another arrival time is another message
+    const id = `${m.queueId}@${m.arrivalTime.getTime()}`;
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
     if (m.origin.kind === 'sasl') {
       // successful logins in time order tell "failed before the first success" apart
       let list = this.logins.get(sourceKey);

@@ -93,6 +93,13 @@ export class SourceAccumulator {
     for (const reason of m.delayReasons) this.addDeferral(reason);
   }
 
+  /** recipients of alias/.forward copies of messages counted here (the copies are not counted again) */
+  forwardedRecipients = 0;
+
+  addCopy(m: TraceMessage): void {
+    this.forwardedRecipients += m.recipients.length;
+  }
+
   /** A delay reason for one recipient, when it is learnt after the message was added. */
   addDeferral(reason: string): void {
     const match = classifyDeferral(reason);

@@ -43,6 +43,20 @@ export class SourceTracer {
     return key;
   }
 
+  /**
+   * A copy Postfix re-sent for an alias or .forward of a message already counted: the
+   * same message, so only its recipients are added (listed apart, not judged: the
+   * submitter chose the alias's address, not where it forwards to). Without its
+   * original here (it arrived before the window) the copy is counted as the message.
+   */
+  addCopy(m: TraceMessage): string {
+    const key = sourceKeyOf(m.origin);
+    const acc = this.sources.get(key);
+    if (!acc) return this.add(m);
+    acc.addCopy(m);
+    return key;
+  }
+
   /** Delay reasons of a message added earlier, learnt from a listing that came later. */
   addDelayReasons(key: string, reasons: readonly string[]): void {
     const acc = this.sources.get(key);
@@ -131,6 +145,7 @@ export class SourceTracer {
       examinedMessages: acc.examined,
       inferredMessages: acc.inferred,
       recipients: acc.recipients,
+      ...(acc.forwardedRecipients > 0 ? { forwardedRecipients: acc.forwardedRecipients } : {}),
       uniqueRecipients: acc.uniqueRecipients.size,
       firstSeen: acc.firstSeen === null ? null : new Date(acc.firstSeen).toISOString(),
       lastSeen: acc.lastSeen === null ? null : new Date(acc.lastSeen).toISOString(),

@@ -2,7 +2,9 @@
  * Which files make up a mail log: the base file (`/var/log/mail.log`, `/var/log/maillog`,
  * Plesk's `/usr/local/psa/var/log/maillog`) and its rotations in the same directory,
  * found by pattern: `.1`, `.2.gz` (logrotate's default), `-20240205`, `-20240205.gz`
- * (dateext, RHEL), `-2024020512` (dateformat with the hour). Oldest first.
+ * (dateext, RHEL), `-2024020512` (dateformat with the hour), and Postfix's own
+ * `postfix logrotate` for `maillog_file`: `.20240205-091500(.gz)`
+ * (maillog_file_rotate_suffix, default `%Y%m%d-%H%M%S`). Oldest first.
  */
 import type { FileInfo, Host } from '../../host/host';
 
@@ -17,20 +19,21 @@ export interface LogFile {
 
 interface Rotation {
   name: string;
-  /** 'number': .N (bigger is older); 'date': -YYYYMMDD[HH] (smaller is older) */
+  /** 'number': .N (bigger is older); 'date': -YYYYMMDD[HH] or .YYYYMMDD-HHMMSS (smaller is older) */
   scheme: 'number' | 'date';
   order: number;
   compression: string | null;
 }
 
-/** `.N`, `-YYYYMMDD` or `-YYYYMMDDHH`, then an optional compression suffix. */
+/** `.N`, `-YYYYMMDD`, `-YYYYMMDDHH` or `.YYYYMMDD-HHMMSS`, then an optional compression suffix. */
 function rotationOf(base: string, name: string): Rotation | null {
   if (!name.startsWith(base) || name === base) return null;
-  const m = /^(?:\.(\d{1,4})|-(\d{8}(?:\d{2})?))(?:\.(gz|xz|bz2|zst|lz4|Z))?$/.exec(name.slice(base.length));
+  const m = /^(?:\.(\d{1,4})|-(\d{8}(?:\d{2})?)|\.(\d{8})-(\d{6}))(?:\.(gz|xz|bz2|zst|lz4|Z))?$/.exec(name.slice(base.length));
   if (!m) return null;
-  const compression = m[3] && m[3] !== 'gz' ? m[3] : null;
+  const compression = m[5] && m[5] !== 'gz' ? m[5] : null;
   if (m[1] !== undefined) return { name, scheme: 'number', order: Number(m[1]), compression };
-  return { name, scheme: 'date', order: Number(m[2]!.padEnd(10, '0')), compression };
+  const stamp = m[2] ?? `${m[3]}${m[4]}`;
+  return { name, scheme: 'date', order: Number(stamp.padEnd(14, '0')), compression };
 }
 
 function dirAndBase(path: string): { dir: string; base: string } {

@@ -19,9 +19,9 @@ import type { Host } from '../../host/host';
 import type { SkipTally } from '../skip-tally';
 import { DEFAULT_MAILLOG_PATHS, discoverLogFiles, type LogFile } from './log-files';
 import { MessageTracker } from './message-tracker';
-import { parsePostfixText } from './postfix-events';
-import { parseSyslogLine } from './syslog-line';
-import { parseLineTime, YearClock } from './timestamp';
+import { parseMailLogLine } from './log-line';
+import type { PostfixLogSettings } from './postfix-log-settings';
+import { YearClock } from './timestamp';
 
 export interface MailLogOptions {
   /** base paths; rotations beside each are found by pattern. Default: DEFAULT_MAILLOG_PATHS, whichever exist */
@@ -32,6 +32,18 @@ export interface MailLogOptions {
   now: Date;
   /** longer lines are cut (and counted); default 32 KiB, far above Postfix's own lines */
   maxLineBytes?: number;
+  /**
+   * What `postconf` said (postfix-log-settings.ts): without `paths`, its maillog_file is
+   * read first, then the syslog defaults; its syslog_name marks this Postfix's lines.
+   */
+  postfix?: PostfixLogSettings;
+}
+
+/** The base paths to read: the ones given, else Postfix's own maillog_file and the syslog defaults. */
+export function mailLogPaths(options: Pick<MailLogOptions, 'paths' | 'postfix'>): string[] {
+  if (options.paths !== undefined) return [...new Set(options.paths)];
+  const own = options.postfix?.maillogFile;
+  return [...new Set([...(own ? [own] : []), ...DEFAULT_MAILLOG_PATHS])];
 }
 
 export interface MailLogFile {
@@ -82,7 +94,7 @@ export async function* streamMailLog(host: Host, options: MailLogOptions, skippe
   });
   const explicit = options.paths !== undefined;
   const firstLines = new Map<string, string>();
-  for (const base of [...new Set(options.paths ?? DEFAULT_MAILLOG_PATHS)]) {
+  for (const base of mailLogPaths(options)) {
     const files = await discoverLogFiles(host, base);
     if (files.length === 0 && explicit) {
       skipped.add('mail log file', 'not found (or not a file)');
@@ -167,46 +179,23 @@ class FileReader {
   }
 
   private handle(text: string): void {
-    const t = parseLineTime(text);
-    if (!t) {
-      this.skipped.add(WHAT, text.trim() === '' ? 'empty' : 'no syslog or RFC 3339 timestamp');
+    const p = parseMailLogLine(text, this.clock, this.options.postfix?.syslogName ?? null);
+    if (p.kind === 'ignore') return;
+    if (p.kind === 'skip') {
+      this.skipped.add(WHAT, p.reason);
       return;
     }
-    const date = this.clock.dateOf(t);
-    if (!date) {
-      this.skipped.add(WHAT, 'a date that does not exist');
+    const { event: e, time: date } = p;
+    if (e.kind === 'sasl-failure') {
+      if (this.inWindow(date)) {
+        this.pending.push({
+          kind: 'sasl-failure',
+          failure: { time: date, clientAddress: e.clientAddress, clientName: e.clientName || null, method: e.method, username: e.username, file: this.f.path, line: this.out.lines },
+        });
+      }
       return;
     }
-    const s = parseSyslogLine(text.slice(t.length));
-    if (!s) {
-      this.skipped.add(WHAT, 'no host and program after the timestamp');
-      return;
-    }
-    if (s.service === null) {
-      this.skipped.add(WHAT, 'from another program than Postfix');
-      return;
-    }
-    const e = parsePostfixText(s.text);
-    switch (e.kind) {
-      case 'other':
-        return;
-      case 'noqueue':
-        this.skipped.add(WHAT, 'NOQUEUE: an attempt Postfix refused, no message');
-        return;
-      case 'unreadable':
-        this.skipped.add(WHAT, e.reason);
-        return;
-      case 'sasl-failure':
-        if (this.inWindow(date)) {
-          this.pending.push({
-            kind: 'sasl-failure',
-            failure: { time: date, clientAddress: e.clientAddress, clientName: e.clientName || null, method: e.method, username: e.username, file: this.f.path, line: this.out.lines },
-          });
-        }
-        return;
-      default:
-        this.tracker.add(e, date, this.f.path, this.out.lines);
-    }
+    this.tracker.add(e, date, this.f.path, this.out.lines);
   }
 
   private inWindow(d: Date): boolean {

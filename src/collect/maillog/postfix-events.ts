@@ -10,9 +10,22 @@
  *   cleanup  QID: message-id=<...>
  *   qmgr     QID: from=<x@y>, size=744, nrcpt=8 (queue active)
  *   qmgr     QID: from=<x@y>, status=expired, returned to sender
- *   smtp...  QID: to=<a@b>, [orig_to=<r>, ]relay=h[ip]:25, delay=1.2, delays=a/b/c/d, dsn=4.7.1, status=deferred (reason)
+ *   qmgr     QID: from=<x@y>, status=force-expired, returned to sender   (postsuper -e, 3.5+)
+ *   smtp...  QID: to=<a@b>, [orig_to=<r>, ]relay=h[ip]:25, [conn_use=N, ]delay=1.2, delays=a/b/c/d, [tls=F, ]dsn=4.7.1, status=deferred (reason)
  *   qmgr     QID: removed
+ *   smtpd    QID: milter-reject: DATA|END-OF-MESSAGE from h[ip]: 5.7.1 text; from=<s> to=<r> proto=ESMTP helo=<h>
  *   smtpd    warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: reason[, sasl_username=u]
+ *
+ * Sources: the delivery line is built field by field in src/global/log_adhoc.c (orig_to
+ * only when it differs, conn_use only on a reused connection, `tls=` only when the TLS
+ * feature status is logged: Postfix 3.11, RELEASE_NOTES-3.11 "TLS feature policy status
+ * summary", formatted by pol_stats.c as `dane`, `!dane`, `may:none`, `dane/requiretls`);
+ * the expiry line in src/qmgr/qmgr_active.c (`force-expired` since 3.5, RELEASE_NOTES-3.5
+ * "forced expiration"); the milter actions in src/smtpd/smtpd.c and
+ * src/cleanup/cleanup_milter.c (`milter-reject: <stage> from ...`, the stage being CONNECT,
+ * HELO, MAIL, RCPT, DATA or END-OF-MESSAGE); the SASL failure in
+ * src/smtpd/smtpd_sasl_glue.c (`failed: %s, sasl_username=%s`, where the reason may be
+ * empty and a log shipper then trims the line to `failed:`).
  */
 import { parseQueueId } from '../queue/queue-id';
 
@@ -61,15 +74,19 @@ const CLIENT_ATTR_KEYS = 'sasl_method|sasl_username|sasl_sender|orig_queue_id|or
 const CLIENT_ATTR = new RegExp(`, (${CLIENT_ATTR_KEYS})=(.*?)(?=, (?:${CLIENT_ATTR_KEYS})=|$)`, 'g');
 // the fixed tail is at the end of the line: a greedy address cannot be fooled by it
 const QUEUE_ACTIVE = /^from=<(.*)>, size=(\d{1,15}), nrcpt=(\d{1,9}) \(queue active\)$/;
-const EXPIRED = /^from=<(.*?)>, status=expired, (.*)$/;
+const EXPIRED = /^from=<(.*?)>, status=(?:force-)?expired, (.*)$/;
 // the address is matched lazily up to the first place where the whole fixed sequence of
 // relay/delay/dsn/status follows; the reason is everything inside the last parentheses
 const DELIVERY =
-  /^to=<(.*?)>, (?:orig_to=<.*?>, )?relay=(\S*?), (?:conn_use=\d+, )?delay=([\d.]+), (?:delays=[\d./]+, )?(?:dsn=(\d\.\d{1,3}\.\d{1,3}), )?status=([a-z-]+)(?: \((.*)\))?$/;
+  /^to=<(.*?)>, (?:orig_to=<.*?>, )?relay=(\S*?), (?:conn_use=\d+, )?delay=([\d.]+), (?:delays=[\d./]+, )?(?:tls=[^\s,]{1,200}, )?(?:dsn=(\d\.\d{1,3}\.\d{1,3}), )?status=([a-z-]+)(?: \((.*)\))?$/;
 // the protocol name holds no '=': with \S+ a long run of `proto=proto=...` backtracks quadratically
 const HELO = /proto=[^\s=]+ helo=<([^<>]*)>(?=:|$)/g;
-const SASL_FAILURE = /^warning: ([^[\s]*)\[([^\]]*)\](?::\d{1,5})?: SASL ([^\s:]{1,40}) authentication failed(?:: (.*))?$/;
+// `failed: ` with an empty reason loses its trailing space to some log shippers: `failed:`
+const SASL_FAILURE = /^warning: ([^[\s]*)\[([^\]]*)\](?::\d{1,5})?: SASL ([^\s:]{1,40}) authentication failed(?::(?: (.*))?)?$/;
 const SASL_USERNAME = ', sasl_username=';
+/** the message is not queued: smtpd or cleanup refused or discarded it, a milter included */
+const REJECTED = /^(?:milter-)?(?:reject|discard): /;
+const ONE_RECIPIENT = /^(?:milter-)?reject: RCPT /;
 
 /** The event for the text after `program[pid]: ` of a Postfix line. */
 export function parsePostfixText(text: string): PostfixEvent {
@@ -88,14 +105,18 @@ export function parsePostfixText(text: string): PostfixEvent {
     // whatever the name contains stays inside the name
     const at = detail.indexOf(SASL_USERNAME);
     const username = at === -1 ? null : detail.slice(at + SASL_USERNAME.length);
-    return { kind: 'sasl-failure', clientName: s[1]!, clientAddress: s[2]!, method: s[3]!, username: username || null };
+    // smtpd_sasl_glue.c writes "(unavailable)" when the SASL library named nobody
+    const named = username && username !== '(unavailable)' ? username : null;
+    return { kind: 'sasl-failure', clientName: s[1]!, clientAddress: s[2]!, method: s[3]!, username: named };
   }
   return { kind: 'other' };
 }
 
 function parseQueueLine(queueId: string, rest: string): PostfixEvent {
   if (rest === 'removed') return { kind: 'removed', queueId };
-  if (rest.startsWith('to=<')) {
+  if (rest.startsWith('to=')) {
+    // Postfix always brackets the address (log_adhoc.c); without them the line was rewritten
+    if (!rest.startsWith('to=<')) return { kind: 'unreadable', reason: 'a delivery line whose to= address is not in angle brackets' };
     const d = DELIVERY.exec(rest);
     if (!d) return { kind: 'unreadable', reason: 'a delivery line (to=<...>) without the relay/delay/status fields' };
     return {
@@ -143,9 +164,9 @@ function parseQueueLine(queueId: string, rest: string): PostfixEvent {
     return { kind: 'message-id', queueId, messageId: id };
   }
   const helo = lastHelo(rest);
-  if (rest.startsWith('reject: ') || rest.startsWith('discard: ') || rest.startsWith('milter-reject: END-OF-MESSAGE ')) {
-    // smtpd's "reject: RCPT from" refuses one recipient; the message may go on
-    if (!rest.startsWith('reject: RCPT ')) return { kind: 'rejected', queueId, helo };
+  if (REJECTED.test(rest)) {
+    // "reject: RCPT from" (smtpd or a milter) refuses one recipient; the message may go on
+    if (!ONE_RECIPIENT.test(rest)) return { kind: 'rejected', queueId, helo };
   }
   if (helo !== null) return { kind: 'helo', queueId, helo };
   return { kind: 'other' };

@@ -32,17 +32,23 @@ const POSTFIX_PROGRAMS = new Set([
 /** host, program (no spaces, brackets or colon), optional [pid], ": " */
 const HEAD = /^(\S+) ([^\s[\]:]+)(?:\[(\d{1,10})\])?: /;
 
-/** `rest` is the line after its timestamp. Null when it has no syslog shape. */
-export function parseSyslogLine(rest: string): SyslogLine | null {
+/**
+ * `rest` is the line after its timestamp. Null when it has no syslog shape.
+ * `syslogName`: this Postfix's own `postconf -xh syslog_name`; a program under it is
+ * Postfix's even when its last component is not in the list above (a daemon added by a
+ * later Postfix version, a renamed command), so nothing of this instance is passed over.
+ */
+export function parseSyslogLine(rest: string, syslogName: string | null = null): SyslogLine | null {
   const m = HEAD.exec(rest);
   if (!m) return null;
   const program = m[2]!;
   const slash = program.lastIndexOf('/');
   const last = slash === -1 ? '' : program.slice(slash + 1);
+  const own = syslogName !== null && last !== '' && program.startsWith(`${syslogName}/`);
   return {
     host: m[1]!,
     program,
-    service: slash > 0 && POSTFIX_PROGRAMS.has(last) ? last : null,
+    service: slash > 0 && (own || POSTFIX_PROGRAMS.has(last)) ? last : null,
     pid: m[3] === undefined ? null : Number(m[3]),
     text: rest.slice(m[0].length),
   };
