@@ -1,21 +1,36 @@
 /**
- * quarantine-script PATH: move a dropped script out of the docroot into a root-only
+ * quarantine-script PATH: take a dropped script out of the docroot into a root-only
  * directory (0700), so its URL stops running it, with everything needed to put it back
- * exactly: sha256, owner, group, mode, mtime, atime and the original path, in the
- * journal and in a sidecar file next to the quarantined copy.
+ * exactly: sha256, owner, group, mode, atime and mtime (to the nanosecond), device, inode
+ * and the original path, in the journal and in a sidecar file next to the quarantined copy.
  *
- * Only regular files under the configured roots: the path must be absolute, without
- * "..", and its real path (every symlink resolved) must be itself; a symlink as the
- * target is refused. The quarantined copy is owned by root, mode 0600.
+ * Privilege separation, so the site user (who can swap any file or directory in their
+ * tree for a symlink at any moment) can never make root act on something else:
+ * - everything inside the site's tree is done by a child process running as the file's
+ *   owner (as-owner.ts): reading the script, removing it, creating it again on undo;
+ * - root works only in its own root-only quarantine directory: it writes the bytes the
+ *   owner's process streams to it, checks them against the plan's sha256, and on undo
+ *   streams its copy back to the owner's process.
+ * So the operation in the user's tree has exactly the user's rights whatever path it ends
+ * up following, root never creates a file in the user's tree and never takes one of the
+ * user's files into its own (its copy is a new root file), and it works the same whether
+ * the quarantine is on the site's file system or another (no rename, always a copy).
+ *
+ * The path must be absolute, without "..", under a configured root and reached without
+ * symlinks when planned (what the admin meant); the owner must have an account and must
+ * not be root.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import { basename, dirname, isAbsolute, join, posix } from 'node:path';
+import { constants, createReadStream, promises as fs } from 'node:fs';
+import { basename, isAbsolute, join, posix } from 'node:path';
 import type { Action, ActionPlan, Json, UndoResult, Verification } from './action';
 import { refused, stepFailed } from './act-errors';
+import { accountOf, createAsOwner, readAsOwner, unlinkAsOwner, type FileFacts } from './as-owner';
 import { fpmMasters, reloadFpmMasters, type FpmMaster } from './fpm-reload';
 
 export const DEFAULT_QUARANTINE_DIR = '/var/lib/spamtrace/quarantine';
+/** Dropped scripts are kilobytes; this only bounds what a swapped-in file could make root store. */
+export const MAX_SCRIPT_BYTES = 256 * 1024 * 1024;
 
 export interface QuarantineOptions {
   /** directories scripts may be taken from (docroots' parents: /var/www/vhosts, /var/www) */
@@ -36,13 +51,26 @@ interface Data {
   mode: number;
   mtimeMs: number;
   atimeMs: number;
+  /** as the owner's fstat saw them; absent in plans made before the owner's process did the work */
+  dev?: string;
+  ino?: string;
+  atime?: string;
+  mtime?: string;
   fpm: FpmMaster[];
 }
 
+/** sha256 of a file in root's own directory (never of a path in a site's tree). */
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** The owner's view of a file in a site's tree: facts and sha256, read as the owner. */
+async function hashAsOwner(uid: number, path: string, maxBytes = MAX_SCRIPT_BYTES): Promise<{ facts: FileFacts; sha256: string }> {
+  const h = createHash('sha256');
+  const facts = await readAsOwner(await accountOf(uid), path, (c) => void h.update(c), maxBytes);
+  return { facts, sha256: h.digest('hex') };
 }
 
 /** The path if it is a regular file under one of the roots, reached without symlinks; else refused. */
@@ -64,24 +92,6 @@ export async function checkScriptPath(path: string, roots: readonly string[]): P
   throw refused(`${real} is outside the configured roots (${roots.join(', ') || 'none'}): refused`);
 }
 
-/**
- * The directory a script goes back to on undo: still a real directory under a root,
- * reached without symlinks. The site user owns the docroot and can swap a directory
- * for a symlink while the script sits in quarantine; root's rename would follow it.
- */
-export async function checkRestoreDir(dir: string, roots: readonly string[]): Promise<void> {
-  const st = await fs.lstat(dir).catch(() => null);
-  if (st?.isSymbolicLink()) throw refused(`${dir} is now a symlink: not restoring into it`);
-  if (!st?.isDirectory()) throw stepFailed(`${dir} is gone or not a directory: restore the directory first`);
-  const real = await fs.realpath(dir);
-  if (real !== dir) throw refused(`${dir} is now reached through a symlink (really ${real}): not restoring into it`);
-  for (const root of roots) {
-    const realRoot = await fs.realpath(root).catch(() => null);
-    if (realRoot && realRoot !== '/' && real.startsWith(`${realRoot}/`)) return;
-  }
-  throw refused(`${real} is outside the configured roots: not restoring into it`);
-}
-
 export class QuarantineAction implements Action {
   readonly name = 'quarantine-script';
   readonly description = 'move a script out of the docroot into the root-only quarantine (restorable)';
@@ -91,29 +101,37 @@ export class QuarantineAction implements Action {
 
   async plan(target: string): Promise<ActionPlan> {
     const path = await checkScriptPath(target, this.o.roots);
-    const st = await fs.lstat(path);
-    const sha = await sha256File(path);
+    // root's lstat only tells whom to act as; the owner's own fstat below is what counts
+    const owner = (await fs.lstat(path)).uid;
+    const { facts: f, sha256: sha } = await hashAsOwner(owner, path);
+    if (f.uid !== owner) throw refused(`${path} changed owner while it was planned: plan again`);
     const stamp = (this.o.now?.() ?? new Date()).toISOString().replace(/[-:.]/g, '');
     const safeName = basename(path).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
     const quarantinePath = join(this.o.quarantineDir, `${stamp}-${sha.slice(0, 12)}-${safeName}`);
     const fpm = this.o.reloadFpm === false ? [] : await fpmMasters();
-    const data: Data = { path, quarantinePath, sha256: sha, size: st.size, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, fpm };
+    const mtimeMs = secondsToMs(f.mtime);
+    const data: Data = {
+      path, quarantinePath, sha256: sha, size: f.size, uid: f.uid, gid: f.gid, mode: f.mode,
+      mtimeMs, atimeMs: secondsToMs(f.atime), dev: f.dev, ino: f.ino, atime: f.atime, mtime: f.mtime, fpm,
+    };
+    const mtimeIso = new Date(mtimeMs).toISOString();
     return {
       action: this.name,
       target: path,
-      summary: `${path} (${st.size} bytes, sha256 ${sha.slice(0, 16)}..., uid ${st.uid}) moved to the quarantine`,
+      summary: `${path} (${f.size} bytes, sha256 ${sha.slice(0, 16)}..., uid ${f.uid}) moved to the quarantine`,
       steps: [
-        { kind: 'move', from: path, to: quarantinePath, why: 'the URL stops running it; the file is kept as evidence' },
-        { kind: 'command', program: 'chown/chmod', args: ['0:0', '0600', quarantinePath], why: 'only root can read it' },
+        { kind: 'command', program: 'read as owner', args: [`uid ${f.uid}`, path], why: 'the owner\'s own process reads it: a symlink swapped in gives it only the owner\'s rights' },
+        { kind: 'command', program: 'write', args: [quarantinePath, '0600 root'], why: 'root keeps the copy, checked against this sha256; the file is kept as evidence' },
+        { kind: 'command', program: 'unlink as owner', args: [`uid ${f.uid}`, path], why: 'only after the copy is safe, and only if the name still leads to the same inode' },
         ...fpm.map((m) => ({ kind: 'command' as const, program: 'kill', args: ['-USR2', String(m.pid)], why: `graceful reload of ${m.title}: PHP's opcache would keep running the script` })),
       ],
-      undoSteps: [{ kind: 'move', from: quarantinePath, to: path, why: `back with owner ${st.uid}:${st.gid}, mode ${(st.mode & 0o7777).toString(8)}, mtime ${st.mtime.toISOString()}` }],
-      before: { path, sha256: sha, size: st.size, uid: st.uid, gid: st.gid, mode: (st.mode & 0o7777).toString(8), mtime: st.mtime.toISOString() },
+      undoSteps: [{ kind: 'command', program: 'create as owner', args: [`uid ${f.uid}`, path], why: `the owner's process creates it again (never over an existing file), group ${f.gid}, mode ${f.mode.toString(8)}, mtime ${mtimeIso}` }],
+      before: { path, sha256: sha, size: f.size, uid: f.uid, gid: f.gid, mode: f.mode.toString(8), mtime: mtimeIso },
       data: data as unknown as Json,
       reversible: true,
       noop: false,
       warnings: [
-        ...(st.nlink > 1 ? [`${path} has ${st.nlink} hard links: the other names still reach the file's content`] : []),
+        ...(f.nlink > 1 ? [`${path} has ${f.nlink} hard links: the other names still reach the file's content`] : []),
         ...(fpm.length === 0 && this.o.reloadFpm !== false ? ['no PHP-FPM master found: if PHP runs inside the web server (mod_php), reload it gracefully, or the opcache may run the script for a while'] : []),
       ],
     };
@@ -121,25 +139,49 @@ export class QuarantineAction implements Action {
 
   async apply(plan: ActionPlan): Promise<Json> {
     const d = plan.data as unknown as Data;
-    await this.ensureQuarantineDir();
-    await checkScriptPath(d.path, this.o.roots);
-    if ((await sha256File(d.path)) !== d.sha256) throw stepFailed(`${d.path} changed since the plan was made; plan again`);
-    await moveFile(d.path, d.quarantinePath);
-    // the site user can swap a parent directory between the check and the rename: what
-    // arrived must be the planned file, else it goes straight back where it came from
-    if ((await sha256File(d.quarantinePath)) !== d.sha256) {
-      await moveFile(d.quarantinePath, d.path);
-      throw stepFailed(`${d.path} changed while it was being moved; put back, plan again`);
+    if (d.dev === undefined || d.ino === undefined) throw stepFailed('this plan was made by an older spamtrace: plan again');
+    await ensureRootOnlyDir(this.o.quarantineDir);
+    const account = await accountOf(d.uid);
+    // root's copy first, in its own directory: exclusive, never through a symlink
+    const fh = await fs.open(d.quarantinePath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const h = createHash('sha256');
+    let facts: FileFacts;
+    try {
+      facts = await readAsOwner(account, d.path, async (c) => {
+        h.update(c);
+        await fh.write(c);
+      }, d.size);
+      await fh.sync();
+    } catch (e) {
+      await fh.close();
+      await fs.rm(d.quarantinePath, { force: true });
+      throw e;
     }
-    await fs.chown(d.quarantinePath, 0, 0);
-    await fs.chmod(d.quarantinePath, 0o600);
-    await fs.writeFile(`${d.quarantinePath}.json`, JSON.stringify({ ...d, mtime: new Date(d.mtimeMs).toISOString() }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    await fh.close();
+    const drop = async (why: string): Promise<never> => {
+      await fs.rm(d.quarantinePath, { force: true });
+      throw stepFailed(`${d.path} ${why}; nothing was changed: plan again`);
+    };
+    if (facts.dev !== d.dev || facts.ino !== d.ino) await drop('is another file than the one planned (moved or replaced)');
+    if (h.digest('hex') !== d.sha256) await drop('changed since the plan was made');
+    await syncDir(this.o.quarantineDir);
+    // the copy is safe on disk: now the original goes, removed by its owner, if still the same inode
+    let removed: boolean;
+    try {
+      removed = await unlinkAsOwner(account, d.path, d.dev, d.ino);
+    } catch (e) {
+      await fs.rm(d.quarantinePath, { force: true });
+      throw e;
+    }
+    if (!removed) await drop('was moved or replaced while it was being quarantined');
+    await fs.writeFile(`${d.quarantinePath}.json`, JSON.stringify({ ...d, mtimeIso: new Date(d.mtimeMs).toISOString() }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
     const fpm = await reloadFpmMasters(d.fpm);
     return { quarantinePath: d.quarantinePath, fpm };
   }
 
   async verify(plan: ActionPlan): Promise<Verification> {
     const d = plan.data as unknown as Data;
+    // lstat only: metadata of whatever the name leads to, nothing opened in the site's tree
     const atPath = await fs.lstat(d.path).catch(() => null);
     const q = await fs.lstat(d.quarantinePath).catch(() => null);
     const qSha = q ? await sha256File(d.quarantinePath) : null;
@@ -155,80 +197,90 @@ export class QuarantineAction implements Action {
   async undo(plan: ActionPlan): Promise<UndoResult> {
     const d = plan.data as unknown as Data;
     const q = await fs.lstat(d.quarantinePath).catch(() => null);
-    const atPath = await fs.lstat(d.path).catch(() => null);
-    if (!q) {
-      // the crash came before the move: the file never left
-      if (atPath && (await sha256File(d.path)) === d.sha256) return { after: { path: d.path, restored: false }, warnings: ['the script was never moved'] };
-      throw stepFailed(`${d.quarantinePath} is missing: nothing to restore`);
+    const stillThere = (await fs.lstat(d.path).catch(() => null)) !== null;
+    // a crash before the original was removed: the file never left (a copy may exist)
+    if (stillThere && (!q || (d.dev !== undefined && (await sameAsPlanned(d))))) {
+      if (!q && !(await sameAsPlanned(d))) throw stepFailed(`${d.quarantinePath} is missing and ${d.path} is not the planned file: nothing to restore`);
+      await fs.rm(d.quarantinePath, { force: true });
+      return { after: { path: d.path, restored: false }, warnings: ['the script was never moved'] };
     }
-    if (atPath) throw refused(`${d.path} exists again: not overwriting it; the quarantined copy stays at ${d.quarantinePath}`);
+    if (!q) throw stepFailed(`${d.quarantinePath} is missing: nothing to restore`);
+    if (!q.isFile() || q.uid !== 0) throw stepFailed(`${d.quarantinePath} is not root's regular file: not restoring it`);
     if ((await sha256File(d.quarantinePath)) !== d.sha256) throw stepFailed(`${d.quarantinePath} no longer has the recorded sha256: not restoring it`);
-    await checkRestoreDir(dirname(d.path), this.o.roots);
-    // owner, mode and times are set while the copy is still in the root-only directory:
-    // a rename carries them along. By path after the move, chown would follow a symlink
-    // the site user swapped in for the restored file (chown of /etc/shadow to the user).
-    await setMetadata(d.quarantinePath, d);
-    await moveFile(d.quarantinePath, d.path);
-    // a copy across filesystems lost them: again, on the file itself, never through a symlink
-    await setMetadata(d.path, d);
+    const account = await accountOf(d.uid);
+    const made = await createAsOwner(account, d.path, createReadStream(d.quarantinePath), d.size, {
+      mode: d.mode,
+      gid: d.gid,
+      atime: d.atime ?? msToSeconds(d.atimeMs),
+      mtime: d.mtime ?? msToSeconds(d.mtimeMs),
+    }).catch((e: Error) => {
+      throw Object.assign(e, { message: `${e.message}; the quarantined copy stays at ${d.quarantinePath}` });
+    });
+    await fs.rm(d.quarantinePath, { force: true });
     await fs.rm(`${d.quarantinePath}.json`, { force: true });
-    return { after: { path: d.path, restored: true }, warnings: [] };
+    const warnings = made.gid !== d.gid ? [`${d.path} is back with group ${made.gid}, not ${d.gid}: its owner is not in that group`] : [];
+    return { after: { path: d.path, restored: true }, warnings };
   }
 
   async verifyUndone(plan: ActionPlan): Promise<Verification> {
     const d = plan.data as unknown as Data;
-    const st = await fs.lstat(d.path).catch(() => null);
-    if (!st) return { ok: false, observations: [`${d.path}: missing`] };
-    const sha = await sha256File(d.path);
-    const same = sha === d.sha256 && st.uid === d.uid && st.gid === d.gid && (st.mode & 0o7777) === d.mode && Math.abs(st.mtimeMs - d.mtimeMs) < 2;
-    // utimes takes seconds as a double: the restored mtime is exact to the millisecond, not the nanosecond
+    const seen = await hashAsOwner(d.uid, d.path, d.size).catch((e: Error) => e);
+    if (seen instanceof Error) return { ok: false, observations: [`${d.path}: ${seen.message}`] };
+    const { facts: f, sha256: sha } = seen;
+    const mtimeOk = d.mtime !== undefined ? f.mtime === d.mtime : Math.abs(secondsToMs(f.mtime) - d.mtimeMs) < 2;
     return {
-      ok: same,
-      observations: [`${d.path}: back, sha256 ${sha === d.sha256 ? 'matches' : 'DIFFERS'}, owner ${st.uid}:${st.gid}, mode ${(st.mode & 0o7777).toString(8)}, mtime ${st.mtime.toISOString()}`],
+      ok: sha === d.sha256 && f.uid === d.uid && f.mode === d.mode && mtimeOk,
+      observations: [
+        `${d.path}: back, sha256 ${sha === d.sha256 ? 'matches' : 'DIFFERS'}, owner ${f.uid}:${f.gid}${f.gid !== d.gid ? ` (was group ${d.gid})` : ''}, mode ${f.mode.toString(8)}, mtime ${new Date(secondsToMs(f.mtime)).toISOString()}`,
+      ],
     };
-  }
-
-  /** 0700, owned by root, a real directory (not a symlink someone planted). */
-  private async ensureQuarantineDir(): Promise<void> {
-    await fs.mkdir(this.o.quarantineDir, { recursive: true, mode: 0o700 });
-    const st = await fs.lstat(this.o.quarantineDir);
-    if (!st.isDirectory()) throw stepFailed(`${this.o.quarantineDir} is not a directory`);
-    if (st.uid !== (process.getuid?.() ?? 0)) throw stepFailed(`${this.o.quarantineDir} is not owned by root`);
-    if ((st.mode & 0o077) !== 0) await fs.chmod(this.o.quarantineDir, 0o700);
   }
 }
 
-/** Owner, mode, atime and mtime on the file opened without following a symlink. */
-async function setMetadata(path: string, d: Pick<Data, 'uid' | 'gid' | 'mode' | 'atimeMs' | 'mtimeMs'>): Promise<void> {
-  const { constants } = await import('node:fs');
-  const fh = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e: NodeJS.ErrnoException) => {
-    throw e.code === 'ELOOP' ? refused(`${path} became a symlink: not changing what it points to`) : e;
-  });
+/** The name still leads to the planned file with the planned bytes (read as its owner). */
+async function sameAsPlanned(d: Data): Promise<boolean> {
+  const seen = await hashAsOwner(d.uid, d.path, d.size).catch(() => null);
+  return seen !== null && seen.sha256 === d.sha256 && (d.ino === undefined || (seen.facts.ino === d.ino && seen.facts.dev === d.dev));
+}
+
+/**
+ * Root's own directory: created 0700 if missing; it and every directory above it must be
+ * real directories owned by root that nobody else can write (or sticky, like /dev/shm,
+ * where root's entry cannot be renamed by others). Then root may use paths in it.
+ */
+export async function ensureRootOnlyDir(dir: string): Promise<void> {
+  if (!isAbsolute(dir) || dir.split('/').includes('..')) throw stepFailed(`the quarantine directory must be an absolute path: ${dir}`);
+  const me = process.getuid?.() ?? 0;
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const parts = posix.normalize(dir).split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const p = '/' + parts.slice(0, i).join('/');
+    const st = await fs.lstat(p);
+    if (!st.isDirectory()) throw stepFailed(`${p} is not a directory (a symlink?): the quarantine must be reached through root's own directories`);
+    if (st.uid !== me) throw stepFailed(`${p} is not owned by root: the quarantine must be reached through root's own directories`);
+    const last = i === parts.length;
+    if (!last && (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) throw stepFailed(`${p} is writable by others: the quarantine must be reached through root's own directories`);
+    if (last && (st.mode & 0o077) !== 0) await fs.chmod(p, 0o700);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    if (!(await fh.stat()).isFile()) throw refused(`${path} is no longer a regular file`);
-    await fh.chown(d.uid, d.gid);
-    await fh.chmod(d.mode);
-    await fh.utimes(new Date(d.atimeMs), new Date(d.mtimeMs));
+    await fh.sync();
   } finally {
     await fh.close();
   }
 }
 
-/** rename, or across filesystems: copy (exclusive), fsync, compare, unlink. */
-async function moveFile(from: string, to: string): Promise<void> {
-  try {
-    await fs.rename(from, to);
-    return;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-  }
-  await fs.copyFile(from, to, (await import('node:fs')).constants.COPYFILE_EXCL);
-  const fh = await fs.open(to, 'r+');
-  await fh.sync();
-  await fh.close();
-  if ((await sha256File(from)) !== (await sha256File(to))) {
-    await fs.rm(to, { force: true });
-    throw stepFailed(`copying ${from} to ${to} did not give the same bytes`);
-  }
-  await fs.unlink(from);
+/** "1392606306.789000000" -> ms (the float is exact enough for display and old plans). */
+function secondsToMs(s: string): number {
+  const [sec, frac = '0'] = s.split('.');
+  return Number(sec) * 1000 + Number(frac.padEnd(9, '0').slice(0, 3)) + Number('0.' + frac.padEnd(9, '0').slice(3));
+}
+
+function msToSeconds(ms: number): string {
+  const whole = Math.floor(ms);
+  const sub = Math.round((ms - whole) * 1e6);
+  return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')}${String(sub).padStart(6, '0')}`;
 }

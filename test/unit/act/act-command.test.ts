@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { auditFor, openStore } from '../../../src/store';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,10 @@ test('where the UI\'s store exists, a command-line action lands in its audit tab
   mkdirSync(join(root, 'images'), { recursive: true });
   const script = join(root, 'images', 'kqzvmx.php');
   writeFileSync(script, '<?php mail("a@b", "x", "y");');
+  // a site user's script (nobody: an account on every system); the owner's process must reach it
+  chmodSync(dir, 0o755);
+  chownSync(join(root, 'images'), 65534, 65534);
+  chownSync(script, 65534, 65534);
   const storePath = join(dir, 'spamtrace.db');
   openStore(storePath).db.close();
   const configPath = join(dir, 'spamtrace.json');
