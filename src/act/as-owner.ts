@@ -66,14 +66,15 @@ exec unlink -- "$1"`;
  * name or through a symlink at the name; then group, mode and times, then lstat for root.
  * umask 077 so the bytes are never readable by others before chmod. A directory that is
  * now reached through a symlink is refused (the user could redirect it only within their
- * own rights, but the file belongs where it was, not wherever the link points).
+ * own rights, but the file belongs where it was, not wherever the link points): `cd -P`
+ * resolves every link, so $PWD differs from the path when any part of it is one.
  */
 const CREATE = `umask 077
 dir=\${1%/*}
-[ "$(realpath -e -- "\${dir:-/}")" = "\${dir:-/}" ] || exit 17
+cd -P -- "\${dir:-/}" 2>/dev/null && [ "$PWD" = "\${dir:-/}" ] || exit 17
 if [ -e "$1" ] || [ -L "$1" ]; then exit 13; fi
 dd of="$1" oflag=nofollow conv=excl,fsync bs=65536 status=none || exit 14
-chgrp -h "$5" -- "$1" 2>/dev/null
+[ -z "$5" ] || chgrp -h "$5" -- "$1" 2>/dev/null
 chmod "$2" -- "$1" || exit 15
 touch -h -a -d "@$3" -- "$1" && touch -h -m -d "@$4" -- "$1" || exit 16
 exec stat -c '${FACTS}' -- "$1"`;
@@ -168,7 +169,9 @@ export interface CreateMeta {
 export async function createAsOwner(account: Account, path: string, source: Readable, size: number, meta: CreateMeta): Promise<FileFacts> {
   if (!TIME.test(meta.atime) || !TIME.test(meta.mtime)) throw stepFailed(`bad recorded times ${meta.atime} / ${meta.mtime}`);
   const mode = (meta.mode & 0o7777).toString(8).padStart(4, '0');
-  const r = await asOwner(account, CREATE, [path, mode, meta.atime, meta.mtime, String(meta.gid)], { timeoutMs: timeoutFor(size), stdin: source });
+  // the group is changed only when it is not the account's own (a file's usual group)
+  const group = meta.gid === account.gid ? '' : String(meta.gid);
+  const r = await asOwner(account, CREATE, [path, mode, meta.atime, meta.mtime, group], { timeoutMs: timeoutFor(size), stdin: source });
   if (r.code === 13) throw refused(`${path} exists again: not overwriting it`);
   if (r.code === 17) throw refused(`the directory of ${path} is gone or now reached through a symlink: not restoring into it`);
   if (r.code === 14) throw stepFailed(`${path}: ${account.name} cannot create it (${r.stderr.trim().slice(0, 300) || 'dd failed'}): is its directory still there and the user's?`);

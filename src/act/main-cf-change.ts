@@ -8,7 +8,7 @@
  * undo says so.
  */
 import type { PlanStep } from './action';
-import { findParameter, parameterDiff, setParameter } from './main-cf';
+import { findParameter, parameterDiff, ruleMatching, setParameter, type ContinuationRule } from './main-cf';
 import { readFileState, restoreFileState, sha256, writeFileAtomic, type FileState, type PostfixSystem } from './postfix-system';
 import type { ListChange } from './submit-users';
 import { stepFailed } from './act-errors';
@@ -23,6 +23,8 @@ export interface MainCfChange {
   /** base64 of the planned main.cf and its hash */
   afterContent: string;
   afterSha256: string;
+  /** how this Postfix ends a logical line (main-cf.ts); absent in plans of older versions: 'skip' */
+  rule?: ContinuationRule;
 }
 
 export async function planMainCfChange(postfix: PostfixSystem, param: string, change: (current: string) => ListChange): Promise<{ change: MainCfChange; result: ListChange; step: PlanStep | null }> {
@@ -31,8 +33,11 @@ export async function planMainCfChange(postfix: PostfixSystem, param: string, ch
   if (!before.exists) throw stepFailed(`${file} does not exist`);
   const text = Buffer.from(before.content!, 'base64').toString('utf8');
   const oldValue = await postfix.parameter(param);
+  // our reading of the text must be Postfix's own, or an edit could orphan a continuation line
+  const rule = ruleMatching(text, param, oldValue);
+  if (!rule) throw stepFailed(`${file}: ${param} as written there does not read as postconf -h says (${JSON.stringify(oldValue.slice(0, 200))}); not editing it: tidy its lines by hand and plan again`);
   const result = change(oldValue);
-  const afterText = result.changed ? setParameter(text, param, result.value) : text;
+  const afterText = result.changed ? setParameter(text, param, result.value, rule) : text;
   const afterBytes = Buffer.from(afterText, 'utf8');
   const c: MainCfChange = {
     file,
@@ -42,8 +47,9 @@ export async function planMainCfChange(postfix: PostfixSystem, param: string, ch
     before,
     afterContent: afterBytes.toString('base64'),
     afterSha256: sha256(afterBytes),
+    rule,
   };
-  const step: PlanStep | null = result.changed ? { kind: 'edit', file, diff: parameterDiff(text, afterText, param), why: `set ${param}` } : null;
+  const step: PlanStep | null = result.changed ? { kind: 'edit', file, diff: parameterDiff(text, afterText, param, rule), why: `set ${param}` } : null;
   return { change: c, result, step };
 }
 
@@ -70,12 +76,12 @@ export async function undoMainCfChange(c: MainCfChange, remove: (current: string
     return { how: 'restored', sha256: c.before.sha256, warnings: [] };
   }
   const text = Buffer.from(now.content ?? '', 'base64').toString('utf8');
-  const span = findParameter(text, c.param);
+  const span = findParameter(text, c.param, c.rule ?? 'skip');
   const warnings = [`${c.file} changed after the action; only our entry was taken out of ${c.param}, the rest is left as it is now`];
   if (!span) return { how: 'absent', sha256: now.sha256, warnings: [...warnings, `${c.param} is no longer set in ${c.file}`] };
   const r = remove(span.value);
   if (!r.changed) return { how: 'absent', sha256: now.sha256, warnings: [...warnings, `${c.param} no longer holds our entry`] };
-  const bytes = Buffer.from(setParameter(text, c.param, r.value), 'utf8');
+  const bytes = Buffer.from(setParameter(text, c.param, r.value, c.rule ?? 'skip'), 'utf8');
   await writeFileAtomic(c.file, bytes, { mode: now.mode!, uid: now.uid!, gid: now.gid! });
   return { how: 'surgical', sha256: sha256(bytes), warnings };
 }

@@ -6,6 +6,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { configError } from './config-error';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth';
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_PATH, type SpamtraceConfig } from './config-types';
 import { validateConfig } from './validate-config';
 
@@ -34,6 +35,7 @@ export function loadConfig(location: ConfigLocation): LoadedConfig {
   const text = readConfigText(location);
   if (text === null) return { config: deepFreeze(structuredClone(DEFAULT_CONFIG)), source: null };
   let raw: unknown;
+  if (jsonNestsDeeperThan(text)) throw configError(`${location.path}: not a spamtrace config: nested more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     raw = JSON.parse(text);
   } catch (e) {

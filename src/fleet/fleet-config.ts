@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { SpamtraceError } from '../errors';
 import { validAlias } from '../host/ssh/ssh-command';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../config/json-depth';
 
 /** mail: queue and mail log; web: access logs; panel: inventory (subscriptions, users). */
 export type FleetRole = 'mail' | 'web' | 'panel';
@@ -99,6 +100,7 @@ export async function loadFleetConfig(path: string): Promise<FleetConfig> {
     throw new SpamtraceError('E_CONFIG', `fleet file ${path} could not be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let value: unknown;
+  if (jsonNestsDeeperThan(text)) throw new SpamtraceError('E_CONFIG', `fleet file ${path} is nested more than ${MAX_JSON_DEPTH} levels deep: not a fleet file`);
   try {
     value = JSON.parse(text);
   } catch (e) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { configError } from '../config/config-error';
 import { DEFAULT_NOTIFY_CONFIG, DEFAULT_NOTIFY_CONFIG_PATH, type NoticePolicy, type NotifyConfig, type TransportConfig } from './notify-config';
 import { parseMailbox } from './address';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../config/json-depth';
 
 export interface NotifyConfigLocation {
   path: string;
@@ -28,6 +29,7 @@ export function loadNotifyConfig(location: NotifyConfigLocation): NotifyConfig |
     throw configError(`${location.path}: cannot read the notify config: ${(e as Error).message}`);
   }
   let raw: unknown;
+  if (jsonNestsDeeperThan(text)) throw configError(`${location.path}: not a notify config: nested more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     raw = JSON.parse(text);
   } catch (e) {

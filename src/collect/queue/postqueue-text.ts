@@ -42,8 +42,8 @@ const ENTRY =
 const TRAILER = /^-- (\d{1,15}) Kbytes in (\d{1,15}) Requests?\.$/;
 const MAILDROP_UID = /^\(maildrop queue, sender UID (\d{1,10})\)$/;
 const REASON = /^\((.*)\)$/;
-/** A recipient pasted without its indentation: one token with an @. */
-const BARE_ADDRESS = /^[^\s()]+@[^\s()]+$/;
+/** Characters a bare recipient token may not hold (checked in one pass, see isBareAddress). */
+const NOT_IN_TOKEN = /[\s()]/;
 
 const MAX_TEXT = 2_000;
 /** A future date beyond this is last year's; inside it, clock skew between hosts. */
@@ -185,7 +185,7 @@ export class PostqueueTextParser {
       return null;
     }
     const indented = /^\s/.test(raw);
-    if (indented || BARE_ADDRESS.test(t)) {
+    if (indented || isBareAddress(t)) {
       if (this.pending.recipients.length >= MAX_LISTED_RECIPIENTS) {
         this.droppedRecipients += 1;
         return null;
@@ -250,4 +250,16 @@ export async function* parsePostqueueText(
   }
   const last = parser.end();
   if (last) yield last;
+}
+
+/**
+ * A recipient pasted without its indentation: one token (no whitespace, no parentheses)
+ * with an "@" that has something before and after it. Two linear scans: the regex it
+ * replaces (/^[^\s()]+@[^\s()]+$/) tried every "@" as the split point and took 2.7 s on
+ * a 64 KiB line of "@@@...(".
+ */
+export function isBareAddress(t: string): boolean {
+  if (t.length < 3 || NOT_IN_TOKEN.test(t)) return false;
+  const at = t.indexOf('@', 1);
+  return at !== -1 && at < t.length - 1;
 }

@@ -30,6 +30,7 @@ import { posix } from 'node:path';
 import type { Host } from '../../host/host';
 import type { Customer, Inventory, InventoryResult, Mailbox, Reseller, Subscription } from '../../domain/subscription';
 import { SpamtraceError, type ErrorCode } from '../../errors';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../config/json-depth';
 import { normalizeDomain } from '../filesystem/domain-name';
 import { quoteName } from '../filesystem/quote';
 import { loadSystemUsers, SystemUsers } from '../filesystem/system-users';
@@ -202,6 +203,7 @@ function fail(source: string, problems: string[]): never {
 /** Parses and validates a mapping file's text; throws E_INVENTORY_FILE listing every problem. */
 export function parseStaticInventory(json: string, source: string): Subscription[] {
   let doc: Json;
+  if (jsonNestsDeeperThan(json)) fail(source, [`nested more than ${MAX_JSON_DEPTH} levels deep: not a subscription map`]);
   try {
     doc = JSON.parse(json) as Json;
   } catch (e) {

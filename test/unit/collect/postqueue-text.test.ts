@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PostqueueTextParser, parsePostqueueText, placeArrivalTime } from '../../../src/collect/queue/postqueue-text';
+import { PostqueueTextParser, isBareAddress, parsePostqueueText, placeArrivalTime } from '../../../src/collect/queue/postqueue-text';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import { collect, linesOf, readFixture } from './fake-host';
 
@@ -189,4 +189,24 @@ test('junk, invalid IDs and over-long lines are counted, a listing cut without t
     'line longer than the line limit': 1,
     'not a recipient, reason or entry line': 1,
   });
+});
+
+// a hang guard, not a speed target: the bare-address pattern tried every "@" as the split
+// point and took seconds on these 64 KiB lines
+test('hostile 64 KiB lines inside an entry are read in one pass: "@@@...(", "a@a@...", spaces, dashes', { timeout: 30_000 }, () => {
+  const p = parser(NOW, new SkipTally());
+  p.push({ text: 'AB2C4561DA6     744 Fri Feb 21 09:02:09  a@b', cut: false });
+  for (const text of ['@'.repeat(65536) + '(', 'a@'.repeat(32768) + ' x', '@'.repeat(65536), ' '.repeat(65536) + 'x', '-'.repeat(65536), 'AB2C4561DA6' + ' '.repeat(65536) + 'x']) {
+    p.push({ text, cut: false });
+  }
+  const entry = p.end();
+  assert.ok(entry);
+  // "@@@...@" is one token with an "@" inside (kept, cut to 2,000 characters); the indented
+  // line is a recipient "x"; the rest is junk (parentheses, spaces inside, no "@")
+  assert.deepEqual(entry.recipients.map((r) => r.address.length), [2000, 1]);
+});
+
+test('a bare recipient is one token with something before and after an "@"', () => {
+  for (const yes of ['a@b', 'x@@y', '@a@b', 'user+tag@example.com']) assert.equal(isBareAddress(yes), true, yes);
+  for (const no of ['@ab', 'ab@', '@', 'a b@c', 'a@(b)', '', 'ab']) assert.equal(isBareAddress(no), false, no);
 });

@@ -86,6 +86,17 @@ test('a config file that is not JSON says so and where', () => {
   assert.match(e.message, /broken\.json: not valid JSON/);
 });
 
+test('a config nested 20,000 deep is E_CONFIG naming the file, not a RangeError', () => {
+  for (const text of [`{"panel": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, '{"a":'.repeat(100_000)]) {
+    const e = codeOf(() => loadConfig({ path: file('deep.json', text, 0o644), explicit: true }));
+    assert.equal(e.code, 'E_CONFIG');
+    assert.match(e.message, /deep\.json: not a spamtrace config: nested more than 64 levels deep/);
+  }
+  // brackets inside strings are text, not nesting: that file is refused for its content only
+  const e = codeOf(() => loadConfig({ path: file('deep.json', `{"x": "${'['.repeat(1000)}"}`, 0o644), explicit: true }));
+  assert.doesNotMatch(e.message, /nested/);
+});
+
 test('a config file others may write is refused: it tells a root service what to read', () => {
   const e = codeOf(() => loadConfig({ path: file('open.json', '{}', 0o666), explicit: true }));
   assert.equal(e.code, 'E_CONFIG');

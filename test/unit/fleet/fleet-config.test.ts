@@ -53,6 +53,8 @@ test('a fleet file that is not JSON says so with its path', async () => {
     writeFileSync(join(dir, 'fleet.json'), '{ hosts: ');
     await assert.rejects(loadFleetConfig(join(dir, 'fleet.json')), /fleet\.json is not valid JSON/);
     await assert.rejects(loadFleetConfig(join(dir, 'missing.json')), /could not be read: ENOENT/);
+    writeFileSync(join(dir, 'fleet.json'), `{"hosts": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+    await assert.rejects(loadFleetConfig(join(dir, 'fleet.json')), /fleet\.json is nested more than 64 levels deep/);
     writeFileSync(join(dir, 'fleet.json'), JSON.stringify(split));
     assert.equal((await loadFleetConfig(join(dir, 'fleet.json'))).hosts.length, 3);
   } finally {

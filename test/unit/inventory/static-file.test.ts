@@ -84,6 +84,8 @@ test('bad mapping files are E_INVENTORY_FILE naming the file and the JSON path o
   const src = '/etc/spamtrace/inventory.json';
   const parse = (doc: unknown) => () => parseStaticInventory(typeof doc === 'string' ? doc : JSON.stringify(doc), src);
   await rejectsWith(parse('{"subscriptions": [ {"id": "a",'), 'not valid JSON', src);
+  // 20,000 levels deep: the file's own error, not a RangeError from walking it
+  await rejectsWith(parse(`{"subscriptions": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`), 'nested more than 64 levels deep', src);
   await rejectsWith(parse([]), 'must be a JSON object with "subscriptions"');
   await rejectsWith(parse({ subscriptions: {} }), '$.subscriptions: must be an array');
   await rejectsWith(parse({ version: 2, subscriptions: [] }), '$.version: must be 1');
