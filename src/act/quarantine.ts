@@ -149,7 +149,7 @@ export class QuarantineAction implements Action {
     try {
       facts = await readAsOwner(account, d.path, async (c) => {
         h.update(c);
-        await fh.write(c);
+        for (let off = 0; off < c.length; ) off += (await fh.write(c, off)).bytesWritten;
       }, d.size);
       await fh.sync();
     } catch (e) {
@@ -164,6 +164,8 @@ export class QuarantineAction implements Action {
     };
     if (facts.dev !== d.dev || facts.ino !== d.ino) await drop('is another file than the one planned (moved or replaced)');
     if (h.digest('hex') !== d.sha256) await drop('changed since the plan was made');
+    // what is on disk, read back: the original goes only when this copy is whole
+    if ((await sha256File(d.quarantinePath)) !== d.sha256) await drop('could not be copied whole into the quarantine');
     await syncDir(this.o.quarantineDir);
     // the copy is safe on disk: now the original goes, removed by its owner, if still the same inode
     let removed: boolean;
