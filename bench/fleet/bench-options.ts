@@ -6,17 +6,21 @@ export interface FleetBenchOptions {
   parallel: number;
   scenario: string;
   keep: boolean;
+  /** seconds every remote login shell sleeps before it runs anything */
+  loginDelay: number;
   help: boolean;
 }
 
 export const FLEET_BENCH_HELP = `Usage: node dist/bench/fleet-bench.js [options]
 
-A fleet scan of N SSH aliases (one private sshd on 127.0.0.1, each alias the lab) against
-the same scan run host by host in series, in the same run. Root only.
+The lab scanned locally, then over SSH (one private sshd on 127.0.0.1 whose login shell
+sleeps --login-delay s per session), then as a fleet of N aliases to it. Prints times,
+ratios and remote sessions per host. Root only.
 
   --hosts N        aliases (default 20)
   --parallel N     hosts at a time in the fleet run (default 4, the fleet default)
   --scenario NAME  lab scenario that fills the queue first (default mixed)
+  --login-delay S  seconds each remote login shell takes to start (default 1, 0 to 10)
   --keep           leave the lab up afterwards
 `;
 
@@ -30,13 +34,14 @@ function whole(name: string, v: string | undefined, fallback: number, max: numbe
 export function parseBenchArgs(argv: string[]): FleetBenchOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { hosts: { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { hosts: { type: 'string' }, 'login-delay': { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   return {
     hosts: whole('hosts', values.hosts, 20, 200),
     parallel: whole('parallel', values.parallel, 4, 64),
     scenario: values.scenario ?? 'mixed',
     keep: Boolean(values.keep),
+    loginDelay: values['login-delay'] === undefined ? 1 : values['login-delay'] === '0' ? 0 : whole('login-delay', values['login-delay'], 1, 10),
     help: Boolean(values.help),
   };
 }

@@ -4,6 +4,11 @@
  * private temp dir; root may log in by key only, only from loopback. Plus an SSH client
  * config of aliases pointing to it, one to a dead port and one whose recorded host key
  * is wrong. Root only (sshd must switch users). Stopped by pid; the dir is removed.
+ *
+ * Every session's login shell (root's bash) first runs a login script (sshd `SetEnv
+ * BASH_ENV=`): it counts the session in a file, can sleep like a slow real ~/.bashrc
+ * (pyenv, conda, motd), and can put a directory of wrappers first in PATH (an old
+ * distribution's tools).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -44,7 +49,19 @@ export interface PrivateSshd {
   /** alias that offers a key the server does not accept */
   noKey: string;
   pid: number;
+  /** sessions whose login shell started so far (each ran the login script once) */
+  sessions(): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface PrivateSshdOptions {
+  goodAliases?: number;
+  maxSessions?: number;
+  maxStartups?: string;
+  /** seconds every login shell sleeps before running the command (a slow ~/.bashrc) */
+  slowLoginSeconds?: number;
+  /** a directory put first in PATH of every session (wrappers that act like old tools) */
+  pathPrefix?: string;
 }
 
 async function keygen(path: string, comment: string): Promise<string> {
@@ -70,7 +87,7 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
   }
 }
 
-export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions?: number; maxStartups?: string } = {}): Promise<PrivateSshd> {
+export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<PrivateSshd> {
   const dir = await fs.mkdtemp(join(os.tmpdir(), 'spamtrace-sshd-'));
   await fs.chmod(dir, 0o700);
   // sshd refuses to start without its privilege separation directory
@@ -84,6 +101,21 @@ export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions
   const port = await freePort();
   const dead = await freePort(); // nobody listens there once the probe closed it
   const pidFile = join(dir, 'sshd.pid');
+  const sessionLog = join(dir, 'sessions');
+  const loginScript = join(dir, 'login.sh');
+  if (opts.pathPrefix && !/^\/[A-Za-z0-9._/-]+$/.test(opts.pathPrefix)) throw new Error(`pathPrefix: a plain absolute path, not ${JSON.stringify(opts.pathPrefix)}`);
+  const slow = opts.slowLoginSeconds ?? 0;
+  if (!Number.isFinite(slow) || slow < 0 || slow > 60) throw new Error('slowLoginSeconds: 0 to 60');
+  await fs.writeFile(
+    loginScript,
+    [
+      `echo "$$" >> ${sessionLog}`,
+      slow > 0 ? `sleep ${slow}` : '',
+      opts.pathPrefix ? `PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
+      '',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
   await fs.writeFile(
     join(dir, 'sshd_config'),
     [
@@ -105,6 +137,7 @@ export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions
       'AllowTcpForwarding no',
       'PrintMotd no',
       'LogLevel ERROR',
+      `SetEnv BASH_ENV=${loginScript}`,
       '',
     ].join('\n'),
   );
@@ -154,6 +187,10 @@ export async function startPrivateSshd(opts: { goodAliases?: number; maxSessions
     badKey: 'badkey',
     noKey: 'nokey',
     pid: child.pid!,
+    async sessions() {
+      const text = await fs.readFile(sessionLog, 'utf8').catch(() => '');
+      return text.split('\n').filter((l) => l !== '').length;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

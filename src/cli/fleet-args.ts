@@ -31,6 +31,7 @@ Several servers (over SSH, with your SSH config and keys; nothing is installed t
   --ssh-config FILE      the SSH config to use (default ~/.ssh/config)
   --host-parallel N      hosts scanned at once (default 4)
   --host-timeout SECONDS give up on a host after this long (default 900)
+  With --hosts, exit code 3: no spam source found, but some hosts could not be scanned.
 `;
 
 function wholeNumber(flag: string, v: string | undefined, min: number, max: number): number {

@@ -1,7 +1,8 @@
 /**
  * `spamtrace scan --hosts ...`: the fleet scan, its per-host progress on stderr, the
- * text or JSON fleet report on stdout. Exit 1 when any host has a spam source, 2 when
- * no host could be scanned at all, else 0.
+ * text or JSON fleet report on stdout. Exit 2 when no host could be scanned at all, 1
+ * when any host has a spam source, 3 when some hosts could not be scanned (a cron job
+ * alerting on non-zero must not miss an unreachable host), else 0.
  */
 import { existsSync } from 'node:fs';
 import { createLogger } from '../log';
@@ -51,9 +52,13 @@ function progressPrinter(stream: NodeJS.WriteStream, enabled: boolean): (e: Host
   };
 }
 
+/** Some hosts could not be scanned, the others showed no spam source. */
+export const EXIT_HOSTS_FAILED = 3;
+
 export function fleetExitCode(r: FleetReport): number {
-  if (r.summary.spamSources > 0) return 1;
   if (r.summary.scanned + r.summary.checked === 0) return 2;
+  if (r.summary.spamSources > 0) return 1;
+  if (r.summary.failed > 0) return EXIT_HOSTS_FAILED;
   return 0;
 }
 

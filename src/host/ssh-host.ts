@@ -1,30 +1,36 @@
 /**
  * A machine reached over SSH, for the same collectors that run on LocalHost. Uses the
  * admin's OpenSSH client and config (-F), never prompts (BatchMode), refuses unknown or
- * changed host keys, and multiplexes every program over one master connection kept in
- * a private 0700 directory, so a scan costs one TCP connection and one login per host.
+ * changed host keys, and multiplexes everything over one master connection kept in a
+ * private 0700 directory: one TCP connection and one login per host.
  *
- * Remote programs get ONE string from ssh: it is built by shellQuote() from the argument
- * array and nothing else (see ssh/ssh-command.ts). Files are read with cat/dd and
- * decompressed here, so .gz logs travel compressed.
+ * Over that connection run at most `maxSessions` (default 4) long-lived remote shells
+ * (ssh/agent-script.ts) that take requests one after another, so a scan opens a fixed,
+ * small number of sessions, each paying the remote login shell's start-up once, however
+ * many paths, directories, uids and logs it looks at. Every argument crosses as data,
+ * never as script text; the login shell only ever sees `exec /bin/sh`, so a fish or csh
+ * login shell changes nothing. Files are read with cat/dd and decompressed here, so .gz
+ * logs travel compressed.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, openSync, closeSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FileInfo, Host, Line, LineStreamOptions, NumberedLine, RunOptions, RunResult, StreamedRun } from './host';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './line-splitter';
 import { LocalHost } from './local-host';
-import { baseSshArgs, remoteCommand, validAlias } from './ssh/ssh-command';
+import { baseSshArgs, remoteArgv, validAlias } from './ssh/ssh-command';
 import { classifySshFailure, printableSsh, SshError } from './ssh/ssh-errors';
-import { catArgs, errnoOf, grepArgs, listArgs, noFollowReadArgs, parseListing, parseStat, RemoteFileError, statArgs } from './ssh/remote-files';
+import { catArgs, errnoOf, findStatArgs, grepArgs, listArgs, noFollowReadArgs, parseFindStat, parseListing, parseStat, RemoteFileError, statArgs } from './ssh/remote-files';
 import { StatCache } from './ssh/stat-cache';
-import { SessionLimit } from './ssh/session-limit';
-import { spawnStreaming } from './ssh/ssh-process';
+import { ShellPool } from './ssh/shell-pool';
+import { RemoteShell, type ShellAnswer } from './ssh/remote-shell';
+import type { AgentBanner, RemoteCaps } from './ssh/agent-script';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
 /** the local kill comes this long after the remote `timeout`, so the remote side dies first */
 const LOCAL_GRACE_MS = 10_000;
 
@@ -35,27 +41,46 @@ export interface SshHostOptions {
   /** where the private control directory is made (default: the OS temp dir) */
   runtimeDir?: string;
   connectTimeoutSeconds?: number;
-  /** programs at a time over the connection; keep below sshd's MaxSessions (default 10) */
+  /** remote shells (sessions) at a time over the connection; keep below sshd's MaxSessions (default 10) */
   maxSessions?: number;
   /** idle seconds after which a master left behind (a killed scan) exits by itself */
   persistSeconds?: number;
   sshProgram?: string;
 }
 
+/** A remote shell's start-up may run a slow login script (pyenv, conda, motd): generous. */
+const SHELL_START_MS = 120_000;
+
 export class SshHost implements Host {
   readonly name: string;
   private readonly local = new LocalHost('local');
-  private readonly slots: SessionLimit;
+  private readonly pool: ShellPool;
   private controlDir: string | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
+  private first: AgentBanner | null = null;
   /** what the last listings said about each entry: spares a round trip per stat after a list */
   private readonly listed = new StatCache();
 
   constructor(private readonly opts: SshHostOptions) {
     if (!validAlias(opts.alias)) throw new SshError('config', opts.alias.slice(0, 80), `not a usable SSH host alias: ${JSON.stringify(opts.alias.slice(0, 80))}`);
     this.name = opts.alias;
-    this.slots = new SessionLimit(opts.maxSessions ?? 8);
+    this.pool = new ShellPool(opts.maxSessions ?? 4, () => this.startShell());
+  }
+
+  /** Remote sessions opened so far (each paid the login shell's start-up once). */
+  get sessionsOpened(): number {
+    return this.pool.opened;
+  }
+
+  /** What the remote side has (timeout, dd nofollow, find -printf ...); null before connect(). */
+  get remoteCaps(): RemoteCaps | null {
+    return this.first?.caps ?? null;
+  }
+
+  /** The remote zone's offset from UTC (minutes east) when the first shell started. */
+  get utcOffsetMinutes(): number | null {
+    return this.first?.utcOffsetMinutes ?? null;
   }
 
   private get ssh(): string {
@@ -68,12 +93,29 @@ export class SshHost implements Host {
   }
 
   /**
-   * Log in once and leave the master running in the background. Fails with an SshError
-   * saying why (host key changed or unknown, key refused, unreachable, timeout).
+   * Log in once, leave the master running in the background and start the first remote
+   * shell. Fails with an SshError saying why (host key changed or unknown, key refused,
+   * unreachable, timeout, no POSIX shell on the far side).
    */
   connect(): Promise<void> {
-    this.connecting ??= this.startMaster();
+    this.connecting ??= this.startMaster().then(async () => {
+      const shell = await this.startShell();
+      this.pool.adopt(shell);
+    });
     return this.connecting;
+  }
+
+  private async startShell(): Promise<RemoteShell> {
+    if (this.closed) throw new SshError('connection-lost', this.name, `${this.name}: closed`);
+    const shell = new RemoteShell(this.name, this.ssh, [...this.base(), '-o', 'ControlMaster=no', '-T', '--', this.name]);
+    try {
+      const banner = await shell.start(SHELL_START_MS);
+      this.first ??= banner;
+    } catch (e) {
+      shell.kill(e as SshError);
+      throw e;
+    }
+    return shell;
   }
 
   private async startMaster(): Promise<void> {
@@ -104,16 +146,18 @@ export class SshHost implements Host {
     if (outcome.code === 0) return;
     const stderr = await fs.readFile(errPath, 'utf8').catch(() => '');
     await this.removeControlDir();
+    this.controlDir = null;
     if (outcome.error) throw new SshError('config', this.name, `${this.name}: the ssh client could not be started (${outcome.error})`);
     if (outcome.timedOut) throw new SshError('timeout', this.name, `${this.name}: no SSH connection within ${limitMs / 1000} s`);
     throw classifySshFailure(this.name, stderr) ?? new SshError('unreachable', this.name, `${this.name}: ssh failed (exit ${outcome.code}): ${printableSsh(stderr) || 'no message'}`, printableSsh(stderr));
   }
 
-  /** Stop the master (ends every session on it) and remove the private directory. */
+  /** End the remote shells, stop the master (ends every session on it) and remove the private directory. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.connecting?.catch(() => undefined);
+    await this.pool.close();
     if (!this.controlDir) return;
     await this.local.run(this.ssh, [...this.base(), '-O', 'exit', '--', this.name], { timeoutMs: 10_000 }).catch(() => undefined);
     await this.removeControlDir();
@@ -124,49 +168,93 @@ export class SshHost implements Host {
     if (dir) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
-  private sessionArgv(command: string): string[] {
-    return [...this.base(), '-o', 'ControlMaster=no', '-T', '--', this.name, command];
+  /**
+   * One request on a free remote shell. The remote side enforces the time limit (timeout,
+   * or the shell's own watchdog); the local guard a little later ends the session itself.
+   * `finish` must be called exactly once, after the stdout was read (or abandoned).
+   */
+  private async begin(argv: string[], options: RunOptions): Promise<Asked> {
+    const seconds = options.timeoutMs ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : 0;
+    const shell = await this.pool.acquire();
+    let answer: ShellAnswer;
+    try {
+      answer = shell.request({ argv, seconds, viaFile: Boolean(options.outputViaFile), ...(options.input !== undefined ? { input: options.input } : {}) });
+    } catch (e) {
+      this.pool.release(shell);
+      throw e;
+    }
+    let localTimeout = false;
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          localTimeout = true;
+          answer.abort();
+        }, options.timeoutMs + LOCAL_GRACE_MS)
+      : undefined;
+    let released = false;
+    return {
+      stdout: answer.stdout,
+      timedOutHere: () => localTimeout,
+      finish: async (abandon = false) => {
+        try {
+          if (abandon) answer.abort();
+          const end = await answer.done;
+          return { ...end, timedOut: seconds > 0 && end.status === 124 };
+        } catch (e) {
+          if (localTimeout) return { status: 124, stderr: '', timedOut: true };
+          throw e;
+        } finally {
+          if (timer) clearTimeout(timer);
+          if (!released) {
+            released = true;
+            this.pool.release(shell);
+          }
+        }
+      },
+    };
   }
 
-  /** ssh's own failure (exit 255 with ssh's words) becomes an SshError; anything else is the program's. */
-  private connectionFailure(code: number | null, stderr: string): SshError | null {
-    return code === 255 ? classifySshFailure(this.name, stderr) : null;
+  /** env(1) says why it could not start the program: that is LocalHost's spawn error. */
+  private result(status: number, stdout: string, stderr: string, truncated: boolean, timedOut: boolean): RunResult {
+    const base: RunResult = { code: status, signal: null, stdout, stderr, truncated, timedOut };
+    if (status === 127 && /^env: .*: No such file or directory$/m.test(stderr)) {
+      return { ...base, code: null, spawnError: { code: 'ENOENT', message: `${this.name}: ${printableSsh(stderr)}` } };
+    }
+    if (status === 126 && /^env: /m.test(stderr)) {
+      return { ...base, code: null, spawnError: { code: 'EACCES', message: `${this.name}: ${printableSsh(stderr)}` } };
+    }
+    return base;
   }
 
   async run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    const seconds = options.timeoutMs ? options.timeoutMs / 1000 : undefined;
-    const command = remoteCommand(program, args, options.env, seconds);
-    const release = await this.slots.acquire();
-    let r: RunResult;
+    const asked = await this.begin(remoteArgv(program, args, options.env), options);
+    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const parts: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
     try {
-      r = await this.local.run(this.ssh, this.sessionArgv(command), {
-        ...(options.input !== undefined ? { input: options.input } : {}),
-        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs + LOCAL_GRACE_MS } : {}),
-        ...(options.maxOutputBytes !== undefined ? { maxOutputBytes: options.maxOutputBytes } : {}),
-      });
-    } finally {
-      release();
+      for await (const b of asked.stdout) {
+        // read to the end in any case: the answer's end marker comes after the output
+        if (size + b.length > max) {
+          truncated = true;
+          if (max > size) parts.push(b.subarray(0, max - size));
+          size = max;
+          continue;
+        }
+        parts.push(b);
+        size += b.length;
+      }
+    } catch (e) {
+      if (!asked.timedOutHere()) {
+        await asked.finish().catch(() => undefined);
+        throw e;
+      }
     }
-    return this.remoteResult(r, seconds !== undefined);
-  }
-
-  private remoteResult(r: RunResult, limited: boolean): RunResult {
-    if (r.spawnError) throw new SshError('config', this.name, `${this.name}: the ssh client could not be started (${r.spawnError.code})`);
-    const lost = this.connectionFailure(r.code, r.stderr);
-    if (lost) throw lost;
-    // env(1) says why it could not start the program: that is LocalHost's spawn error
-    if (r.code === 127 && /^env: .*: No such file or directory$/m.test(r.stderr)) {
-      return { ...r, code: null, spawnError: { code: 'ENOENT', message: `${this.name}: ${printableSsh(r.stderr)}` } };
-    }
-    if (r.code === 126 && /^env: /m.test(r.stderr)) {
-      return { ...r, code: null, spawnError: { code: 'EACCES', message: `${this.name}: ${printableSsh(r.stderr)}` } };
-    }
-    return { ...r, timedOut: r.timedOut || (limited && r.code === 124) };
+    const end = await asked.finish();
+    return this.result(end.status, Buffer.concat(parts, size).toString('utf8'), end.stderr, truncated, end.timedOut);
   }
 
   runLines(program: string, args: readonly string[], options: LineStreamOptions = {}): StreamedRun {
-    const seconds = options.timeoutMs ? options.timeoutMs / 1000 : undefined;
-    const command = remoteCommand(program, args, options.env, seconds);
+    const argv = remoteArgv(program, args, options.env);
     let settle!: (r: RunResult) => void;
     let fail!: (e: unknown) => void;
     const done = new Promise<RunResult>((resolve, reject) => {
@@ -176,27 +264,39 @@ export class SshHost implements Host {
     done.catch(() => undefined); // the caller may only read lines; it still sees the error there
     const self = this;
     async function* lines(): AsyncGenerator<Line> {
-      const release = await self.slots.acquire();
+      let asked: Asked;
       try {
-        const inner = self.local.runLines(self.ssh, self.sessionArgv(command), {
-          ...(options.input !== undefined ? { input: options.input } : {}),
-          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs + LOCAL_GRACE_MS } : {}),
-          maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-        });
-        inner.done.then(
-          (r) => {
-            try {
-              settle(self.remoteResult(r, seconds !== undefined));
-            } catch (e) {
-              fail(e);
-            }
-          },
-          (e: unknown) => fail(e),
-        );
-        yield* inner.lines;
-        await done;
+        asked = await self.begin(argv, options);
+      } catch (e) {
+        fail(e);
+        throw e;
+      }
+      let complete = false;
+      try {
+        yield* splitLines(asked.stdout, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+        complete = true;
+      } catch (e) {
+        if (!asked.timedOutHere()) {
+          fail(e);
+          await asked.finish().catch(() => undefined);
+          throw e;
+        }
+        complete = true;
       } finally {
-        release();
+        if (!complete) {
+          // the caller stopped reading: the session is ended, the program gets SIGPIPE
+          await asked.finish(true).then(
+            (end) => settle(self.result(end.status, '', end.stderr, false, end.timedOut)),
+            (e: unknown) => fail(e),
+          );
+        }
+      }
+      try {
+        const end = await asked.finish();
+        settle(self.result(end.status, '', end.stderr, false, end.timedOut));
+      } catch (e) {
+        fail(e);
+        throw e;
       }
     }
     return { lines: lines(), done };
@@ -204,10 +304,9 @@ export class SshHost implements Host {
 
   /** A remote reader's bytes; after the last one, its exit decides between done and an error. */
   private async *readRemote(argv: string[], path: string, gzip: boolean, what: string): AsyncGenerator<Buffer> {
-    const release = await this.slots.acquire();
-    const proc = spawnStreaming(this.ssh, this.sessionArgv(remoteCommand(argv[0]!, argv.slice(1))));
+    const asked = await this.begin(argv, {});
     const gunzip = gzip ? createGunzip({ chunkSize: READ_CHUNK_BYTES }) : null;
-    const source: Readable = gunzip ? pipeline(proc.stdout, gunzip, () => undefined) : proc.stdout;
+    const source: Readable = gunzip ? pipeline(Readable.from(asked.stdout), gunzip, () => undefined) : Readable.from(asked.stdout);
     let complete = false;
     try {
       for await (const chunk of source) yield chunk as Buffer;
@@ -215,29 +314,37 @@ export class SshHost implements Host {
     } finally {
       if (!complete) {
         gunzip?.destroy();
-        proc.kill();
+        source.destroy();
       }
-      const end = await proc.finished;
-      release();
-      if (complete) {
-        if (end.spawnError) throw new SshError('config', this.name, `${this.name}: the ssh client could not be started (${end.spawnError})`);
-        const lost = this.connectionFailure(end.code, end.stderr);
-        if (lost) throw lost;
-        if (end.code !== 0) throw new RemoteFileError(errnoOf(end.stderr) ?? 'EIO', path, `${this.name}: ${what}`);
-      }
+      const end = await asked.finish(!complete).catch((e: unknown) => (complete ? Promise.reject(e) : null));
+      if (complete && end && end.status !== 0) throw new RemoteFileError(errnoOf(end.stderr) ?? 'EIO', path, `${this.name}: ${what}`);
     }
   }
 
   async *readLines(path: string, options: { maxLineBytes?: number } = {}): AsyncIterable<Line> {
-    yield* splitLines(this.readRemote(catArgs(path), path, path.endsWith('.gz'), 'cannot read'), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    yield* splitLines(this.readRemote(remoteArgv('cat', catArgs(path).slice(1)), path, path.endsWith('.gz'), 'cannot read'), options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  }
+
+  private async caps(): Promise<RemoteCaps> {
+    await this.connect();
+    return this.first!.caps;
   }
 
   async *readChunks(path: string): AsyncIterable<Buffer> {
-    yield* this.readRemote(noFollowReadArgs(path), path, path.endsWith('.gz'), 'cannot read');
+    const caps = await this.caps();
+    if (!caps.ddNoFollow) throw new RemoteFileError('ENOTSUP', path, `${this.name}: the remote dd has no iflag=nofollow (GNU coreutils >= 5.3 needed) to read without following a symlink:`);
+    const [program, ...args] = noFollowReadArgs(path, caps.ddStatusNone);
+    yield* this.readRemote(remoteArgv(program!, args), path, path.endsWith('.gz'), 'cannot read');
   }
 
   async *grepLines(path: string, needles: readonly string[], options: { maxLineBytes?: number } = {}): AsyncIterable<NumberedLine> {
-    const [program, ...args] = grepArgs(path, needles);
+    const caps = await this.caps();
+    if (!caps.ddNoFollow || !caps.zcat || !caps.grep) {
+      // the caller's fallback is readChunks, which says what is missing when it is dd
+      const missing = [!caps.ddNoFollow && 'dd iflag=nofollow', !caps.zcat && 'zcat -f', !caps.grep && 'grep -a -n -F'].filter(Boolean).join(', ');
+      throw new RemoteFileError('ENOTSUP', path, `${this.name}: the remote side lacks ${missing} for filtering`);
+    }
+    const [program, ...args] = grepArgs(path, needles, caps.ddStatusNone);
     // room for grep's "NNN:" prefix on top of the caller's limit
     const run = this.runLines(program!, args, { maxLineBytes: (options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 24 });
     for await (const l of run.lines) {
@@ -253,10 +360,11 @@ export class SshHost implements Host {
   async stat(path: string): Promise<FileInfo | null> {
     const cached = this.listed.get(path);
     if (cached) return cached;
-    const [program, ...args] = statArgs(path);
+    const caps = await this.caps();
+    const [program, ...args] = caps.findPrintf ? findStatArgs(path) : statArgs(path);
     const r = await this.run(program!, args, { timeoutMs: 60_000, maxOutputBytes: 4096 });
     if (r.code === 0) {
-      const info = parseStat(path, r.stdout);
+      const info = caps.findPrintf ? parseFindStat(path, r.stdout) : parseStat(path, r.stdout);
       if (!info) throw new RemoteFileError('EIO', path, `${this.name}: stat printed something unexpected for`);
       return info;
     }
@@ -266,6 +374,8 @@ export class SshHost implements Host {
   }
 
   async list(dir: string): Promise<string[]> {
+    const caps = await this.caps();
+    if (!caps.findPrintf) throw new RemoteFileError('ENOTSUP', dir, `${this.name}: the remote find has no -printf (GNU findutils needed) to list`);
     const [program, ...args] = listArgs(dir);
     const r = await this.run(program!, args, { timeoutMs: 120_000 });
     if (r.code === 0 && !r.truncated) {
@@ -278,8 +388,15 @@ export class SshHost implements Host {
   }
 
   async effectiveUid(): Promise<number> {
-    const r = await this.run('id', ['-u'], { timeoutMs: 30_000, maxOutputBytes: 256 });
-    const uid = Number(r.stdout.trim());
-    return r.code === 0 && /^\d+$/.test(r.stdout.trim()) ? uid : -1;
+    await this.connect();
+    return this.first?.uid ?? -1;
   }
+}
+
+interface Asked {
+  stdout: AsyncIterable<Buffer>;
+  /** the local guard ended the session (the remote limit did not answer in time) */
+  timedOutHere(): boolean;
+  /** wait for the end (or end the request when `abandon`), free the session */
+  finish(abandon?: boolean): Promise<{ status: number; stderr: string; timedOut: boolean }>;
 }

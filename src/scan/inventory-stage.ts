@@ -3,6 +3,10 @@
  * `panel` (auto: Plesk when installed, then Confixx, then the filesystem layouts).
  * A failing panel falls back to the filesystem with a warning; a failing inventory is
  * a warning, not a failed scan: the queue evidence stands without it.
+ *
+ * The panel is looked for on the scanned host, through its Host: a remote Confixx box
+ * scanned over SSH is judged by its own files, not by the machine spamtrace runs on.
+ * (The Plesk API key and CA file are the scanner's configuration: those stay local.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Inventory, InventoryResult } from '../domain/subscription';
@@ -37,7 +41,7 @@ export async function loadInventory(
     ...((choice.staticMap ?? config?.staticFile) ? { staticFile: (choice.staticMap ?? config?.staticFile)! } : {}),
   });
   const warnings: string[] = [];
-  const panel = panelAllowed ? pickPanel(host, config, logger, filesystem, warnings) : null;
+  const panel = panelAllowed ? await pickPanel(host, config, logger, filesystem, warnings) : null;
   try {
     const result = await (panel ?? filesystem).list();
     logger.info('inventory', { code: 'INVENTORY_DONE', source: result.source, subscriptions: result.subscriptions.length, warnings: result.warnings.length });
@@ -60,16 +64,26 @@ export async function loadInventory(
   }
 }
 
-function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, logger: Logger, filesystem: Inventory, warnings: string[]): Inventory | null {
+/** Is `path` there on the scanned host? An unreadable answer counts as "no" (and is said). */
+async function existsOn(host: Host, path: string, warnings: string[]): Promise<boolean> {
+  try {
+    return (await host.stat(path)) !== null;
+  } catch (e) {
+    warnings.push(`${path} on ${host.name} could not be checked (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return false;
+  }
+}
+
+async function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, logger: Logger, filesystem: Inventory, warnings: string[]): Promise<Inventory | null> {
   const want = config?.panel ?? 'auto';
   if (want === 'filesystem' || want === 'static') return null;
-  const plesk = want === 'plesk' || (want === 'auto' && existsSync(PLESK_HOME));
+  const plesk = want === 'plesk' || (want === 'auto' && (await existsOn(host, PLESK_HOME, warnings)));
   if (plesk) {
     const api = config ? pleskApi(config, warnings) : undefined;
     return new PleskInventory({ host, ...(api ? { api } : {}), fallback: filesystem, logger, vhostsRoot: config?.roots.vhosts ?? '/var/www/vhosts' });
   }
   const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
-  if (want === 'confixx' || (want === 'auto' && existsSync(confFile))) {
+  if (want === 'confixx' || (want === 'auto' && (await existsOn(host, confFile, warnings)))) {
     return new ConfixxInventory({ host, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www' });
   }
   return null;

@@ -4,13 +4,17 @@
  * the dropped script and its file), the alias to a dead port and the one with a wrong
  * host key are reported with their reasons, and the scan finishes. A mail log reached
  * through a hostile path is read through the real collector and runs nothing.
+ * Every login shell of the test sshd is slow on purpose (1 s, like a ~/.bashrc running
+ * pyenv) and counts itself: a host costs a few sessions, not one per file or uid.
+ * A second sshd gives its sessions the tools of an old distribution (postqueue without
+ * -j, dd without status=none, no timeout(1)): the scan through it finds the same sources.
  * Root only; takes the lab lock; brings the lab down afterwards.
  *
  *   cd /work/main && npx tsc -p . && node --test dist/test/integration/fleet-ssh.test.js
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { packageRoot } from '../../src/package-root';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +69,7 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
   let fleet: FleetReport;
   const events: HostProgressEvent[] = [];
   let fleetMs = 0;
+  let fleetSessions = 0;
 
   before(async () => {
     await acquireLabLock();
@@ -73,7 +78,7 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
     since = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000).toISOString();
     await runScenario('web-spam', { wait: true });
     await runScenario('stolen-login', { wait: true });
-    sshd = await startPrivateSshd({ goodAliases: 3 });
+    sshd = await startPrivateSshd({ goodAliases: 3, slowLoginSeconds: 1 });
     scratch = mkdtempSync(join(tmpdir(), 'spamtrace-fleet-it-'));
     const options = parseScanArgs(['--since', since]);
     local = await runScan(options, { host: new LocalHost('local'), logger: silentLogger(), progress: quiet, now: () => new Date() });
@@ -82,8 +87,10 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
       hosts: [...sshd.good, sshd.dead, sshd.badKey].map((alias) => ({ alias, roles: ['mail', 'web', 'panel'] })),
     });
     const t0 = Date.now();
+    const before = await sshd.sessions();
     fleet = await scanFleet('all', { config, scan: options, hostTimeoutMs: 180_000 }, { logger: silentLogger(), now: () => new Date(), onProgress: (e) => events.push(e) });
     fleetMs = Date.now() - t0;
+    fleetSessions = (await sshd.sessions()) - before;
   });
 
   after(async () => {
@@ -120,6 +127,12 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
       assert.deepEqual(r.inventory, local.inventory);
       assert.deepEqual(r.skipped, local.skipped);
     }
+  });
+
+  test('each scanned host opened a few remote sessions, not one per file, directory or uid', () => {
+    // the three good aliases reach the sshd; the dead and wrong-key ones never start a shell
+    assert.ok(fleetSessions >= 3, `sessions counted by the login script: ${fleetSessions}`);
+    assert.ok(fleetSessions <= 3 * 8, `${fleetSessions} sessions for 3 hosts`);
   });
 
   test('the dead alias and the wrong-key alias are reported with their reasons, and the scan finished', () => {
@@ -206,6 +219,40 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
       assert.ok(there.sources.some((s) => s.id === 'uid:4079'));
     } finally {
       await ssh.close();
+    }
+  });
+
+  test('a host whose tools are an old distribution\'s (no postqueue -j, no dd status=none, no timeout) gives the same sources', async () => {
+    const bin = join(scratch, 'old-bin');
+    mkdirSync(bin, { recursive: true });
+    const wrapper = (name: string, body: string): void => {
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    // Postfix 2.x: postqueue knows -p but not -j; postconf points at these wrappers
+    wrapper('postqueue', `for a; do case $a in -j) echo "postqueue: invalid option -- 'j'" >&2; echo "postqueue: fatal: usage: postqueue -f | postqueue -i queueid | postqueue -p | postqueue -s site" >&2; exit 64;; esac; done\nexec /usr/sbin/postqueue "$@"`);
+    wrapper('postcat', 'exec /usr/sbin/postcat "$@"');
+    wrapper('postconf', `/usr/sbin/postconf "$@" | sed 's|^/usr/sbin$|${bin}|'`);
+    // coreutils 6: no status=none, no timeout(1)
+    wrapper('dd', `for a; do case $a in status=*) echo "dd: invalid status flag: '\${a#status=}'" >&2; exit 1;; esac; done\nexec /bin/dd "$@"`);
+    wrapper('timeout', 'echo "sh: timeout: not found" >&2; exit 127');
+    const old = await startPrivateSshd({ goodAliases: 1, slowLoginSeconds: 1, pathPrefix: bin });
+    const host = new SshHost({ alias: old.good[0]!, configPath: old.configPath });
+    try {
+      await host.connect();
+      assert.equal(host.remoteCaps?.timeout, false);
+      assert.equal(host.remoteCaps?.ddStatusNone, false);
+      const options = parseScanArgs(['--since', since]);
+      const there = await runScan(options, { host, logger: silentLogger(), progress: quiet, now: () => new Date() });
+      assert.equal(there.input.queueSource, 'postqueue -p', 'the -j refusal fell back to the text listing');
+      assert.equal(there.queue.total, local.queue.total);
+      assert.deepEqual(there.sources.map(essence), local.sources.map(essence));
+      assert.deepEqual(there.mailLog?.files, local.mailLog?.files);
+      assert.ok(host.sessionsOpened <= 8, `${host.sessionsOpened} sessions`);
+      assert.ok((await old.sessions()) <= 8, `${await old.sessions()} login shells`);
+    } finally {
+      await host.close();
+      await old.stop();
     }
   });
 });

@@ -106,30 +106,44 @@ export function catArgs(path: string): string[] {
 }
 
 /**
- * readChunks must not follow a final symlink (LocalHost opens with O_NOFOLLOW): GNU dd's
- * iflag=nofollow does the same. `if=` takes the rest of the operand literally.
- */
-/**
- * `zcat -f FILE | grep -n -F -e N...` on the remote side: only matching lines, with their
- * numbers, cross the network. A symlink or a missing file is refused the way dd's
- * nofollow read is; grep's "no match" (1) is a normal end, anything above an error,
- * and so is a failing zcat (unreadable file, truncated .gz).
+ * `dd iflag=nofollow | zcat -f | grep -n -F -e N...` on the remote side: only matching
+ * lines, with their numbers, cross the network. The file is opened exactly once, by dd
+ * with O_NOFOLLOW (issue 12: no `[ -L ]` check before a read that follows the path), so
+ * a symlink swapped in at any moment is refused (ELOOP) as readChunks refuses it. A
+ * missing or non-regular file is refused before. grep's "no match" (1) is a normal end,
+ * anything above an error, and so is a failing dd or zcat (unreadable file, broken .gz).
  * The file name and needles are positional parameters, never part of the script text.
  */
 export const GREP_SCRIPT =
-  'f=$1; shift; if [ -L "$f" ] || [ ! -f "$f" ]; then echo "$f: No such file or directory" >&2; exit 2; fi; ' +
-  // sh has no pipefail: zcat's status goes out on fd 3 next to grep's, so a file that
+  'f=$1; s=$2; shift 2; if [ ! -f "$f" ]; then printf \'grep: %s: No such file or directory\\n\' "$f" >&2; exit 2; fi; ' +
+  // sh has no pipefail: dd's and zcat's status go out on fd 3 next to grep's, so a file that
   // cannot be read or a broken .gz is an error (2), not grep's "no match" (1)
-  '{ st=$( { { zcat -f -- "$f"; echo "z$?" >&3; } | LC_ALL=C grep -a -n -F "$@" >&4; echo "g$?"; } 3>&1 ); } 4>&1; ' +
-  'case $st in *z0*) ;; *) exit 2;; esac; case $st in *g0*) exit 0;; *g1*) exit 1;; *) exit 2;; esac';
+  '{ st=$( { { dd if="$f" iflag=nofollow bs=1048576 $s; echo "d$?" >&3; } | { zcat -f; echo "z$?" >&3; } | LC_ALL=C grep -a -n -F "$@" >&4; echo "g$?"; } 3>&1 ); } 4>&1; ' +
+  'case $st in *d0*) ;; *) exit 2;; esac; case $st in *z0*) ;; *) exit 2;; esac; case $st in *g0*) exit 0;; *g1*) exit 1;; *) exit 2;; esac';
 
-export function grepArgs(path: string, needles: readonly string[]): string[] {
+/** `statusNone`: the remote dd knows status=none (else its counts go to stderr, ignored on success). */
+export function grepArgs(path: string, needles: readonly string[], statusNone = true): string[] {
   if (needles.length === 0) throw new RangeError('grepArgs: at least one needle');
-  return ['sh', '-c', GREP_SCRIPT, 'sh', path, ...needles.flatMap((n) => ['-e', n])];
+  return ['sh', '-c', GREP_SCRIPT, 'sh', path, statusNone ? 'status=none' : '', ...needles.flatMap((n) => ['-e', n])];
 }
 
-export function noFollowReadArgs(path: string): string[] {
-  return ['dd', `if=${path}`, 'bs=1M', 'iflag=nofollow', 'status=none'];
+/**
+ * readChunks must not follow a final symlink (LocalHost opens with O_NOFOLLOW): GNU dd's
+ * iflag=nofollow does the same. `if=` takes the rest of the operand literally.
+ */
+export function noFollowReadArgs(path: string, statusNone = true): string[] {
+  return ['dd', `if=${path}`, 'bs=1048576', 'iflag=nofollow', ...(statusNone ? ['status=none'] : [])];
+}
+
+/** One entry's lstat facts through find (no `stat -c` needed): the format listArgs uses per entry. */
+export function findStatArgs(path: string): string[] {
+  return ['find', safePath(path), '-maxdepth', '0', '-printf', '%y %s %T@ %m %U %G\\0'];
+}
+
+/** find's facts for one path (findStatArgs' output) as FileInfo. */
+export function parseFindStat(path: string, stdout: string): FileInfo | null {
+  const facts = stdout.endsWith('\0') ? stdout.slice(0, -1) : stdout;
+  return entryInfo(path, facts);
 }
 
 const ERRNO_WORDS: Array<[string, string]> = [

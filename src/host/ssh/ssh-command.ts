@@ -1,9 +1,9 @@
 /**
  * The ssh command lines: fixed safety options that a user config cannot weaken (the
  * first value ssh sees wins, and command-line -o comes first), the private control
- * socket, and the one remote string built from an argument array.
+ * socket. The remote side gets its argument arrays as data through the agent
+ * (agent-script.ts), never as a command string.
  */
-import { shellQuote } from './shell-quote';
 
 export interface SshCommandSettings {
   configPath: string;
@@ -39,11 +39,11 @@ export function validAlias(alias: string): boolean {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * `env LC_ALL=C LANG=C [NAME=value...] program args...`, quoted: the remote shell runs
- * exactly that argument array. With a time limit, coreutils `timeout` kills the remote
- * program too (killing the local ssh client alone may leave it running).
+ * `env LC_ALL=C LANG=C [NAME=value...] program args...`: the argv the agent runs. env(1)
+ * in front means the program is looked up in PATH and never taken for a shell builtin or
+ * function of the agent (a program called `exit` or `set` is just a missing program).
  */
-export function remoteCommand(program: string, args: readonly string[], env: Record<string, string> = {}, timeoutSeconds?: number): string {
+export function remoteArgv(program: string, args: readonly string[], env: Record<string, string> = {}): string[] {
   if (program === '' || program.startsWith('-') || program.includes('=')) {
     throw new RangeError(`not a program name for the remote side: ${JSON.stringify(program.slice(0, 80))}`);
   }
@@ -52,6 +52,5 @@ export function remoteCommand(program: string, args: readonly string[], env: Rec
     if (!ENV_NAME.test(k)) throw new RangeError(`not an environment variable name: ${JSON.stringify(k.slice(0, 80))}`);
     vars.push(`${k}=${v}`);
   }
-  const limit = timeoutSeconds !== undefined ? ['timeout', '-k', '5', String(Math.max(1, Math.ceil(timeoutSeconds)))] : [];
-  return `exec ${shellQuote([...limit, 'env', ...vars, program, ...args])}`;
+  return ['env', ...vars, program, ...args];
 }

@@ -50,11 +50,14 @@ test('without a fleet file every named alias is a full node; "all" means every a
   }
 });
 
-test('the fleet exit code: 1 when any host has spam, 2 when no host could be scanned, else 0', async () => {
+test('the fleet exit code: 2 when no host could be scanned, 1 when any host has spam, 3 when some hosts failed, else 0', async () => {
   const { fleetExitCode } = await import('../../../src/cli/fleet-command');
   const summary = (s: object) => ({ summary: { hosts: 2, scanned: 1, checked: 0, failed: 1, spamSources: 0, ms: 1, ...s } }) as Parameters<typeof fleetExitCode>[0];
   assert.equal(fleetExitCode(summary({ spamSources: 2 })), 1);
-  assert.equal(fleetExitCode(summary({})), 0);
+  // one host scanned clean, one unreachable: a cron job alerting on non-zero must see it
+  assert.equal(fleetExitCode(summary({})), 3);
+  assert.equal(fleetExitCode(summary({ failed: 0, hosts: 1 })), 0);
   assert.equal(fleetExitCode(summary({ scanned: 0, failed: 2 })), 2);
-  assert.equal(fleetExitCode(summary({ scanned: 0, checked: 1 })), 0);
+  assert.equal(fleetExitCode(summary({ scanned: 0, checked: 1, failed: 0 })), 0);
+  assert.equal(fleetExitCode(summary({ scanned: 0, checked: 1, failed: 1 })), 3);
 });

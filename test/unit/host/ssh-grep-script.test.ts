@@ -1,7 +1,8 @@
 /**
- * The remote filter SshHost runs (`zcat -f | grep -n -F`), executed here by a local sh
- * with the same argument array: line numbers as in the file, gzip and plain alike, hostile
- * names and needles taken literally, symlinks and missing files refused.
+ * The remote filter SshHost runs (`dd iflag=nofollow | zcat -f | grep -n -F`), executed
+ * here by a local sh with the same argument array: line numbers as in the file, gzip and
+ * plain alike, hostile names and needles taken literally, symlinks and missing files
+ * refused, and the file opened once, without following a symlink.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,11 +58,23 @@ test('a symlink or a missing file is refused, as readChunks refuses it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grep-'));
   writeFileSync(join(dir, 'real'), LOG);
   symlinkSync(join(dir, 'real'), join(dir, 'link'));
-  for (const f of [join(dir, 'link'), join(dir, 'missing')]) {
-    const r = grep(f, ['POST']);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /No such file or directory/);
-  }
+  const link = grep(join(dir, 'link'), ['POST']);
+  assert.equal(link.code, 2);
+  assert.match(link.stderr, /Too many levels of symbolic links/, 'the symlink is not followed (ELOOP)');
+  assert.equal(link.lines.length, 0);
+  const missing = grep(join(dir, 'missing'), ['POST']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /No such file or directory/);
+});
+
+test('the file is opened once, by dd with O_NOFOLLOW: no check-then-read gap for a swapped symlink', () => {
+  // the only command of the script that names the file and reads it is dd iflag=nofollow;
+  // `[ -f ]` before it only refuses early and never reads (issue 12)
+  const script = grepArgs('/x', ['y'])[2]!;
+  const readers = script.match(/\b(?:zcat|cat|grep|dd|head) [^|;]*"\$f"/g) ?? [];
+  assert.deepEqual(readers, ['dd if="$f"']);
+  assert.match(script, /dd if="\$f" iflag=nofollow/);
+  assert.doesNotMatch(script, /-L "\$f"/);
 });
 
 test('a .gz that zcat cannot read to the end is an error, not "no match"', () => {

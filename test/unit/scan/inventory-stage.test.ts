@@ -61,3 +61,20 @@ test('offline scans never ask this server\'s panel', async () => {
   assert.doesNotMatch(r.source, /plesk-api|plesk-cli/);
   assert.ok(!r.warnings.some((w) => /Plesk API/.test(w)));
 });
+
+test('the panel is looked for on the scanned host through its Host, never on the scanner', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-stage-'));
+  const asked: string[] = [];
+  // a "remote" host that has Confixx's config file; this machine has none
+  class ConfixxBox extends LocalHost {
+    override async stat(p: string) {
+      asked.push(p);
+      if (p === '/root/confixx/confixx_main.conf') return { path: p, size: 10, mtime: new Date(), mode: 0o100600, uid: 0, gid: 0, isFile: true, isDirectory: false, isSymbolicLink: false };
+      return p === '/usr/local/psa' ? null : super.stat(p);
+    }
+  }
+  const r = await loadInventory(new ConfixxBox('confixx-box'), NONE, logger, configWith({}, dir));
+  assert.deepEqual(asked.slice(0, 2), ['/usr/local/psa', '/root/confixx/confixx_main.conf']);
+  // the conf file is then read through the same Host (here it is not really there): Confixx was chosen
+  assert.ok(r.warnings.some((w) => /confixx/i.test(w)), r.warnings.join(' | '));
+});
