@@ -68,4 +68,9 @@ export class RoutedHost implements Host {
   effectiveUid(): Promise<number> {
     return this.mail.effectiveUid();
   }
+
+  /** the queue and the mail log are the mail node's: its zone */
+  async utcOffsetMinutes(): Promise<number | null> {
+    return (await this.mail.utcOffsetMinutes?.()) ?? null;
+  }
 }

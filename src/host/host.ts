@@ -94,4 +94,9 @@ export interface Host {
   list(dir: string): Promise<string[]>;
   /** effective uid of the process that does the work (0 = root) */
   effectiveUid(): Promise<number>;
+  /**
+   * The host's own zone offset from UTC now (minutes east), for year-less times its
+   * programs print. Optional: absent (or null) means the scanner's zone is the host's.
+   */
+  utcOffsetMinutes?(): Promise<number | null>;
 }

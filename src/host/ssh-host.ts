@@ -78,8 +78,9 @@ export class SshHost implements Host {
     return this.first?.caps ?? null;
   }
 
-  /** The remote zone's offset from UTC (minutes east) when the first shell started. */
-  get utcOffsetMinutes(): number | null {
+  /** The remote zone's offset from UTC (minutes east, `date +%z`) when the first shell started. */
+  async utcOffsetMinutes(): Promise<number | null> {
+    await this.connect();
     return this.first?.utcOffsetMinutes ?? null;
   }
 

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Inventory, InventoryResult } from '../domain/subscription';
 import type { Host } from '../host/host';
+import { LocalHost } from '../host/local-host';
 import type { Logger } from '../log';
 import type { SpamtraceConfig } from '../config/config-types';
 import { readSecretFile } from '../config/secret-file';
@@ -84,7 +85,8 @@ async function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, l
   }
   const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
   if (want === 'confixx' || (want === 'auto' && (await existsOn(host, confFile, warnings)))) {
-    return new ConfixxInventory({ host, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www' });
+    // a remote Confixx server's MySQL listens on its own socket: ask its mysql client
+    return new ConfixxInventory({ host, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www', dbVia: host instanceof LocalHost ? 'direct' : 'host' });
   }
   return null;
 }

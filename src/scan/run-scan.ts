@@ -154,12 +154,15 @@ async function readQueueInto(
   const count = (q: QueueName): void => {
     byQueue[q] = (byQueue[q] ?? 0) + 1;
   };
+  // a live remote host's year-less times (postqueue -p, postcat) are in its zone, not ours
+  const remoteZone = offline ? null : ((await deps.host.utcOffsetMinutes?.()) ?? null);
   const collection = await collectQueue(
     deps.host,
     offline ? { mode: 'offline', queueFile: options.queueFile, postcatFile: options.postcatFile } : { mode: 'live' },
     {
       batchSize: options.batchSize,
       now: deps.now(),
+      ...(remoteZone !== null ? { utcOffsetMinutes: remoteZone } : {}),
       onProgress: (done, total) => deps.progress.update(done, total, 'examined messages'),
       early: true,
     },

@@ -11,12 +11,25 @@ import { SpamtraceError } from '../../errors';
 /** Debian's MySQL/MariaDB socket: where Perl's DBD::mysql goes for host "localhost". */
 export const DEFAULT_LOCAL_SOCKET = '/var/run/mysqld/mysqld.sock';
 
+/**
+ * Where MySQL's socket is on the distributions Confixx ran on, tried in order: Debian
+ * and Ubuntu, RHEL/CentOS (and Fedora), SUSE; /run for the newer of them.
+ */
+export const LOCAL_SOCKETS: readonly string[] = [
+  DEFAULT_LOCAL_SOCKET,
+  '/run/mysqld/mysqld.sock',
+  '/var/lib/mysql/mysql.sock',
+  '/var/run/mysql/mysql.sock',
+  '/run/mysql/mysql.sock',
+  '/tmp/mysql.sock',
+];
+
 export interface ConnectOptions {
   connectTimeoutMs?: number;
   /**
    * Confixx is Perl (DBD::mysql), and there host "localhost" means the local socket,
    * not TCP. mysql2 would use TCP; so for "localhost" without a port we use this socket
-   * when it exists. null turns that off.
+   * when it exists (default: the first of LOCAL_SOCKETS that exists). null turns that off.
    */
   localSocket?: string | null;
 }
@@ -31,12 +44,22 @@ export function describeTarget(s: ConfixxDbSettings): string {
 export function describeDbError(e: unknown, s: ConfixxDbSettings, doing: string): SpamtraceError {
   const err = e as { code?: string; errno?: number; sqlMessage?: string; message?: string };
   const target = describeTarget(s);
-  const code = err.code ?? 'UNKNOWN';
+  // mysql2 meets an old_passwords account as an auth switch to mysql_old_password
+  const code = /mysql_old_password|pre-4\.1/i.test(`${err.message ?? ''} ${err.sqlMessage ?? ''}`) ? 'ER_OLD_PASSWORDS' : (err.code ?? 'UNKNOWN');
   let why: string;
   switch (code) {
     case 'ER_ACCESS_DENIED_ERROR':
     case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
       why = `access denied: check $dbUser and $dbPw in ${s.source}`;
+      break;
+    case 'ER_OLD_PASSWORDS':
+    case 'ER_NOT_SUPPORTED_AUTH_MODE':
+      why =
+        `the account ${s.user} has a password in MySQL's old pre-4.1 format (old_passwords), which current clients refuse: ` +
+        `on the Confixx server run SET SESSION old_passwords=0; SET PASSWORD FOR '${s.user}'@'localhost' = PASSWORD('...') with the same password (Confixx keeps working)`;
+      break;
+    case 'MYSQL_CLIENT_MISSING':
+      why = err.sqlMessage ?? 'the mysql client is missing';
       break;
     case 'ER_DBACCESS_DENIED_ERROR':
       why = `the user may not open database ${s.database}`;
@@ -70,10 +93,12 @@ export function describeDbError(e: unknown, s: ConfixxDbSettings, doing: string)
 /** The settings as mysql2 will use them (the localhost -> socket rule applied). */
 export async function resolveTarget(host: Host, s: ConfixxDbSettings, options: ConnectOptions = {}): Promise<ConfixxDbSettings> {
   if (s.socketPath || s.port !== undefined || (s.host ?? 'localhost') !== 'localhost') return s;
-  const sock = options.localSocket === undefined ? DEFAULT_LOCAL_SOCKET : options.localSocket;
-  if (sock === null) return s;
-  const st = await host.stat(sock);
-  return st && !st.isFile && !st.isDirectory ? { ...s, socketPath: sock } : s;
+  if (options.localSocket === null) return s;
+  for (const sock of options.localSocket === undefined ? LOCAL_SOCKETS : [options.localSocket]) {
+    const st = await host.stat(sock).catch(() => null);
+    if (st && (st.mode & 0o170000) === 0o140000) return { ...s, socketPath: sock };
+  }
+  return s;
 }
 
 export async function connectConfixx(s: ConfixxDbSettings, options: ConnectOptions = {}): Promise<Connection> {

@@ -3,13 +3,14 @@
  * lock for a customer. A connection is opened per call and closed after it: inventories
  * are taken now and then, and a held connection would go stale between scans.
  */
-import type { Connection } from 'mysql2/promise';
 import type { Host } from '../../host/host';
 import type { Inventory, InventoryResult } from '../../domain/subscription';
 import { posix } from 'node:path';
 import { isSpamtraceError, SpamtraceError } from '../../errors';
 import { DEFAULT_CONFIXX_CONF, readConfixxConf, type ConfixxDbSettings } from './confixx-conf';
 import { connectConfixx, describeDbError, resolveTarget, type ConnectOptions } from './confixx-db';
+import { Mysql2Session, type SqlSession } from './sql-session';
+import { RemoteMysqlSession } from './remote-mysql';
 import { readConfixxTables } from './confixx-tables';
 import { mapConfixx } from './confixx-mapping';
 import { lookupAccounts } from './system-accounts';
@@ -25,6 +26,12 @@ export interface ConfixxInventoryOptions extends ConnectOptions {
   homeBase?: string;
   /** take uids from this passwd file instead of `getent passwd` (offline analysis) */
   passwdFile?: string;
+  /**
+   * `direct`: connect from here (mysql2; spamtrace runs on the Confixx server). `host`: run
+   * the Confixx server's own `mysql` client through the Host (over SSH: old distributions
+   * where spamtrace cannot run, MySQL on a local socket only). Default direct.
+   */
+  dbVia?: 'direct' | 'host';
 }
 
 export class ConfixxInventory implements Inventory {
@@ -74,16 +81,16 @@ export class ConfixxInventory implements Inventory {
     return resolveTarget(this.options.host, s, this.options);
   }
 
-  private async withConnection<T>(doing: string, work: (conn: Connection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(doing: string, work: (conn: SqlSession) => Promise<T>): Promise<T> {
     const s = await this.settings();
-    const conn = await connectConfixx(s, this.options);
+    const conn: SqlSession = this.options.dbVia === 'host' ? new RemoteMysqlSession(this.options.host, s) : new Mysql2Session(await connectConfixx(s, this.options));
     try {
       return await work(conn);
     } catch (e) {
       if (isSpamtraceError(e)) throw e;
       throw describeDbError(e, s, doing);
     } finally {
-      await conn.end().catch(() => conn.destroy());
+      await conn.end();
     }
   }
 }

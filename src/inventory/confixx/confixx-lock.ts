@@ -11,7 +11,7 @@
  * tables are usually MyISAM, without transactions, so this is what keeps a concurrent
  * change by the panel from being overwritten unseen.
  */
-import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { SqlSession } from './sql-session';
 import { SpamtraceError } from '../../errors';
 import { CUSTOMER_LOGIN, lockFlag } from './confixx-mapping';
 
@@ -33,29 +33,26 @@ export function checkCustomerLogin(login: string): string {
   return login;
 }
 
-async function readFlag(conn: Connection, login: string): Promise<number> {
-  const [rows] = await conn.execute<RowDataPacket[]>('SELECT gesperrt FROM kunden WHERE kunde = ?', [login]);
+async function readFlag(conn: SqlSession, login: string): Promise<number> {
+  const rows = await conn.select('SELECT gesperrt FROM kunden WHERE kunde = ?', [login]);
   if (rows.length === 0) throw new SpamtraceError('E_CONFIXX_DB', `Confixx has no customer ${login}`);
   if (rows.length > 1) throw new SpamtraceError('E_CONFIXX_DB', `Confixx lists customer ${login} ${rows.length} times; not changing it`);
   return lockFlag(rows[0]!['gesperrt'] as number | string | null);
 }
 
 /** Sets gesperrt to `target` (0..127, a tinyint) and reports before/after. */
-export async function setLockFlag(conn: Connection, login: string, target: number): Promise<LockChange> {
+export async function setLockFlag(conn: SqlSession, login: string, target: number): Promise<LockChange> {
   checkCustomerLogin(login);
   if (!Number.isInteger(target) || target < 0 || target > 127) {
     throw new SpamtraceError('E_USAGE', `not a Confixx lock value: ${String(target)}`);
   }
   const before = await readFlag(conn, login);
   if (before === target) return { customer: login, field: 'kunden.gesperrt', before, after: before, changed: false };
-  const [res] = await conn.execute<ResultSetHeader>(
-    'UPDATE kunden SET gesperrt = ? WHERE kunde = ? AND gesperrt = ?',
-    [target, login, before],
-  );
+  const affected = await conn.update('UPDATE kunden SET gesperrt = ? WHERE kunde = ? AND gesperrt = ?', [target, login, before]);
   const after = await readFlag(conn, login);
   if (after === target) {
     // affectedRows 0 here means the panel set the same value in between: not our change
-    return { customer: login, field: 'kunden.gesperrt', before, after, changed: res.affectedRows === 1 };
+    return { customer: login, field: 'kunden.gesperrt', before, after, changed: affected === 1 };
   }
   throw new SpamtraceError(
     'E_CONFIXX_DB',

@@ -11,7 +11,7 @@
  * A missing required column means "not a Confixx database"; a missing optional one is
  * reported as a warning and its field stays empty.
  */
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { SqlSession } from './sql-session';
 
 interface TableSpec {
   required: readonly string[];
@@ -58,8 +58,8 @@ export class NotConfixxError extends Error {
   }
 }
 
-async function columnsByTable(conn: Connection): Promise<Map<string, Set<string>>> {
-  const [rows] = await conn.query<RowDataPacket[]>(
+async function columnsByTable(conn: SqlSession): Promise<Map<string, Set<string>>> {
+  const rows = await conn.select(
     'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
     [Object.keys(CONFIXX_TABLES)],
   );
@@ -78,10 +78,8 @@ function ident(name: string): string {
   return '`' + name + '`';
 }
 
-async function readTable(conn: Connection, table: string, columns: readonly string[]): Promise<Row[]> {
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)}`,
-  );
+async function readTable(conn: SqlSession, table: string, columns: readonly string[]): Promise<Row[]> {
+  const rows = await conn.select(`SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)}`);
   return rows.map((r) => {
     const out: Row = {};
     for (const c of columns) {
@@ -92,7 +90,7 @@ async function readTable(conn: Connection, table: string, columns: readonly stri
   });
 }
 
-export async function readConfixxTables(conn: Connection): Promise<ConfixxTables> {
+export async function readConfixxTables(conn: SqlSession): Promise<ConfixxTables> {
   const present = await columnsByTable(conn);
   const missingColumns: string[] = [];
   const result: Partial<Record<ConfixxTableName, Row[] | null>> = {};

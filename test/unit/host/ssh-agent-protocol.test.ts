@@ -136,6 +136,15 @@ for (const shell of SHELLS) {
   });
 }
 
+test('the remote zone comes with the READY line, for year-less times printed there', async () => {
+  const s = await agent('/bin/sh', { ...process.env, TZ: 'Asia/Kolkata' });
+  try {
+    assert.equal(s.banner?.utcOffsetMinutes, 330);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a login "shell" that does not run `exec /bin/sh` as sh does is refused with a clear reason', async () => {
   // node stands in for a shell with another grammar: it cannot start the agent
   const s = new RemoteShell('odd', process.execPath, ['-e']);

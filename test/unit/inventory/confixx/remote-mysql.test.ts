@@ -1,0 +1,59 @@
+/**
+ * The Confixx database through the server's own `mysql` client: values reach SQL as
+ * escaped literals, batch output comes back exact (tabs, newlines, backslashes, NULL),
+ * the password only on stdin, and the client's error lines are sorted into the reasons
+ * the direct connection gives, old_passwords included.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classifyClientError, optionValue, parseBatch, RemoteMysqlSession } from '../../../../src/inventory/confixx/remote-mysql';
+import { formatSql, sqlLiteral } from '../../../../src/inventory/confixx/sql-session';
+import { describeDbError } from '../../../../src/inventory/confixx/confixx-db';
+import { FakeHost } from '../../collect/fake-host';
+
+const SETTINGS = { host: 'localhost', socketPath: '/var/run/mysqld/mysqld.sock', user: 'confixx', password: 's3cr"et\\pw', database: 'confixx', source: '/root/confixx/confixx_main.conf' };
+
+test('values become MySQL literals: quotes, backslashes, NUL and line breaks escaped, lists joined', () => {
+  assert.equal(sqlLiteral("a'b\"c\\d\0e\nf\r\x1ag"), `'a\\'b\\"c\\\\d\\0e\\nf\\r\\Zg'`);
+  assert.equal(sqlLiteral(['kunden', 'pop3']), `'kunden', 'pop3'`);
+  assert.equal(formatSql('SELECT 1 FROM t WHERE a = ? AND b IN (?)', ["x' OR 1=1 -- ", [1, 2]]), `SELECT 1 FROM t WHERE a = 'x\\' OR 1=1 -- ' AND b IN (1, 2)`);
+  assert.throws(() => formatSql('SELECT ?', []), RangeError);
+  assert.throws(() => formatSql('SELECT 1', ['x']), RangeError);
+});
+
+test('batch output is read back exactly: escapes undone, NULL as null, columns by name', () => {
+  const rows = parseBatch('kunde\tfirma\tgesperrt\nweb1\tM\\\\ller\\tGmbH\\nZwei\t0\nweb2\tNULL\t1\n');
+  assert.deepEqual(rows, [
+    { kunde: 'web1', firma: 'M\\ller\tGmbH\nZwei', gesperrt: '0' },
+    { kunde: 'web2', firma: null, gesperrt: '1' },
+  ]);
+  assert.deepEqual(parseBatch(''), []);
+});
+
+test('the client runs with the password in an option file on stdin, never in argv', async () => {
+  const host = new FakeHost(() => ({ stdout: 'kunde\nweb1\n' }));
+  const rows = await new RemoteMysqlSession(host, SETTINGS).select('SELECT kunde FROM kunden WHERE kunde = ?', ['web1']);
+  assert.deepEqual(rows, [{ kunde: 'web1' }]);
+  const call = host.calls[0]!;
+  assert.equal(call.program, 'mysql');
+  assert.equal(call.args[0], '--defaults-extra-file=/dev/stdin');
+  assert.ok(call.args.includes('--default-character-set=utf8'));
+  assert.ok(call.args.includes('--socket=/var/run/mysqld/mysqld.sock'));
+  assert.ok(call.args.includes("--execute=SELECT kunde FROM kunden WHERE kunde = 'web1'"));
+  assert.ok(!call.args.some((a) => a.includes('s3cr')), 'the password is not in argv');
+  assert.equal(optionValue(SETTINGS.password), '"s3cr\\"et\\\\pw"');
+});
+
+test("the client's errors are named like the direct connection's, old_passwords accounts included", () => {
+  assert.equal(classifyClientError("ERROR 1045 (28000): Access denied for user 'confixx'@'localhost' (using password: YES)\n").code, 'ER_ACCESS_DENIED_ERROR');
+  assert.equal(classifyClientError("ERROR 2002 (HY000): Can't connect to local MySQL server through socket '/x' (2)\n").code, 'ENOENT');
+  assert.equal(classifyClientError('ERROR 1146 (42S02) at line 1: Table \'confixx.kunden\' doesn\'t exist\n').code, 'ER_NO_SUCH_TABLE');
+  const old = classifyClientError("ERROR 2049 (HY000): Connection using old (pre-4.1.1) authentication protocol refused (client option 'secure_auth' enabled)\n");
+  assert.equal(old.code, 'ER_OLD_PASSWORDS');
+  const e = describeDbError(old, SETTINGS, 'login');
+  assert.equal(e.code, 'E_CONFIXX_DB');
+  assert.match(e.message, /old pre-4\.1 format \(old_passwords\)/);
+  assert.ok(!e.message.includes('s3cr'));
+  // mysql2 meets the same account as an auth switch it cannot do
+  assert.match(describeDbError(new Error('Server requests authentication using unknown plugin mysql_old_password'), SETTINGS, 'login').message, /old_passwords/);
+});
