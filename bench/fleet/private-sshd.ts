@@ -109,9 +109,14 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
   await fs.writeFile(
     loginScript,
     [
-      `echo "$$" >> ${sessionLog}`,
-      slow > 0 ? `sleep ${slow}` : '',
-      opts.pathPrefix ? `PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
+      // BASH_ENV is inherited: every bash the session starts (a ~/.bashrc running pyenv
+      // starts a dozen) would source this again; only the login shell counts and waits
+      'if [ -z "$SPAMTRACE_TEST_LOGIN" ]; then',
+      '  SPAMTRACE_TEST_LOGIN=1; export SPAMTRACE_TEST_LOGIN',
+      `  echo "$$" >> ${sessionLog}`,
+      slow > 0 ? `  sleep ${slow}` : '  :',
+      opts.pathPrefix ? `  PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
+      'fi',
       '',
     ].join('\n'),
     { mode: 0o644 },

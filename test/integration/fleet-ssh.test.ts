@@ -247,7 +247,8 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
       assert.equal(there.input.queueSource, 'postqueue -p', 'the -j refusal fell back to the text listing');
       assert.equal(there.queue.total, local.queue.total);
       assert.deepEqual(there.sources.map(essence), local.sources.map(essence));
-      assert.deepEqual(there.mailLog?.files, local.mailLog?.files);
+      // the log grew since the local scan: the same files were read, sizes may differ
+      assert.deepEqual(there.mailLog?.files.map((f) => [f.path, f.read]), local.mailLog?.files.map((f) => [f.path, f.read]));
       assert.ok(host.sessionsOpened <= 8, `${host.sessionsOpened} sessions`);
       assert.ok((await old.sessions()) <= 8, `${await old.sessions()} login shells`);
     } finally {

@@ -58,16 +58,20 @@ export class NotConfixxError extends Error {
   }
 }
 
-async function columnsByTable(conn: SqlSession): Promise<Map<string, Set<string>>> {
+/** Column types that hold whole numbers: a text-only client (mysql --batch) gives them as strings. */
+const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+
+/** Per table: each column and whether it holds whole numbers. */
+async function columnsByTable(conn: SqlSession): Promise<Map<string, Map<string, boolean>>> {
   const rows = await conn.select(
-    'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
+    'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
     [Object.keys(CONFIXX_TABLES)],
   );
-  const map = new Map<string, Set<string>>();
+  const map = new Map<string, Map<string, boolean>>();
   for (const r of rows) {
     const t = String(r['t']).toLowerCase();
-    if (!map.has(t)) map.set(t, new Set());
-    map.get(t)!.add(String(r['c']).toLowerCase());
+    if (!map.has(t)) map.set(t, new Map());
+    map.get(t)!.set(String(r['c']).toLowerCase(), INTEGER_TYPES.has(String(r['d']).toLowerCase()));
   }
   return map;
 }
@@ -78,13 +82,22 @@ function ident(name: string): string {
   return '`' + name + '`';
 }
 
-async function readTable(conn: SqlSession, table: string, columns: readonly string[]): Promise<Row[]> {
+async function readTable(conn: SqlSession, table: string, columns: readonly string[], integer: ReadonlyMap<string, boolean>): Promise<Row[]> {
   const rows = await conn.select(`SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)}`);
   return rows.map((r) => {
     const out: Row = {};
     for (const c of columns) {
       const v = r[c];
-      out[c] = v === null || v === undefined ? null : typeof v === 'number' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
+      out[c] =
+        v === null || v === undefined
+          ? null
+          : typeof v === 'number'
+            ? v
+            : Buffer.isBuffer(v)
+              ? v.toString('latin1')
+              : integer.get(c) && typeof v === 'string' && /^-?\d{1,15}$/.test(v)
+                ? Number(v)
+                : String(v);
     }
     return out;
   });
@@ -107,7 +120,7 @@ export async function readConfixxTables(conn: SqlSession): Promise<ConfixxTables
     if (lacking.length > 0) throw new NotConfixxError(`table ${table} has no column ${lacking.join(', ')}`);
     const optional = spec.optional.filter((c) => have.has(c));
     for (const c of spec.optional) if (!have.has(c)) missingColumns.push(`${table}.${c}`);
-    result[table] = await readTable(conn, table, [...spec.required, ...optional]);
+    result[table] = await readTable(conn, table, [...spec.required, ...optional], have);
   }
   return {
     kunden: result.kunden ?? [],
