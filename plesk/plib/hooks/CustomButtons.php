@@ -1,10 +1,15 @@
 <?php
 /**
- * Where spamtrace appears in Plesk: the admin's and the reseller's navigation, and a
- * subscription's page (customers and anyone managing that subscription).
- * Extensions Guide, "Add Custom Buttons" (pm_Hook_CustomButtons in plib/hooks/;
- * PLACE_ADMIN_NAVIGATION, PLACE_RESELLER_NAVIGATION, PLACE_DOMAIN_PROPERTIES with
- * contextParams so the page knows which subscription).
+ * Where spamtrace appears in Plesk (plesk/pm-api-stubs pm/Hook/CustomButtons.php: the
+ * PLACE_* and SECTION_* constants; getButtons() keys place, section, title, description,
+ * link, contextParams, visibility):
+ * - the admin's navigation (server management) and the reseller's navigation;
+ * - the hosting panel's navigation, where a customer (or an admin or reseller working as
+ *   one) finds the page listing all of its subscriptions;
+ * - a domain's page (PLACE_DOMAIN_PROPERTIES with contextParams: site_id), for add-on
+ *   domains and subdomains too (the controller resolves them to their subscription), but
+ *   not on an alias card: Plesk passes alias_id there, and the visibility callback hides
+ *   the button as Plesk's own sample does (plesk/ext-backup-hook plib/hooks/CustomButtons.php).
  */
 class Modules_Spamtrace_CustomButtons extends pm_Hook_CustomButtons
 {
@@ -27,12 +32,25 @@ class Modules_Spamtrace_CustomButtons extends pm_Hook_CustomButtons
                 'link' => $link,
             ],
             [
+                'place' => self::PLACE_HOSTING_PANEL_NAVIGATION,
+                'title' => 'Spam origins',
+                'description' => 'Mail your subscriptions sent that looks like spam',
+                'link' => $link,
+            ],
+            [
                 'place' => self::PLACE_DOMAIN_PROPERTIES,
                 'title' => 'Spam origins',
                 'description' => 'Mail this subscription sent that looks like spam',
                 'link' => $link,
                 'contextParams' => true,
+                'visibility' => [$this, 'isDomainButtonVisible'],
             ],
         ];
+    }
+
+    /** Hidden on alias cards (alias_id) and wherever no site_id is passed. */
+    public function isDomainButtonVisible($options)
+    {
+        return is_array($options) && isset($options['site_id']) && !isset($options['alias_id']);
     }
 }
