@@ -28,6 +28,7 @@ export const ERRORS = {
   E_ACT_FAILED: 'a step of the action failed on the system',
   E_STORE: 'the store (SQLite database) could not be opened, migrated or written',
   E_REPORT_FILE: 'the saved scan report could not be read or is not a spamtrace report',
+  E_NATIVE_MODULE: 'a native module (better-sqlite3) does not load in this Node',
   E_INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -13,7 +13,7 @@ import { checkSaslLogin } from './names';
 import { refused } from './act-errors';
 import { checkCustomerLogin } from '../inventory/confixx/confixx-lock';
 
-export type PleskMailPort = Pick<PleskActions, 'setMailboxOutgoingLimit' | 'mailboxOutgoingLimit'>;
+export type PleskMailPort = Pick<PleskActions, 'setMailboxOutgoingLimit' | 'mailboxOutgoingLimit' | 'outgoingMailControl'>;
 export type PleskSubscriptionPort = Pick<PleskActions, 'suspendSubscription' | 'reactivateSubscription' | 'subscriptionStatus'>;
 export type ConfixxLockPort = Pick<ConfixxInventory, 'lockCustomer' | 'unlockCustomer' | 'list'>;
 
@@ -44,7 +44,8 @@ export class PleskMailLimitAction implements Action {
     const address = checkSaslLogin(target);
     if (!address.includes('@')) throw refused(`a Plesk mailbox is an address: ${address}`);
     const current = await this.plesk.mailboxOutgoingLimit(address);
-    return base(
+    const control = await this.plesk.outgoingMailControl();
+    const plan = base(
       this.name,
       address,
       `mailbox ${address} may send 0 messages per hour (was ${current ?? 'default'})`,
@@ -54,6 +55,15 @@ export class PleskMailLimitAction implements Action {
       `plesk bin mail --update ${address} -outgoing-messages-mbox-limit ${current ?? 'default'}`,
       current === 0,
     );
+    // the limit is stored either way, but Plesk only enforces it with Outgoing Mail Control on
+    if (control === false) {
+      plan.warnings.push(
+        'Outgoing Mail Control is off in Plesk (Tools & Settings > Mail Server Settings > Outgoing mail control): the limit is saved but not enforced until it is on. To stop this mailbox now, use block-login.',
+      );
+    } else if (control === null) {
+      plan.warnings.push('could not read whether Outgoing Mail Control is on (plesk bin mailserver --info): the limit is only enforced when it is.');
+    }
+    return plan;
   }
 
   async apply(plan: ActionPlan): Promise<Json> {

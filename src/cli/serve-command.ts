@@ -4,6 +4,8 @@
  * --interval, and runs containment through the same engine as `spamtrace act`.
  */
 import { createServer } from 'node:http';
+import { packageRoot } from '../package-root';
+import { checkNativeModules } from '../store/native-check';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -45,6 +47,8 @@ Options:
   --interval DURATION         scan every DURATION (15m, 1h; default 0: only on demand)
   --scan-on-start             scan once right after start
   --panel-origin ORIGIN       the panel's origin allowed to frame the UI (https://host:8443)
+  --check                     check that the service can run here (every native module
+                              loads in this Node) and exit: 0 ok, 1 with what is wrong
   --forwarded-only            answer only requests the panel forwarded with its signed
                               per-request identity (the Plesk extension's forwarder);
                               anything else, local logins included, gets 403
@@ -103,6 +107,7 @@ export async function serveCommand(
         'scan-on-start': { type: 'boolean' },
         'panel-origin': { type: 'string' },
         'forwarded-only': { type: 'boolean' },
+        check: { type: 'boolean' },
         'admin-user': { type: 'string' },
         'admin-password-file': { type: 'string' },
         'no-panel': { type: 'boolean' },
@@ -122,6 +127,17 @@ export async function serveCommand(
     io.stdout.write(SERVE_HELP);
     return 0;
   }
+  // before the store is opened: a better-sqlite3 built for another Node says so in one line
+  const native = checkNativeModules(packageRoot(__dirname));
+  if (v.check) {
+    if (native.length === 0) {
+      io.stdout.write(`ok: the service can run with Node ${process.version} (${process.execPath})\n`);
+      return 0;
+    }
+    for (const p of native) io.stdout.write(`${p.message}\n`);
+    return 1;
+  }
+  if (native.length > 0) throw new SpamtraceError('E_NATIVE_MODULE', native.map((p) => p.message).join('; '));
   // checked now, so a typo fails at start and not at the first scan
   parseScanArgs(scanArgv);
   const { config } = loadConfig(resolveConfigPath(v.config, io.env));

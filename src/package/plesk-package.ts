@@ -24,6 +24,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { NATIVE_BUILD_FILE, thisRuntime } from '../store/native-check';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../package-root';
@@ -84,6 +85,9 @@ export async function buildPleskPackage(options: PackageOptions = {}): Promise<P
         modules++;
       }
     }
+    // what the bundled native binaries (better-sqlite3) were built for: the service's start
+    // check and the installer's choice of Node read it (src/store/native-check.ts)
+    writeFileSync(join(app, NATIVE_BUILD_FILE), JSON.stringify(thisRuntime(), null, 2) + '\n');
     markExecutables(join(stage, 'sbin'));
 
     const outDir = options.outDir ?? join(root, 'dist');

@@ -56,6 +56,9 @@ test('the zip has Plesk\'s extension layout: meta.xml at the root, htdocs, plib,
     'plib/library/Token.php',
     'plib/library/Identity.php',
     'plib/library/Manifest.php',
+    'plib/library/Forwarder.php',
+    'plib/library/ServiceState.php',
+    'plib/app/native-build.json',
     'plib/scripts/post-install.php',
     'plib/scripts/pre-uninstall.php',
     'plib/views/scripts/index/index.phtml',
@@ -88,6 +91,8 @@ test('meta.xml parses, has every descriptor field, and carries package.json\'s v
   assert.equal(meta.version, pkg.version);
   assert.equal(meta.description, pkg.description);
   assert.equal(meta.id, 'spamtrace');
+  // Plesk's samples say unix (plesk/ext-ssh-terminal src/meta.xml); "linux" is no value Plesk knows
+  assert.equal(meta.os, 'unix');
   assert.match(meta.plesk_min_version ?? '', /^\d+\.\d+(\.\d+)?$/);
   assert.match(meta.release ?? '', /^\d+$/);
   // Plesk finds plib/ classes by the extension id: Modules_<Id>_<Name>.
@@ -118,7 +123,7 @@ test('sbin scripts are executable, pass bash -n, and the helper refuses anything
   for (const args of [[], ['bogus'], [`status; touch ${canary}`], ['$(touch ' + canary + ')'], ['start', 'stop']]) {
     const r = spawnSync(helper, args, { encoding: 'utf8' });
     assert.equal(r.status, 64, `${JSON.stringify(args)}: ${r.stderr}`);
-    assert.match(r.stderr, /usage: spamtrace-service install\|start\|stop\|restart\|status\|uninstall/);
+    assert.match(r.stderr, /usage: spamtrace-service install\|upgrade\|start\|stop\|restart\|status\|uninstall/);
   }
   assert.equal(existsSync(canary), false);
 });

@@ -6,7 +6,9 @@
  * - Client (`GET /clients`, `GET /domains/{id}/client`): id, created, name, company, login,
  *   status, email, locale, owner_login, external_id, description, type
  * - Domain (`GET /domains`): id, created, name, ascii_name, base_domain_id, guid,
- *   hosting_type, www_root, description
+ *   hosting_type, www_root, description, and aliases[] (names) when the domain has aliases
+ *   (Team-Nifty-GmbH/plesk-sdk swagger-openapi3.json; the item shape is *unconfirmed*:
+ *   names here, the adapter also takes objects with a name)
  * - Domain status (`GET|PUT /domains/{id}/status`): {"status": "active"|"suspended"|...}
  * - CLI call result (`POST /cli/{id}/call`): {code, stdout, stderr}
  * - Error: {code, message} with the HTTP status (401 unauthenticated, 404 unknown object).
@@ -49,6 +51,7 @@ export function domainObject(d: EmuDomain): Record<string, unknown> {
     guid: guid(2, d.id),
     hosting_type: d.hosting_type,
     www_root: d.www_root,
+    ...(d.aliases ? { aliases: d.aliases } : {}),
     description: '',
   };
 }

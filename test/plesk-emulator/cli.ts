@@ -12,6 +12,8 @@
  * - customer ("customer: Customer Accounts"): `--info|-i LOGIN`
  * - mail ("mail: Mail Accounts"): `--update|-u ADDRESS` with `-outgoing-messages-mbox-limit
  *   N|default|unlimited` or `-passwd P`; `--info|-i ADDRESS`
+ * - mailserver ("mailserver: Mail Server Settings"): `--info`; the label of its Outgoing Mail
+ *   Control line ("Outgoing mail control: on|off") is *unconfirmed*, see README.md
  * `--info` prints `Key:   value` lines in sections, ending with a SUCCESS line. Failures
  * exit 1 with a one-line message on stderr; the wording is ours, in Plesk's style.
  */
@@ -70,6 +72,9 @@ export class CliEmulator {
         return this.customer(params);
       case 'mail':
         return this.mail(params);
+      case 'mailserver':
+        if (params[0] === '--info' && params.length === 1) return ok(kv('Outgoing mail control', this.data.outgoingMailControl ? 'on' : 'off') + 'SUCCESS: Gathering of information is complete\n');
+        return fail('Unknown command or option');
       default:
         return null; // the API answers 404 for an unknown utility id
     }

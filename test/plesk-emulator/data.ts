@@ -33,6 +33,8 @@ export interface EmuDomain {
   /** the webspace's system user ("FTP Login"); only on main domains */
   sysUser: string | null;
   status: 'active' | 'suspended';
+  /** alias names (REST v2 `aliases[]`, Plesk >= 18.0.42); absent: an older panel */
+  aliases?: string[];
 }
 
 export interface EmuMailbox {
@@ -47,6 +49,8 @@ export interface PleskData {
   clients: EmuClient[];
   domains: EmuDomain[];
   mailboxes: EmuMailbox[];
+  /** Plesk's Outgoing Mail Control (server-wide; off when absent), shown by `mailserver --info` */
+  outgoingMailControl?: boolean;
 }
 
 export interface GenerateOptions {

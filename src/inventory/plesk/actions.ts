@@ -3,11 +3,12 @@
  * stop a mailbox from sending (outgoing limit 0) and give it back its limit, change a
  * mailbox password.
  *
- * - Suspend/reactivate: `PUT /domains/{id}/status {"status":"suspended"|"active"}`
- *   (REST API v2 reference); where that endpoint is missing (404 on older Plesk) the same
- *   API's `/cli/subscription/call`; where the API cannot be used at all, the local
- *   `plesk bin subscription --webspace-off|--webspace-on NAME` ("subscription:
- *   Subscriptions", https://docs.plesk.com/en-US/obsidian/cli-linux/using-command-line-utilities/subscription-subscriptions.37768/).
+ * - Suspend/reactivate: `subscription --webspace-off|--webspace-on NAME` ("subscription:
+ *   Subscriptions", https://docs.plesk.com/en-US/obsidian/cli-linux/using-command-line-utilities/subscription-subscriptions.37768/),
+ *   through the API's `/cli/subscription/call` or the local `plesk bin`. Not
+ *   `PUT /domains/{id}/status`: the REST reference does not say what that suspends (the
+ *   domain, or the whole subscription with its mail and FTP), and a half-suspended
+ *   subscription keeps sending. The status is read back with `GET /domains/{id}/status`.
  * - Mailboxes: `mail --update ADDRESS -outgoing-messages-mbox-limit N|default|unlimited`
  *   and `mail --update ADDRESS -passwd P` ("mail: Mail Accounts", Plesk CLI reference),
  *   through `/cli/mail/call` or the local CLI. Locally the password goes in the
@@ -109,6 +110,30 @@ export class PleskActions {
   }
 
   /**
+   * Whether Plesk's Outgoing Mail Control is on: a mailbox's outgoing limit is only
+   * enforced when it is (Plesk's "Outgoing Mail Control" settings). Read from
+   * `mailserver --info`; the label of that line is not documented, so a line naming
+   * outgoing mail/messages with a control/limit/antispam word and an on/off value is
+   * taken, and anything else (or a failing call) is null: unknown, which the plan says.
+   */
+  async outgoingMailControl(): Promise<boolean | null> {
+    let r: CliResult;
+    try {
+      r = await this.run('mailserver', ['--info']);
+    } catch (e) {
+      if (isPleskError(e)) return null;
+      throw e;
+    }
+    if (r.code !== 0) return null;
+    const m = /^[^:\n]*outgoing[^:\n]*(?:control|limit|antispam)[^:\n]*:[ \t]*(\S+)[ \t]*$/im.exec(r.stdout);
+    const v = m?.[1]?.toLowerCase();
+    if (v === undefined) return null;
+    if (['on', 'true', 'enabled', 'yes'].includes(v)) return true;
+    if (['off', 'false', 'disabled', 'no'].includes(v)) return false;
+    return null;
+  }
+
+  /**
    * The mailbox's current outgoing limit from `mail --info ADDRESS`, to record before
    * setting 0 so undo can restore it. The label of that line is not documented; we read
    * a `...outgoing...limit...: VALUE` line and return null when there is none (then
@@ -144,25 +169,6 @@ export class PleskActions {
     checkName(target.name);
     const flag = status === 'suspended' ? '--webspace-off' : '--webspace-on';
     this.logger.info('plesk: changing subscription status', { subscription: target.name, status });
-    const api = this.options.api;
-    const id = this.domainId(target);
-    if (api && id !== null) {
-      try {
-        await api.request('PUT', `domains/${id}/status`, { status });
-        return { via: 'api', warnings: [] };
-      } catch (e) {
-        if (!isPleskError(e)) throw e;
-        // 404: an unknown id, or a panel older than this endpoint. The documented CLI
-        // through the same API settles it: it acts, or fails with Plesk's own words.
-        if (e.failure === 'not-found') {
-          const out = await this.cli('subscription', [flag, target.name]);
-          return { ...out, warnings: [`PUT /domains/${id}/status not available (${e.pleskText}); used subscription ${flag}`, ...out.warnings] };
-        }
-        if (!this.canFallBack(e)) throw e;
-        const out = await this.localCli('subscription', [flag, target.name]);
-        return { ...out, warnings: [`Plesk API unusable (${e.message}); used the local plesk CLI`, ...out.warnings] };
-      }
-    }
     return this.cli('subscription', [flag, target.name]);
   }
 

@@ -33,6 +33,11 @@ export interface PleskDomain {
   hosting_type: string;
   www_root: string;
   base_domain_id: number;
+  /**
+   * the domain's aliases (REST v2 `aliases[]`, since Plesk 18.0.42, per the published
+   * OpenAPI document); aliases are not rows of /domains. Empty on older panels.
+   */
+  aliases?: string[];
 }
 
 export interface CliResult {
@@ -68,7 +73,18 @@ export function toDomain(v: unknown): PleskDomain | null {
   const base = id(v.base_domain_id ?? 0);
   const name = str(v.name).toLowerCase();
   if (did === null || base === null || name === '') return null;
-  return { id: did, name, hosting_type: str(v.hosting_type), www_root: str(v.www_root), base_domain_id: base };
+  return { id: did, name, hosting_type: str(v.hosting_type), www_root: str(v.www_root), base_domain_id: base, aliases: aliasNames(v.aliases) };
+}
+
+/** `aliases[]`: names as strings, or objects with a `name` (the spec's shape is not pinned down here); others dropped. */
+function aliasNames(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (const a of v) {
+    const name = typeof a === 'string' ? a : isRecord(a) ? str(a.name) : '';
+    if (name !== '') out.push(name.toLowerCase());
+  }
+  return out;
 }
 
 export function toCliResult(v: unknown): CliResult | null {

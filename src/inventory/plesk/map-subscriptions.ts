@@ -138,7 +138,9 @@ export function mapSubscriptions(input: MapInput): MapOutput {
     const sub: Subscription = {
       id: String(main.id),
       panel: 'plesk',
-      domains: all.map((d) => d.name),
+      // aliases answer for the same site and mail (a spam run can use an alias's name), so they
+      // belong to the subscription too; only plausible names, each once
+      domains: [...new Set([...all.map((d) => d.name), ...all.flatMap((d) => (d.aliases ?? []).filter(isPlausibleDomainName))])],
       sysUser,
       uid,
       homeDir: `${vhosts}/${main.name}`,

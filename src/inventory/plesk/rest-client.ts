@@ -23,7 +23,7 @@ export interface PleskApiOptions {
 }
 
 /** Plesk CLI utility names we call through /cli/{id}/call: a fixed list, never user text. */
-export type CliCommand = 'domain' | 'subscription' | 'mail' | 'customer';
+export type CliCommand = 'domain' | 'subscription' | 'mail' | 'customer' | 'mailserver';
 
 function failureFor(status: number): PleskFailure {
   if (status === 401 || status === 403) return 'auth';

@@ -40,6 +40,18 @@ test('plesk-mail-limit sets the mailbox limit to 0 in the panel and undo gives b
   });
 });
 
+test('plesk-mail-limit says in the plan when Outgoing Mail Control is off (the limit would not be enforced), and not when it is on', async () => {
+  await withPlesk(async (data, plesk) => {
+    const action = new PleskMailLimitAction(plesk);
+    data.outgoingMailControl = false;
+    const off = await action.plan(data.mailboxes[0]!.address);
+    assert.ok(off.warnings.some((w) => /Outgoing Mail Control is off/.test(w) && /block-login/.test(w)), off.warnings.join('\n'));
+    data.outgoingMailControl = true;
+    const on = await action.plan(data.mailboxes[0]!.address);
+    assert.deepEqual(on.warnings, []);
+  });
+});
+
 test('plesk-mail-limit undo restores a limit the admin had set', async () => {
   await withPlesk(async (data, plesk) => {
     const box = data.mailboxes[1]!;

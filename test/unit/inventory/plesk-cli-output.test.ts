@@ -7,6 +7,7 @@ import { parseDomainInfo, parseNameList, parseCustomerInfo } from '../../../src/
 import { PleskCliRunner } from '../../../src/inventory/plesk/cli-runner';
 import { PleskInventory } from '../../../src/inventory/plesk/plesk-inventory';
 import { mapSubscriptions } from '../../../src/inventory/plesk/map-subscriptions';
+import { toDomain } from '../../../src/inventory/plesk/api-shapes';
 import { passwdFileUidLookup } from '../../../src/inventory/plesk/uid-lookup';
 import { LocalHost } from '../../../src/host/local-host';
 import { FakeHost } from '../collect/fake-host';
@@ -156,4 +157,17 @@ test('domain --info answering for another domain is not used', () => {
   assert.equal(out.subscriptions[0]!.sysUser, null);
   assert.equal(out.subscriptions[0]!.uid, null);
   assert.ok(out.warnings.some((w) => w.includes('answered for example.com')));
+});
+
+test('domain aliases from /domains aliases[] belong to their subscription, once each, hostile names left out', () => {
+  const domains = [
+    toDomain({ id: 1, name: 'main.example', hosting_type: 'virtual', www_root: '', base_domain_id: 0, aliases: ['Alias.example', { name: 'other-alias.example' }, '../../etc', 42] }),
+    toDomain({ id: 2, name: 'addon.example', hosting_type: 'virtual', www_root: '', base_domain_id: 1, aliases: ['alias.example'] }),
+    // an older panel without the field
+    toDomain({ id: 3, name: 'plain.example', hosting_type: 'virtual', www_root: '', base_domain_id: 0 }),
+  ].filter((d) => d !== null);
+  const out = mapSubscriptions({ domains, clients: [], details: new Map(), uids: new Map(), vhostsRoot: '/var/www/vhosts' });
+  const main = out.subscriptions.find((s) => s.domains[0] === 'main.example')!;
+  assert.deepEqual(main.domains, ['main.example', 'addon.example', 'alias.example', 'other-alias.example']);
+  assert.deepEqual(out.subscriptions.find((s) => s.domains[0] === 'plain.example')!.domains, ['plain.example']);
 });

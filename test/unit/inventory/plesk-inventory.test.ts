@@ -284,3 +284,21 @@ test('the real filesystem-layout inventory takes over when the API refuses the k
     await emu.close();
   }
 });
+
+test('domain aliases listed in /domains aliases[] are names of their subscription', async () => {
+  const data = generatePleskData({ subscriptions: 4, seed: 3 });
+  const main = data.domains.find((d) => d.base_domain_id === 0)!;
+  main.aliases = [`alias-of-${main.name}`];
+  const passwd = writePasswdFor(data);
+  const emu = await PleskEmulator.start({ data, apiKey: KEY });
+  try {
+    const inv = new PleskInventory(options(emu, passwd));
+    const r = await inv.list();
+    inv.close();
+    const sub = r.subscriptions.find((s) => s.domains[0] === main.name)!;
+    assert.ok(sub.domains.includes(`alias-of-${main.name}`), sub.domains.join(', '));
+    assert.equal(r.subscriptions.filter((s) => s.domains.includes(`alias-of-${main.name}`)).length, 1);
+  } finally {
+    await emu.close();
+  }
+});
