@@ -17,8 +17,8 @@
  * different things; neither can be replayed as the other.
  * Why bound to method and path: a token taken from one request (a log, a proxy) cannot
  * be used for another page or to turn a GET into a POST.
- * Why replay-proof: each jti is accepted once (JtiCache); a token issued before this
- * process started is refused, so a restart does not reopen the window.
+ * Why replay-proof: each jti is accepted once, recorded in the store until it expires (the
+ * same table as the sign-in tokens' jtis, so a restart does not reopen the window).
  * Lifetime: the PHP side mints a token per request with 60 s; more than 120 s is refused.
  */
 import { createHmac } from 'node:crypto';
@@ -48,42 +48,17 @@ export function forwardKey(panelKey: Buffer): Buffer {
   return createHmac('sha256', panelKey).update(FORWARD_KEY_LABEL, 'utf8').digest();
 }
 
-/**
- * Remembers the jtis seen until they expire: a forwarded token is good for one request.
- * In memory on purpose: tokens live 120 s at most and tokens issued before the process
- * started are refused (notBefore), so nothing needs to survive a restart.
- */
-export class JtiCache {
-  private readonly seen = new Map<string, number>();
-  private prunedAt = 0;
-  constructor(private readonly max = 100_000) {}
-
-  /** true the first time a jti is offered before its expiry; false for a replay or when full */
-  claim(jti: string, exp: number, now: number): boolean {
-    // expired entries go at most once a second: the map stays as small as the live tokens
-    if (now > this.prunedAt) this.prune(now);
-    if (this.seen.has(jti)) return false;
-    // a flood of fresh tokens would need the key; still, memory stays bounded
-    if (this.seen.size >= this.max) return false;
-    this.seen.set(jti, exp);
-    return true;
-  }
-
-  private prune(now: number): void {
-    this.prunedAt = now;
-    for (const [jti, exp] of this.seen) if (exp <= now) this.seen.delete(jti);
-  }
-}
-
 export interface ForwardCheck {
   method: string;
   /** the request's path and query exactly as the service received it (req.originalUrl) */
   path: string;
   /** epoch seconds */
   now: number;
-  /** epoch seconds: tokens issued before this (the process start) are refused */
-  notBefore: number;
-  jtis: JtiCache;
+  /**
+   * records a jti until its expiry; false when it was used before (the store's
+   * panel_token_uses table, src/auth/token-replay.ts, shared with the sign-in tokens)
+   */
+  claimJti: (jti: string, exp: number, now: number) => boolean;
 }
 
 /** Checks a forwarded identity; never throws for a bad token. */
@@ -98,8 +73,7 @@ export function verifyForwarded(token: string, panelKey: Buffer, check: ForwardC
   if (typeof b !== 'string' || !BASE.test(b) || b.includes('..') || b.includes('//')) return { ok: false, reason: 'base path is not a plain absolute path' };
   if (typeof sid !== 'string' || !SID.test(sid)) return { ok: false, reason: 'sid must be empty or 64 hex digits' };
   if (loc !== undefined && (typeof loc !== 'string' || !LOCALE.test(loc))) return { ok: false, reason: 'loc is not a locale code' };
-  if (verdict.identity.iat < check.notBefore) return { ok: false, reason: 'issued before the service started' };
-  if (!check.jtis.claim(verdict.identity.jti, verdict.identity.exp, check.now)) return { ok: false, reason: 'replayed (jti already used)' };
+  if (!check.claimJti(verdict.identity.jti, verdict.identity.exp, check.now)) return { ok: false, reason: 'replayed (jti already used)' };
   return { ok: true, forwarded: { identity: verdict.identity, base: b, sid, locale: typeof loc === 'string' ? loc : null } };
 }
 

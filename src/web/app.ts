@@ -25,6 +25,7 @@ import { registerActionRoutes } from './routes-actions';
 import { registerScanRoutes } from './routes-scans';
 import { registerNoticeRoutes } from './routes-notices';
 import { forwardedIdentity, rebaseHtml } from './forwarded';
+import { recordTokenUse } from '../auth/token-replay';
 
 export interface AppDeps {
   store: Store;
@@ -108,6 +109,7 @@ export function createApp(input: AppDeps): express.Express {
       panelKey: deps.panelKey,
       forwardedOnly: deps.forwardedOnly ?? false,
       now: deps.now,
+      claimJti: (jti, exp, now) => recordTokenUse(deps.store, jti, exp, now),
       onRefused: (reason, req) => deps.onForwardRefused?.(reason, req.path),
     }),
   );

@@ -9,7 +9,7 @@
  * forwarded identity gets nothing: 403, not even the login page or a stylesheet.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { FORWARD_HEADER, forwardedCsrf, JtiCache, verifyForwarded, type ForwardedIdentity } from '../auth/forwarded-request';
+import { FORWARD_HEADER, forwardedCsrf, verifyForwarded, type ForwardedIdentity } from '../auth/forwarded-request';
 import { isLocale, localeFromAcceptLanguage, type Locale } from './i18n';
 import { principalFromPanel } from './principal';
 import { readCookie } from './sessions';
@@ -31,12 +31,12 @@ export interface ForwardOptions {
   forwardedOnly: boolean;
   /** epoch ms */
   now: () => number;
+  /** one use per jti: see ForwardCheck.claimJti */
+  claimJti: (jti: string, exp: number, now: number) => boolean;
   onRefused?: (reason: string, req: Request) => void;
 }
 
 export function forwardedIdentity(options: ForwardOptions) {
-  const jtis = new JtiCache();
-  const notBefore = Math.floor(options.now() / 1000);
   const refuse = (req: Request, res: Response, reason: string): void => {
     options.onRefused?.(reason, req);
     res.status(403).type('text/plain; charset=utf-8').send('spamtrace: this service answers only requests the panel forwarded (403)\n');
@@ -53,8 +53,7 @@ export function forwardedIdentity(options: ForwardOptions) {
       method: req.method,
       path: req.originalUrl,
       now: Math.floor(options.now() / 1000),
-      notBefore,
-      jtis,
+      claimJti: options.claimJti,
     });
     if (!verdict.ok) return refuse(req, res, verdict.reason);
     const f = verdict.forwarded;

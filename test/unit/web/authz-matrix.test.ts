@@ -282,6 +282,16 @@ describe('authorization matrix through the panel forwarder: role × route × own
     });
   }
 
+  test('a forwarded identity is good for one request: the same header again, or for another path or method, gets 403', async () => {
+    const headers = forwardedFor('admin', app.key, 'GET', '/audit');
+    assert.equal((await get(app.url + '/audit', '', headers)).status, 200);
+    assert.equal((await get(app.url + '/audit', '', headers)).status, 403, 'replayed');
+    assert.equal((await get(app.url + '/scans', '', forwardedFor('admin', app.key, 'GET', '/audit'))).status, 403, 'another path');
+    const csrf = await forwardedCsrfOf(app, 'admin');
+    assert.equal((await form(app.url + '/scans', { _csrf: csrf }, '', forwardedFor('admin', app.key, 'GET', '/scans'))).status, 403, 'another method');
+    assert.equal((await form(app.url + '/scans', { _csrf: 'x'.repeat(43) }, '', forwardedFor('admin', app.key, 'POST', '/scans'))).status, 403, 'a wrong CSRF token');
+  });
+
   test('a forwarded POST through the matrix ran the action only for the admin', () => {
     const applied = app.runner.calls.filter((c) => c.startsWith('apply'));
     assert.ok(applied.length >= 2 && applied.every((c) => c.endsWith('by panel:admin')), applied.join('\n'));
