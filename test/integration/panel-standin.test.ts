@@ -23,14 +23,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { flushQueue, labDown, labUp, postqueueJson, runScenario, waitForQueueSettled } from '../lab/lab';
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
+import { CHROMIUM, launchChromium } from './browser';
 import { droppedScriptFile, webSite } from '../lab/web/web-layout';
 import { FORWARD_HEADER, signForwarded } from '../../src/auth/forwarded-request';
 import { packageRoot } from '../../src/package-root';
 
-const CHROMIUM = '/usr/bin/chromium';
 const have = (cmd: string, args: string[]) => spawnSync(cmd, args).error === undefined;
 const canRun =
   process.getuid?.() === 0 &&
@@ -196,10 +196,7 @@ describe('the extension inside a stand-in Plesk, through the panel\'s own origin
     await waitForOutput(phpProc, /Development Server .* started/, 'php -S');
     panel = `http://127.0.0.1:${panelPort}`;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -22,9 +22,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { flushQueue, labDown, labUp, postqueueJson, runScenario, waitForQueueSettled } from '../lab/lab';
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
+import { CHROMIUM, launchChromium } from './browser';
 import { DROPPED_SCRIPT, droppedScriptFile, webSite } from '../lab/web/web-layout';
 import { WEB_SPAM_BOT_IP } from '../lab/web/web-scenario';
 import { signPanelToken } from '../../src/auth/panel-token';
@@ -38,7 +39,6 @@ import { engineActionRunner } from '../../src/web/action-runner';
 import { createApp } from '../../src/web/app';
 import { ScanService } from '../../src/web/scan-service';
 
-const CHROMIUM = '/usr/bin/chromium';
 const canRun =
   process.getuid?.() === 0 && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/apache2') && existsSync(CHROMIUM);
 const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : canRun ? false : 'needs root, Postfix, Apache, PHP-FPM and /usr/bin/chromium';
@@ -138,11 +138,7 @@ describe('the panel UI in a browser on the real lab', { skip, concurrency: false
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // launch() refuses --user-data-dir: it gives every launch a fresh temporary profile itself
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
