@@ -9,6 +9,7 @@ import { configCommand } from './cli/config-command';
 import { notifyCommand } from './cli/notify-command';
 import { actCommand } from './cli/act-command';
 import { serveCommand } from './cli/serve-command';
+import { watchCommand } from './cli/watch-command';
 
 const HELP = `Usage: spamtrace <command> [options]
 
@@ -18,6 +19,7 @@ Commands:
   serve     the panel UI: overview, subscriptions, actions, audit (spamtrace serve --help)
   act       contain a source: plan, apply, undo, list, status (spamtrace act --help)
   notify    customer notices: preview, send, list, approve (spamtrace notify --help)
+  watch     follow the mail log, trip the breaker on a spam run (spamtrace watch --help)
 
 Run "spamtrace scan" as root on a Postfix server, or offline with saved
 postqueue/postcat output: spamtrace scan --queue-file mailq.txt --postcat-file postcat.txt
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return actCommand(rest);
     case 'notify':
       return notifyCommand(rest);
+    case 'watch':
+      return watchCommand(rest);
     case undefined:
     case '-h':
     case '--help':

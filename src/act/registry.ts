@@ -12,7 +12,7 @@ import { DEFAULT_JOURNAL, Journal } from './journal';
 import { PostfixSystem } from './postfix-system';
 import { queueActions } from './queue-actions';
 import { DEFAULT_QUARANTINE_DIR, QuarantineAction } from './quarantine';
-import { SaslBlockAction } from './sasl-block';
+import { AccessBlockAction, DEFER_CLIENT, DEFER_LOGIN } from './access-block';
 import { SubmitBlockAction } from './submit-block';
 
 export interface ActSettings {
@@ -38,7 +38,9 @@ export function buildActions(s: ActSettings): Action[] {
   return [
     ...queueActions({ host: s.host, postfix }),
     new SubmitBlockAction({ host: s.host, postfix, ...(s.controlUser ? { controlUser: s.controlUser } : {}) }),
-    new SaslBlockAction({ postfix }),
+    new AccessBlockAction({ postfix }),
+    new AccessBlockAction({ postfix, spec: DEFER_LOGIN }),
+    new AccessBlockAction({ postfix, spec: DEFER_CLIENT }),
     new QuarantineAction({ roots: s.roots, quarantineDir: s.quarantineDir ?? DEFAULT_QUARANTINE_DIR, ...(s.now ? { now: s.now } : {}) }),
     ...(s.extraActions ?? []),
   ];

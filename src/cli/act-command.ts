@@ -36,6 +36,8 @@ Actions:
   queue-delete SOURCE    delete its HELD mail; needs --confirm-delete N naming the count; cannot be undone
   block-submit USER      stop a local user from submitting with sendmail (authorized_submit_users)
   block-login LOGIN      refuse mail from a SASL login (check_sasl_access)
+  defer-login LOGIN      pause a SASL login: its submissions get a 4xx and stay with the client
+  defer-client IP        pause an SMTP client address (check_client_access DEFER); not 127.0.0.1
   quarantine-script PATH move a script out of its docroot into the root-only quarantine
   plesk-mail-limit ADDRESS   Plesk: the mailbox's outgoing limit to 0 (when Plesk is installed)
   plesk-suspend DOMAIN#ID    Plesk: suspend the subscription

@@ -1,30 +1,92 @@
 /**
- * block-login LOGIN: refuse mail from a SASL login (a stolen mailbox password) with
- * Postfix's check_sasl_access: a hash map of our own under config_directory
- * (`LOGIN REJECT text`, postmap), and the restriction put first in the list that holds
- * permit_sasl_authenticated when it is not there yet (sasl-restriction.ts), reload.
+ * Access-map blocks, one class for three actions:
  *
- * Checked with `postmap -q` on the built map and `postconf -h` on the list Postfix
- * reads; the lab test adds a real SMTP AUTH submission that is refused.
+ * - block-login LOGIN: refuse mail from a SASL login (a stolen mailbox password) with
+ *   check_sasl_access (`LOGIN REJECT 5.7.1 text`);
+ * - defer-login LOGIN: the same with `DEFER 4.7.1 text`: the client gets a temporary error
+ *   and keeps its mail (what the watch breaker uses: nothing is lost, a real owner's mail
+ *   program retries after the release);
+ * - defer-client IP: check_client_access with `IP DEFER 4.7.1 text` for an SMTP client
+ *   without login (an open-relay host in mynetworks).
  *
- * Undo takes our map line out (the file back byte for byte when nobody changed it) and
- * takes the restriction out only when no other login is still blocked in the map.
+ * Each keeps a hash map of its own under config_directory (postmap), and the restriction is
+ * put first in the list that holds the permit it guards against when it is not there yet
+ * (sasl-restriction.ts), then reload. Checked with `postmap -q` on the built map and
+ * `postconf -h` on the list Postfix reads; the lab test adds a real SMTP submission that
+ * is refused. Undo takes our map line out (the file back byte for byte when nobody changed
+ * it) and takes the restriction out only when no other entry is left in the map.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Action, ActionPlan, Json, PlanStep, UndoResult, Verification } from './action';
-import { checkSaslLogin } from './names';
-import { stepFailed } from './act-errors';
+import { checkClientAddress, checkSaslLogin } from './names';
+import { refused, stepFailed } from './act-errors';
 import { applyMainCfChange, planMainCfChange, undoMainCfChange, type MainCfChange } from './main-cf-change';
 import { readFileState, restoreFileState, sha256, writeFileAtomic, type FileState, type PostfixSystem } from './postfix-system';
-import { chooseRestrictionList, hasSaslAccessCheck, insertSaslAccessCheck, removeSaslAccessCheck, RECIPIENT_RESTRICTIONS, RELAY_RESTRICTIONS } from './sasl-restriction';
+import { chooseAccessList, hasAccessCheck, insertAccessCheck, removeAccessCheck, RECIPIENT_RESTRICTIONS, RELAY_RESTRICTIONS, type AccessRestriction } from './sasl-restriction';
 import { findParameter } from './main-cf';
 
 export const SASL_MAP_NAME = 'spamtrace_sasl_access';
+export const CLIENT_MAP_NAME = 'spamtrace_client_access';
 export const REJECT_TEXT = 'REJECT 5.7.1 this login is blocked by the server administrator (spamtrace)';
+export const DEFER_LOGIN_TEXT = 'DEFER 4.7.1 this login is paused by the server administrator (spamtrace), try again later';
+export const DEFER_CLIENT_TEXT = 'DEFER 4.7.1 mail from this client is paused by the server administrator (spamtrace), try again later';
 
-export interface SaslBlockOptions {
+export interface AccessBlockSpec {
+  name: string;
+  description: string;
+  targetHelp: string;
+  restriction: AccessRestriction;
+  /** the permit the check must come before */
+  permit: string;
+  mapName: string;
+  /** the map's right-hand side: REJECT ... or DEFER ... */
+  text: string;
+  /** "login", "client": for the summary */
+  what: string;
+  checkTarget(target: string): string;
+}
+
+export const BLOCK_LOGIN: AccessBlockSpec = {
+  name: 'block-login',
+  description: 'refuse mail from a SASL login (check_sasl_access map + restriction, reload)',
+  targetHelp: 'a SASL login: kontakt@kunde-beispiel.de',
+  restriction: 'check_sasl_access',
+  permit: 'permit_sasl_authenticated',
+  mapName: SASL_MAP_NAME,
+  text: REJECT_TEXT,
+  what: 'login',
+  checkTarget: checkSaslLogin,
+};
+
+export const DEFER_LOGIN: AccessBlockSpec = {
+  ...BLOCK_LOGIN,
+  name: 'defer-login',
+  description: 'pause a SASL login: its submissions get 4xx (try later) and stay with the client (check_sasl_access DEFER)',
+  text: DEFER_LOGIN_TEXT,
+};
+
+export const DEFER_CLIENT: AccessBlockSpec = {
+  name: 'defer-client',
+  description: 'pause an SMTP client address: its submissions get 4xx and stay with the client (check_client_access DEFER)',
+  targetHelp: 'an IP address: 192.0.2.77',
+  restriction: 'check_client_access',
+  permit: 'permit_mynetworks',
+  mapName: CLIENT_MAP_NAME,
+  text: DEFER_CLIENT_TEXT,
+  what: 'client',
+  checkTarget: (t) => {
+    const ip = checkClientAddress(t);
+    // 127.0.0.1 is every local script and webmail at once: pausing it is not a containment
+    if (ip.startsWith('127.') || ip === '::1') throw refused('pausing the loopback address would stop every local program that sends over SMTP; hold its mail instead');
+    return ip;
+  },
+};
+
+export interface AccessBlockOptions {
   postfix: PostfixSystem;
+  /** which of the three actions; default block-login */
+  spec?: AccessBlockSpec;
 }
 
 interface Data {
@@ -38,29 +100,36 @@ interface Data {
   change: MainCfChange | null;
 }
 
-export class SaslBlockAction implements Action {
-  readonly name = 'block-login';
-  readonly description = 'refuse mail from a SASL login (check_sasl_access map + restriction, reload)';
-  readonly targetHelp = 'a SASL login: kontakt@kunde-beispiel.de';
+export class AccessBlockAction implements Action {
+  readonly name: string;
+  readonly description: string;
+  readonly targetHelp: string;
+  private readonly spec: AccessBlockSpec;
 
-  constructor(private readonly o: SaslBlockOptions) {}
+  constructor(private readonly o: AccessBlockOptions) {
+    this.spec = o.spec ?? BLOCK_LOGIN;
+    this.name = this.spec.name;
+    this.description = this.spec.description;
+    this.targetHelp = this.spec.targetHelp;
+  }
 
   async plan(target: string): Promise<ActionPlan> {
-    const login = checkSaslLogin(target);
+    const spec = this.spec;
+    const login = spec.checkTarget(target);
     const postfix = this.o.postfix;
     const configDir = (await postfix.directories()).config;
-    const mapFile = join(configDir, SASL_MAP_NAME);
+    const mapFile = join(configDir, spec.mapName);
     const mapRef = `hash:${mapFile}`;
     const mapBefore = await readFileState(mapFile);
     const text = mapBefore.exists ? Buffer.from(mapBefore.content!, 'base64').toString('utf8') : '';
-    const line = `${login} ${REJECT_TEXT}`;
+    const line = `${login} ${spec.text}`;
     const hasLine = text.split('\n').some((l) => l.split(/\s+/)[0]?.toLowerCase() === login);
     const mapAfter = hasLine ? text : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`;
 
     const mainText = await fs.readFile(await postfix.mainCf(), 'utf8');
     const setIn = (p: string): string | null => findParameter(mainText, p)?.value ?? null;
-    const list = chooseRestrictionList({ relay: setIn(RELAY_RESTRICTIONS), recipient: setIn(RECIPIENT_RESTRICTIONS) }, mapRef);
-    const planned = list ? await planMainCfChange(postfix, list, (v) => insertSaslAccessCheck(v, mapRef)) : null;
+    const list = chooseAccessList({ relay: setIn(RELAY_RESTRICTIONS), recipient: setIn(RECIPIENT_RESTRICTIONS) }, spec.restriction, mapRef, spec.permit);
+    const planned = list ? await planMainCfChange(postfix, list, (v) => insertAccessCheck(v, spec.restriction, mapRef)) : null;
     const change = planned?.result.changed ? planned.change : null;
 
     const steps: PlanStep[] = [];
@@ -83,12 +152,12 @@ export class SaslBlockAction implements Action {
     return {
       action: this.name,
       target: login,
-      summary: `mail from the login ${login} is refused (check_sasl_access ${mapRef})`,
+      summary: `mail from the ${spec.what} ${login} is ${spec.text.startsWith('DEFER') ? 'deferred with a 4xx' : 'refused'} (${spec.restriction} ${mapRef})`,
       steps,
       undoSteps: steps.length
         ? [
             { kind: 'edit', file: mapFile, diff: [`- ${line}`], why: mapBefore.exists ? 'our line out' : 'the file (and its .db) removed, it did not exist' },
-            ...(change ? [{ kind: 'edit' as const, file: change.file, diff: [`main.cf back byte for byte (sha256 ${change.before.sha256}) unless other logins are still blocked`], why: 'undo' }] : []),
+            ...(change ? [{ kind: 'edit' as const, file: change.file, diff: [`main.cf back byte for byte (sha256 ${change.before.sha256}) unless other entries are still in the map`], why: 'undo' }] : []),
             { kind: 'command', program: 'postfix', args: ['reload'], why: 'undo' },
           ]
         : [],
@@ -118,8 +187,8 @@ export class SaslBlockAction implements Action {
     const lookup = await this.lookup(d);
     const lists = await this.lists(d);
     return {
-      ok: lookup.startsWith('REJECT') && lists.length > 0,
-      observations: [`postmap -q ${d.login} ${d.mapRef}: ${lookup || '(not found)'}`, `check_sasl_access ${d.mapRef} in: ${lists.join(', ') || 'no restriction list'}`],
+      ok: lookup.startsWith(this.verb()) && lists.length > 0,
+      observations: [`postmap -q ${d.login} ${d.mapRef}: ${lookup || '(not found)'}`, `${this.spec.restriction} ${d.mapRef} in: ${lists.join(', ') || 'no restriction list'}`],
     };
   }
 
@@ -146,9 +215,9 @@ export class SaslBlockAction implements Action {
     let mainCf = 'unchanged';
     if (d.change) {
       if (others > 0) {
-        warnings.push(`the check_sasl_access restriction stays: ${others} other login(s) still blocked in ${d.mapFile}`);
+        warnings.push(`the ${this.spec.restriction} restriction stays: ${others} other entr${others === 1 ? 'y' : 'ies'} still in ${d.mapFile}`);
       } else {
-        const r = await undoMainCfChange(d.change, (v) => removeSaslAccessCheck(v, d.mapRef));
+        const r = await undoMainCfChange(d.change, (v) => removeAccessCheck(v, this.spec.restriction, d.mapRef));
         mainCf = r.how;
         warnings.push(...r.warnings);
       }
@@ -162,9 +231,14 @@ export class SaslBlockAction implements Action {
     const lookup = await this.lookup(d);
     const lists = await this.lists(d);
     return {
-      ok: !lookup.startsWith('REJECT') || lists.length === 0,
-      observations: [`postmap -q ${d.login} ${d.mapRef}: ${lookup || '(not found)'}`, `check_sasl_access ${d.mapRef} in: ${lists.join(', ') || 'no restriction list'}`],
+      ok: !lookup.startsWith(this.verb()) || lists.length === 0,
+      observations: [`postmap -q ${d.login} ${d.mapRef}: ${lookup || '(not found)'}`, `${this.spec.restriction} ${d.mapRef} in: ${lists.join(', ') || 'no restriction list'}`],
     };
+  }
+
+  /** REJECT or DEFER: what the map line must say */
+  private verb(): string {
+    return this.spec.text.split(' ')[0]!;
   }
 
   private async lookup(d: Data): Promise<string> {
@@ -176,7 +250,7 @@ export class SaslBlockAction implements Action {
   private async lists(d: Data): Promise<string[]> {
     const out: string[] = [];
     for (const p of [RELAY_RESTRICTIONS, RECIPIENT_RESTRICTIONS]) {
-      if (hasSaslAccessCheck(await this.o.postfix.parameter(p), d.mapRef)) out.push(p);
+      if (hasAccessCheck(await this.o.postfix.parameter(p), this.spec.restriction, d.mapRef)) out.push(p);
     }
     return out;
   }

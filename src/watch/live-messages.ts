@@ -1,0 +1,210 @@
+/**
+ * The mail log as it is written, turned into messages that are still young: per queue ID
+ * the arrival (pickup uid or smtpd client and login), the sender and every delivery so
+ * far. Unlike the scan's MessageTracker, which hands a message out minutes after Postfix
+ * removed it, a live message is visible from its first line, so a run is judged while it
+ * happens.
+ *
+ * The lines are read with the scan's own parsers (timestamp, syslog head, Postfix event)
+ * and the messages have the scan's MailLogMessage shape, so `traceMessageOfLog` and the
+ * verdict rules see exactly what a scan would.
+ *
+ * Memory is bounded by age: a message is forgotten `maxAgeMs` after its last line.
+ */
+import type { MailLogMessage, SaslFailure } from '../domain/maillog';
+import { parsePostfixText } from '../collect/maillog/postfix-events';
+import { parseSyslogLine } from '../collect/maillog/syslog-line';
+import { parseLineTime, YearClock } from '../collect/maillog/timestamp';
+import { SkipTally } from '../collect/skip-tally';
+import { originOfLog } from '../trace/maillog-message';
+import { sourceKeyOf } from '../trace/origin';
+
+const MAX_FIELD = 2000;
+/** deliveries kept per live message; a 10,000-recipient message is judged on its first ones */
+const MAX_DELIVERIES = 2000;
+
+export interface LiveMessage {
+  m: MailLogMessage;
+  /** the source it counts under, once its arrival line was seen */
+  source: string | null;
+  /** wall-clock ms of the last line about it (eviction) */
+  touched: number;
+}
+
+export interface LiveEvents {
+  /** a message's arrival (its source became known) */
+  arrived(msg: LiveMessage): void;
+  /** a delivery line, a sender or size for a message that already arrived */
+  changed(msg: LiveMessage): void;
+  failure(f: SaslFailure): void;
+}
+
+export class LiveMessages {
+  private readonly byId = new Map<string, LiveMessage>();
+  private readonly clock = new YearClock();
+  readonly skipped = new SkipTally();
+  /** lines that were Postfix's and parsed */
+  parsed = 0;
+
+  constructor(
+    private readonly events: LiveEvents,
+    private readonly maxAgeMs = 30 * 60_000,
+  ) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Call once per batch of lines with the current time: year-less lines take their year from it. */
+  startBatch(now: Date): void {
+    this.clock.startFile(now);
+  }
+
+  get(queueId: string): LiveMessage | undefined {
+    return this.byId.get(queueId);
+  }
+
+  line(text: string, file: string, lineNo: number, nowMs: number): void {
+    const t = parseLineTime(text);
+    if (!t) return void this.skipped.add('mail log line', text.trim() === '' ? 'empty' : 'no syslog or RFC 3339 timestamp');
+    const date = this.clock.dateOf(t);
+    if (!date) return void this.skipped.add('mail log line', 'a date that does not exist');
+    const s = parseSyslogLine(text.slice(t.length));
+    if (!s || s.service === null) return;
+    const e = parsePostfixText(s.text);
+    this.parsed += 1;
+    switch (e.kind) {
+      case 'other':
+      case 'noqueue':
+        return;
+      case 'unreadable':
+        return void this.skipped.add('mail log line', e.reason);
+      case 'sasl-failure':
+        this.events.failure({ time: date, clientAddress: e.clientAddress, clientName: e.clientName || null, method: e.method, username: e.username, file, line: lineNo });
+        return;
+    }
+    let lm = this.byId.get(e.queueId);
+    const isArrival = e.kind === 'pickup' || e.kind === 'client';
+    if (lm && isArrival && lm.source !== null) lm = undefined; // a reused queue ID: a new message
+    if (!lm) {
+      lm = { m: blank(e.queueId, date, file, lineNo), source: null, touched: nowMs };
+      this.byId.set(e.queueId, lm);
+    }
+    lm.touched = nowMs;
+    const m = lm.m;
+    if (date > m.lastSeen) m.lastSeen = date;
+    switch (e.kind) {
+      case 'pickup':
+        m.pickupUid = e.uid;
+        m.sender ??= cap(e.sender);
+        break;
+      case 'client':
+        m.clientName = cap(e.clientName);
+        m.clientAddress = cap(e.clientAddress);
+        m.saslMethod = e.saslMethod && cap(e.saslMethod);
+        m.saslUsername = e.saslUsername && cap(e.saslUsername);
+        break;
+      case 'message-id':
+        m.messageId = cap(e.messageId);
+        break;
+      case 'queue-active':
+        m.sender = cap(e.sender);
+        m.size = e.size;
+        m.nrcpt = e.nrcpt;
+        // a message Postfix made itself (bounce, local(8) copy) arrives with its first qmgr line
+        if (lm.source === null) return void this.arrive(lm);
+        break;
+      case 'delivery':
+        addDelivery(m, { time: date, recipient: cap(e.recipient), status: e.status, dsn: e.dsn, relay: e.relay, reason: e.reason && cap(e.reason) });
+        this.linkForward(lm, e.status, e.reason);
+        break;
+      case 'helo':
+        m.helo = cap(e.helo);
+        break;
+      case 'rejected':
+      case 'removed':
+        m.removed = true;
+        break;
+      case 'expired':
+        break;
+    }
+    if (isArrival && lm.source === null) this.arrive(lm);
+    else if (lm.source !== null) this.events.changed(lm);
+  }
+
+  /** Forgets messages without a line for maxAgeMs; returns how many. */
+  evict(nowMs: number): number {
+    let n = 0;
+    for (const [id, lm] of this.byId) {
+      if (nowMs - lm.touched > this.maxAgeMs) {
+        this.byId.delete(id);
+        n += 1;
+      }
+    }
+    return n;
+  }
+
+  private arrive(lm: LiveMessage): void {
+    lm.source = sourceKeyOf(originOfLog(lm.m));
+    this.events.arrived(lm);
+  }
+
+  /** local(8) re-sent it for an alias or .forward: the copy counts under the original's origin. */
+  private linkForward(orig: LiveMessage, status: string, reason: string | null): void {
+    if (status !== 'sent' || !reason) return;
+    const fwd = /^forwarded as ([0-9A-Za-z]{6,30})$/.exec(reason);
+    const copy = fwd ? this.byId.get(fwd[1]!) : undefined;
+    if (!copy || copy === orig) return;
+    const c = copy.m;
+    c.resentFrom = { queueId: orig.m.queueId, via: 'forward' };
+    c.pickupUid = orig.m.pickupUid;
+    c.clientName = orig.m.clientName;
+    c.clientAddress = orig.m.clientAddress;
+    c.saslMethod = orig.m.saslMethod;
+    c.saslUsername = orig.m.saslUsername;
+    const before = copy.source;
+    copy.source = sourceKeyOf(originOfLog(c));
+    if (before !== copy.source) this.events.arrived(copy);
+  }
+}
+
+function blank(queueId: string, time: Date, file: string, line: number): MailLogMessage {
+  return {
+    queueId,
+    firstSeen: time,
+    lastSeen: time,
+    pickupUid: null,
+    clientName: null,
+    clientAddress: null,
+    saslMethod: null,
+    saslUsername: null,
+    helo: null,
+    sender: null,
+    size: null,
+    nrcpt: null,
+    messageId: null,
+    deliveries: [],
+    removed: false,
+    file,
+    line,
+  };
+}
+
+/** A retried deferral replaces the recipient's earlier one, as the scan's tracker does. */
+function addDelivery(m: MailLogMessage, d: MailLogMessage['deliveries'][number]): void {
+  const list = m.deliveries;
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i]!.recipient === d.recipient) {
+      if (list[i]!.status === 'deferred') {
+        list[i] = d;
+        return;
+      }
+      break;
+    }
+  }
+  if (list.length < MAX_DELIVERIES) list.push(d);
+}
+
+function cap(s: string): string {
+  return s.length > MAX_FIELD ? s.slice(0, MAX_FIELD) : s;
+}

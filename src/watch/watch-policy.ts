@@ -1,0 +1,127 @@
+/**
+ * The circuit breaker's policy: when to trip, what to do, whom never to touch. One JSON
+ * file (`/etc/spamtrace/watch.json`, or `--policy FILE`), validated once with every wrong
+ * key named, then frozen. Without the file the defaults apply, and the default mode is
+ * `dry-run`: a fresh install only reports what it would have done until the admin writes
+ * `"mode": "live"` (or starts `watch --live`).
+ */
+import { readFileSync } from 'node:fs';
+import { SpamtraceError } from '../errors';
+
+export type SourceKindPolicy = 'local' | 'sasl' | 'smtp-client' | 'loopback-client';
+
+export interface WatchPolicy {
+  mode: 'dry-run' | 'live';
+  /** sliding window the verdict is computed over */
+  windowMinutes: number;
+  /** a spam verdict trips only with at least this many messages in the window */
+  minMessages: number;
+  /** per source: trip when more messages (or distinct recipients) than this arrive in one minute, whatever the verdict */
+  maxMessagesPerMinute: number;
+  maxRecipientsPerMinute: number;
+  /** the whole server: over this in one minute, the busiest source not allowed trips */
+  serverMaxMessagesPerMinute: number;
+  /** at most this many trips in any hour; more are reported, not acted on */
+  maxTripsPerHour: number;
+  /** actions per kind of source, in order, through the act engine */
+  actions: Record<SourceKindPolicy, string[]>;
+  /**
+   * Never tripped: source ids as the report names them (`uid:10002`, `user:newsuser`,
+   * `sasl:news@example.de`, `client:192.0.2.10`), sender addresses (`newsletter@example.de`)
+   * or sender domains (`@mailings.example.de`).
+   */
+  allow: string[];
+  /** also never tripped: Postfix's bounces, root (cron), and the notice sender's uid/address */
+  noticeSender: string | null;
+  /** admin alert by mail (through the notify transport); null: only the log, the UI and trips.jsonl */
+  alertTo: string | null;
+}
+
+export const DEFAULT_POLICY_PATH = '/etc/spamtrace/watch.json';
+
+export const DEFAULT_POLICY: WatchPolicy = {
+  mode: 'dry-run',
+  windowMinutes: 10,
+  minMessages: 3,
+  maxMessagesPerMinute: 300,
+  maxRecipientsPerMinute: 1000,
+  serverMaxMessagesPerMinute: 2000,
+  maxTripsPerHour: 5,
+  actions: {
+    // hold what is queued, then stop new submissions: sendmail refuses, SMTP gets a 4xx
+    local: ['queue-hold', 'block-submit'],
+    sasl: ['queue-hold', 'defer-login'],
+    'smtp-client': ['queue-hold', 'defer-client'],
+    // 127.0.0.1 is every local script and webmail at once: hold its mail, block nothing
+    'loopback-client': ['queue-hold'],
+  },
+  allow: [],
+  noticeSender: null,
+  alertTo: null,
+};
+
+const KNOWN_ACTIONS = new Set(['queue-hold', 'block-submit', 'defer-login', 'block-login', 'defer-client']);
+
+export function loadWatchPolicy(path: string | null, overrides: Partial<WatchPolicy> = {}): Readonly<WatchPolicy> {
+  let raw: unknown = {};
+  if (path) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' || path !== DEFAULT_POLICY_PATH) {
+        throw new SpamtraceError('E_CONFIG', `watch policy ${path}: ${code ?? (e as Error).message}`);
+      }
+    }
+  }
+  return Object.freeze({ ...validateWatchPolicy(raw, path ?? '(defaults)'), ...overrides });
+}
+
+export function validateWatchPolicy(raw: unknown, where: string): WatchPolicy {
+  const bad = (key: string, why: string): never => {
+    throw new SpamtraceError('E_CONFIG', `watch policy ${where}: ${key}: ${why}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('(top)', 'must be a JSON object');
+  const o = raw as Record<string, unknown>;
+  const p: WatchPolicy = { ...DEFAULT_POLICY, actions: { ...DEFAULT_POLICY.actions }, allow: [] };
+  for (const [k, v] of Object.entries(o)) {
+    switch (k) {
+      case 'mode':
+        if (v !== 'dry-run' && v !== 'live') bad(k, 'is "dry-run" or "live"');
+        p.mode = v as WatchPolicy['mode'];
+        break;
+      case 'windowMinutes':
+      case 'minMessages':
+      case 'maxMessagesPerMinute':
+      case 'maxRecipientsPerMinute':
+      case 'serverMaxMessagesPerMinute':
+      case 'maxTripsPerHour':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1_000_000) bad(k, 'a whole number from 1 to 1000000');
+        p[k] = v as number;
+        break;
+      case 'actions': {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(k, 'an object: local, sasl, smtp-client, loopback-client -> list of actions');
+        for (const [kind, list] of Object.entries(v as Record<string, unknown>)) {
+          if (!(kind in DEFAULT_POLICY.actions)) bad(`actions.${kind}`, 'unknown kind (local, sasl, smtp-client, loopback-client)');
+          if (!Array.isArray(list) || list.some((a) => typeof a !== 'string' || !KNOWN_ACTIONS.has(a))) {
+            bad(`actions.${kind}`, `a list of: ${[...KNOWN_ACTIONS].join(', ')}`);
+          }
+          p.actions[kind as SourceKindPolicy] = [...(list as string[])];
+        }
+        break;
+      }
+      case 'allow':
+        if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || a.length === 0 || a.length > 320)) bad(k, 'a list of source ids, addresses or @domains');
+        p.allow = (v as string[]).map((a) => a.toLowerCase());
+        break;
+      case 'noticeSender':
+      case 'alertTo':
+        if (v !== null && (typeof v !== 'string' || !/^[^\s@<>]+@[^\s@<>]+$/.test(v))) bad(k, 'a mail address or null');
+        p[k] = v as string | null;
+        break;
+      default:
+        bad(k, 'unknown key');
+    }
+  }
+  return p;
+}
