@@ -65,6 +65,7 @@ test('the zip has Plesk\'s extension layout: meta.xml at the root, htdocs, plib,
     'plib/panel-manifest',
     'sbin/spamtrace-service',
     'sbin/spamtrace.service',
+    'sbin/spamtrace-watch.service',
     'plib/app/dist/src/cli.js',
     'plib/app/package.json',
     'plib/app/package-lock.json',
@@ -140,6 +141,19 @@ test('the systemd unit template, filled in as the helper does, is accepted by sy
   for (const hardening of ['ProtectSystem=strict', 'NoNewPrivileges=yes', 'PrivateTmp=yes', 'ReadWritePaths=/var/lib/spamtrace', 'CapabilityBoundingSet=']) {
     assert.ok(unit.includes(hardening), hardening);
   }
+});
+
+test('the watch unit template, filled in as the helper does, is accepted by systemd-analyze and may write where containment writes', { skip: skip || (have('systemd-analyze') ? false : 'systemd-analyze is not installed') }, () => {
+  const unit = readFileSync(join(unpacked, 'sbin', 'spamtrace-watch.service'), 'utf8')
+    .replaceAll('@NODE@', process.execPath)
+    .replaceAll('@APP@', join(unpacked, 'plib', 'app'));
+  const file = join(work, 'spamtrace-watch.service');
+  writeFileSync(file, unit);
+  const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr.trim(), '', 'systemd-analyze warned');
+  assert.match(unit, /^ExecStart=\S+ \S+\/dist\/src\/cli\.js watch$/m);
+  assert.match(unit, /^ReadWritePaths=\/var\/lib\/spamtrace \/etc\/postfix \/var\/spool\/postfix$/m);
 });
 
 test('the PHP manifest reader accepts the packaged panel-manifest', { skip }, () => {

@@ -5,7 +5,8 @@
  * - dry-run: a dropper is reported (trip record, "would" plans) and nothing changes;
  * - live: a dropper (uid 4079, one message a second) is held within 60 s of its first
  *   message and its further sendmail calls are refused; a stolen login used from three
- *   foreign addresses is paused (4xx from each address); at the same time a newsletter at
+ *   foreign addresses is paused (4xx from each address), an open relay client in mynetworks
+ *   too; at the same time a newsletter at
  *   the rate of 250 messages in 2 minutes (scaled to 60 s here: 125 messages, same rate, to
  *   bound the test's time), a contact form and root's cron mail never trip;
  * - one-click release: every action undone, held mail back in the deferred queue, main.cf
@@ -23,7 +24,7 @@ import { flushQueue, labDown, labUp, postqueueJson, sha256File } from '../lab/la
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
 import { runPaced, type PacedResult } from '../lab/paced-run';
 import { SmtpSession } from '../lab/smtp-client';
-import { STOLEN_FROM, WATCH_CONTACT_FORM, WATCH_CRON, WATCH_DROPPER, WATCH_NEWSLETTER, WATCH_STOLEN_LOGIN } from '../lab/watch-scenarios';
+import { STOLEN_FROM, WATCH_CONTACT_FORM, WATCH_CRON, WATCH_DROPPER, WATCH_NEWSLETTER, WATCH_OPEN_RELAY, WATCH_STOLEN_LOGIN } from '../lab/watch-scenarios';
 import { waitFor } from '../lab/wait-for';
 import { packageRoot, runCli } from '../helpers/run-cli';
 import { tripsOf, type TripView } from '../../src/watch/trip-store';
@@ -127,6 +128,7 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
     await watcherReady(w);
     let dropperHeld = false;
     let loginPaused = false;
+    let relayPaused = false;
     // benign mail first and throughout
     const benign = Promise.all([
       runPaced(WATCH_NEWSLETTER, { total: 125, perSecond: 250 / 120, seed: 2 }),
@@ -136,6 +138,7 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
     // the attacks start while it runs
     const dropper = runPaced(WATCH_DROPPER, { total: 120, perSecond: 1, stop: () => dropperHeld, maxFailures: 2, seed: 5 });
     const login = runPaced(WATCH_STOLEN_LOGIN, { total: 90, perSecond: 1, stop: () => loginPaused, maxFailures: 3, seed: 6 });
+    const relay = runPaced(WATCH_OPEN_RELAY, { total: 90, perSecond: 1, stop: () => relayPaused, maxFailures: 3, seed: 9 });
 
     let heldAt = 0;
     await waitFor(
@@ -146,18 +149,21 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
           heldAt = Date.now();
         }
         loginPaused ||= ts.some((t) => t.source === 'sasl:kontakt@kunde-beispiel.de' && t.state === 'tripped');
-        return dropperHeld && loginPaused;
+        relayPaused ||= ts.some((t) => t.source === 'client:192.0.2.77' && t.state === 'tripped');
+        return dropperHeld && loginPaused && relayPaused;
       },
       150_000,
-      'trips of the dropper and the stolen login',
+      'trips of the dropper, the stolen login and the open relay',
       250,
     );
     const d: PacedResult = await dropper;
     const l: PacedResult = await login;
+    const o: PacedResult = await relay;
     const [news, form, cron] = await benign;
     const trips = tripsIn(w);
     const td = trips.find((t) => t.source === 'uid:4079')!;
     const tl = trips.find((t) => t.source === 'sasl:kontakt@kunde-beispiel.de')!;
+    const tr = trips.find((t) => t.source === 'client:192.0.2.77')!;
 
     // the dropper: held within 60 s of its first message, later sendmail calls refused
     const secs = (heldAt - d.firstAcceptedAt!) / 1000;
@@ -186,6 +192,17 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
       assert.match(r.error ?? '', /^4\d\d /, `from ${addr}: ${r.error}`);
     }
 
+    // the open relay: paused with a 4xx, its queued mail held
+    assert.ok(tr.actions.some((a) => a.action === 'defer-client' && a.ok), JSON.stringify(tr.actions));
+    console.log(`open relay: paused ${tr.secondsFromFirstMessage} s after its first message, ${o.submitted} messages accepted before`);
+    {
+      const s = await SmtpSession.open({ host: '127.0.0.1', port: 25, ehlo: 'probe', xclient: { addr: '192.0.2.77', helo: 'probe' }, timeoutMs: 30_000 });
+      const r = await s.send({ from: 'x@example.org', to: ['someone@aol.com'], data: 'Subject: probe\n\nprobe\n' });
+      await s.quit();
+      assert.equal(r.ok, false, 'accepted from 192.0.2.77');
+      assert.match(r.error ?? '', /^4\d\d /, `from 192.0.2.77: ${r.error}`);
+    }
+
     // benign mail never tripped
     assert.equal(news.failed + form.failed + cron.failed, 0);
     for (const id of ['uid:10002', 'uid:10003', 'uid:0']) assert.equal(trips.some((t) => t.source === id), false, `${id} tripped: ${JSON.stringify(trips.find((t) => t.source === id))}`);
@@ -195,7 +212,7 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
     // one-click release, newest trip first: each undo then finds main.cf as its own apply left
     // it and puts it back byte for byte (released oldest first, the act engine only takes its
     // own entries out of a main.cf changed since, which leaves the parameter lines it added)
-    for (const t of [td, tl].sort((a, b) => b.at.localeCompare(a.at))) {
+    for (const t of [td, tl, tr].sort((a, b) => b.at.localeCompare(a.at))) {
       const r = await runCli(['watch', 'release', t.id, '--state-dir', w.stateDir], env);
       assert.equal(r.code, 0, r.stdout + r.stderr);
     }

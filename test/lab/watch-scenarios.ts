@@ -7,9 +7,10 @@
  *   accepts gmx.de: those messages really leave, so "already out" is measurable);
  * - newsletter: the newsletter's sendmail submission with one recipient per message, as
  *   newsletter software sends to each subscriber;
- * - stolen login: stolen-login's SMTP AUTH submission from three foreign addresses in turn.
+ * - stolen login: stolen-login's SMTP AUTH submission from three foreign addresses in turn;
+ * - open relay: open-relay's unauthenticated client 192.0.2.77, one message per connection.
  */
-import { CONTACT_FORM, CRON, NEWSLETTER, PHP_SPAM, STOLEN_LOGIN, type SendmailSubmission, type SmtpSubmission } from './scenarios';
+import { CONTACT_FORM, CRON, NEWSLETTER, OPEN_RELAY, PHP_SPAM, STOLEN_LOGIN, type SendmailSubmission, type SmtpSubmission } from './scenarios';
 
 function sendmailOf(s: { submissions: readonly { via: string }[] }): SendmailSubmission {
   return s.submissions.find((x) => x.via === 'sendmail') as SendmailSubmission;
@@ -35,3 +36,5 @@ export const WATCH_STOLEN_LOGIN: SmtpSubmission = {
   xclient: { addr: `{pick:${STOLEN_FROM.join('|')}}`, helo: '{rand:10}' },
   rcptPerMessage: 4,
 };
+
+export const WATCH_OPEN_RELAY: SmtpSubmission = { ...(OPEN_RELAY.submissions[0] as SmtpSubmission), label: 'watch-open-relay', messagesPerConnection: 1 };
