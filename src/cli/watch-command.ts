@@ -18,6 +18,7 @@ import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
 import { panelActions } from '../act/panel-wiring';
 import { openStore } from '../store';
 import { terminalSafe } from '../report/terminal-safe';
+import { readPostfixLogSettings } from '../collect/maillog';
 import { Breaker } from '../watch/breaker';
 import { LogFollower } from '../watch/log-follower';
 import { TripStore, type TripView } from '../watch/trip-store';
@@ -47,7 +48,8 @@ Options:
   --dry-run              only report what it would do (the default unless the policy says "live")
   --live                 act (overrides the policy's mode)
   --policy FILE          the breaker policy (default ${DEFAULT_POLICY_PATH}; format in the README)
-  --maillog FILE         the log to follow (default: the first of the config's mailLogs that exists)
+  --maillog FILE         the log to follow (default: postconf's maillog_file, else the first of the
+                         config's mailLogs that exists)
   --state-dir DIR        position, trips and status (default ${DEFAULT_WATCH_DIR})
   --journal FILE         the action journal (default ${DEFAULT_JOURNAL}, or $SPAMTRACE_ACT_JOURNAL)
   --from-start           without a saved position, read the log from its start (default: its end)
@@ -172,11 +174,13 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     return undone.every((a) => a.ok) ? 0 : 1;
   }
 
-  const maillog = v.maillog ?? config.mailLogs.find((p) => existsSync(p));
+  // Postfix's own maillog_file when set (asked, not assumed), else the config's list
+  const logSettings = await readPostfixLogSettings(host);
+  const maillog = v.maillog ?? [...(logSettings.maillogFile ? [logSettings.maillogFile] : []), ...config.mailLogs].find((p) => existsSync(p));
   if (!maillog) throw new SpamtraceError('E_MAILLOG', `watch: no mail log found (tried ${config.mailLogs.join(', ')}); name one with --maillog`);
   await breaker.restore();
   const follower = new LogFollower({ path: maillog, statePath: join(stateDir, 'position.json'), startAt: v['from-start'] ? 'start' : 'end' });
-  const service = new WatchService({ follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log });
+  const service = new WatchService({ follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log, syslogName: logSettings.syslogName });
   log(`watch: following ${maillog} (${policy.mode}${policy.mode === 'dry-run' ? ': nothing is changed, trips are reported' : ''}), window ${policy.windowMinutes} min, state ${stateDir}`);
   for (const n of follower.notes) log(`watch: ${n.text}`);
 

@@ -5,16 +5,14 @@
  * removed it, a live message is visible from its first line, so a run is judged while it
  * happens.
  *
- * The lines are read with the scan's own parsers (timestamp, syslog head, Postfix event)
- * and the messages have the scan's MailLogMessage shape, so `traceMessageOfLog` and the
+ * The lines are read with the scan's own line parser (`parseMailLogLine`: timestamp,
+ * syslog head, Postfix event) and the messages have the scan's MailLogMessage shape, so `traceMessageOfLog` and the
  * verdict rules see exactly what a scan would.
  *
  * Memory is bounded by age: a message is forgotten `maxAgeMs` after its last line.
  */
 import type { MailLogMessage, SaslFailure } from '../domain/maillog';
-import { parsePostfixText } from '../collect/maillog/postfix-events';
-import { parseSyslogLine } from '../collect/maillog/syslog-line';
-import { parseLineTime, YearClock } from '../collect/maillog/timestamp';
+import { parseMailLogLine, YearClock } from '../collect/maillog';
 import { SkipTally } from '../collect/skip-tally';
 import { originOfLog } from '../trace/maillog-message';
 import { sourceKeyOf } from '../trace/origin';
@@ -49,6 +47,8 @@ export class LiveMessages {
   constructor(
     private readonly events: LiveEvents,
     private readonly maxAgeMs = 30 * 60_000,
+    /** this Postfix's syslog_name (postconf), so a renamed instance's lines are read too */
+    private readonly syslogName: string | null = null,
   ) {}
 
   get size(): number {
@@ -65,23 +65,18 @@ export class LiveMessages {
   }
 
   line(text: string, file: string, lineNo: number, nowMs: number): void {
-    const t = parseLineTime(text);
-    if (!t) return void this.skipped.add('mail log line', text.trim() === '' ? 'empty' : 'no syslog or RFC 3339 timestamp');
-    const date = this.clock.dateOf(t);
-    if (!date) return void this.skipped.add('mail log line', 'a date that does not exist');
-    const s = parseSyslogLine(text.slice(t.length));
-    if (!s || s.service === null) return;
-    const e = parsePostfixText(s.text);
+    const p = parseMailLogLine(text, this.clock, this.syslogName);
+    if (p.kind === 'ignore') return;
+    if (p.kind === 'skip') {
+      // other daemons share the file: not worth counting here
+      if (p.reason !== 'from another program than Postfix') this.skipped.add('mail log line', p.reason);
+      return;
+    }
+    const { event: e, time: date } = p;
     this.parsed += 1;
-    switch (e.kind) {
-      case 'other':
-      case 'noqueue':
-        return;
-      case 'unreadable':
-        return void this.skipped.add('mail log line', e.reason);
-      case 'sasl-failure':
-        this.events.failure({ time: date, clientAddress: e.clientAddress, clientName: e.clientName || null, method: e.method, username: e.username, file, line: lineNo });
-        return;
+    if (e.kind === 'sasl-failure') {
+      this.events.failure({ time: date, clientAddress: e.clientAddress, clientName: e.clientName || null, method: e.method, username: e.username, file, line: lineNo });
+      return;
     }
     let lm = this.byId.get(e.queueId);
     const isArrival = e.kind === 'pickup' || e.kind === 'client';

@@ -21,6 +21,8 @@ export interface WatchServiceDeps {
   policy: Readonly<WatchPolicy>;
   /** where status.json goes (the UI reads it); none: not written */
   statusPath?: string;
+  /** this Postfix's syslog_name (postconf -xh syslog_name) */
+  syslogName?: string | null;
   /** judge dirty windows at most this often (default 1 s) */
   judgeEveryMs?: number;
   log?: (line: string) => void;
@@ -69,7 +71,7 @@ export class WatchService {
       },
       changed: (lm) => this.windows.changed(lm),
       failure: (f) => this.windows.failure(f),
-    });
+    }, undefined, d.syslogName ?? null);
   }
 
   /** One poll: read, parse, save the position, and judge when it is time. */
