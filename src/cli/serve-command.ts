@@ -21,6 +21,8 @@ import { parseScanArgs } from './scan-args';
 import { panelActions } from '../act/panel-wiring';
 import { DEFAULT_JOURNAL } from '../act/journal';
 import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
+import { watchView } from '../watch/watch-view';
+import { DEFAULT_WATCH_DIR } from '../watch/watch-policy';
 import { createApp } from '../web/app';
 import { engineActionRunner } from '../web/action-runner';
 import { hashPassword, isPasswordHash, type LocalAdmin } from '../web/local-password';
@@ -210,6 +212,10 @@ export async function serveCommand(
     panelKey,
     localAdmin,
     outboundIps,
+    watch: watchView(DEFAULT_WATCH_DIR, async (id, actor) => {
+      const r = await containment.undo(id, actor);
+      return { ok: r.verified, observations: r.observations };
+    }),
     panelOrigin,
     forwardedOnly,
     onForwardRefused: (reason, path) => logger.warn('forwarded request refused', { code: 'SERVE_FORWARD_REFUSED', reason, path: path.slice(0, 200) }),

@@ -11,7 +11,7 @@ import { SpamtraceError } from '../errors';
 import { LocalHost } from '../host/local-host';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { createActEngine } from '../act/registry';
-import { DEFAULT_ACTIONS_DIR, DEFAULT_JOURNAL } from '../act/journal';
+import { DEFAULT_JOURNAL } from '../act/journal';
 import { JsonlAuditSink } from '../act/audit';
 import { StoreAuditSink, TeeAuditSink } from '../act/store-audit';
 import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
@@ -22,18 +22,20 @@ import { readPostfixLogSettings } from '../collect/maillog';
 import { Breaker } from '../watch/breaker';
 import { LogFollower } from '../watch/log-follower';
 import { TripStore, type TripView } from '../watch/trip-store';
-import { DEFAULT_POLICY_PATH, loadWatchPolicy, type WatchPolicy } from '../watch/watch-policy';
+import { DEFAULT_POLICY_PATH, DEFAULT_WATCH_DIR, loadWatchPolicy, type WatchPolicy } from '../watch/watch-policy';
 import { WatchService } from '../watch/watch-service';
 import { allowUids, mailOwnerUid } from '../watch/watch-users';
-import { alertAdmin } from '../watch/alert';
+import { alertAdmin, dnsblAlertText, sendAlert } from '../watch/alert';
+import { DnsblWatch } from '../watch/dnsbl-watch';
+import { DnsblMonitor, renderDnsbl, type DnsblStatus } from '../dnsbl/dnsbl-monitor';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
 
-export const DEFAULT_WATCH_DIR = join(dirname(DEFAULT_ACTIONS_DIR), 'watch');
 
 export const WATCH_HELP = `Usage: spamtrace watch [options]              follow the mail log and trip the breaker
        spamtrace watch trips [--json]          every trip (and dry-run trip) with its evidence
        spamtrace watch release TRIP_ID         undo every action of a trip (held mail released, blocks lifted)
        spamtrace watch status [--json]         what the running watcher sees now (sources, rates, verdicts)
+       spamtrace watch dnsbl [--json] [--cached]   blocklist state of the outbound addresses (checks now)
 
 Follows the mail log as Postfix writes it (rotation and truncation handled; a restart resumes
 where it stopped), keeps a sliding window per source and judges it with the same rules as
@@ -56,10 +58,15 @@ Options:
   --poll-ms N            how often the log is read (default 250)
   --once                 read what is there, judge once, exit (exit 1 if anything tripped)
   --config FILE          spamtrace config file
-  --json                 trips/status: machine-readable
+  --json                 trips/status/dnsbl: machine-readable
+  --cached               dnsbl: show the last saved state, ask nobody (no root needed)
 
-Exit codes: 0 ended cleanly (SIGTERM/SIGINT) or nothing tripped (--once), 1 something tripped
-(--once), 2 error.
+The blocklist check runs inside the watcher every dnsbl.intervalMinutes (answers cached by
+their TTL); a change is logged and mailed to alertTo. Spamhaus answers 127.255.255.x to
+queries from public resolvers: that is "cannot check", not "listed" (set dnsbl.server).
+
+Exit codes: 0 ended cleanly (SIGTERM/SIGINT), nothing tripped (--once), nothing listed (dnsbl);
+1 something tripped (--once) or an address is listed (dnsbl); 2 error.
 `;
 
 export interface WatchIo {
@@ -88,6 +95,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
         once: { type: 'boolean' },
         config: { type: 'string' },
         json: { type: 'boolean' },
+        cached: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -100,8 +108,8 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     io.stdout.write(WATCH_HELP);
     return 0;
   }
-  if (sub !== undefined && !['trips', 'release', 'status'].includes(sub)) {
-    throw new SpamtraceError('E_USAGE', `watch: expected trips, release or status, got "${sub.slice(0, 20)}" (see spamtrace watch --help)`);
+  if (sub !== undefined && !['trips', 'release', 'status', 'dnsbl'].includes(sub)) {
+    throw new SpamtraceError('E_USAGE', `watch: expected trips, release, status or dnsbl, got "${sub.slice(0, 20)}" (see spamtrace watch --help)`);
   }
   if (v['dry-run'] && v.live) throw new SpamtraceError('E_USAGE', 'watch: --dry-run and --live exclude each other');
   let pollMs = 250;
@@ -127,6 +135,12 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     return 0;
   }
 
+  if (sub === 'dnsbl' && v.cached) {
+    const s = await new DnsblMonitor({ statePath: join(stateDir, 'dnsbl.json'), zones: [] }).read();
+    if (!s) throw new SpamtraceError('E_USAGE', `watch dnsbl --cached: no saved state in ${stateDir}: run "spamtrace watch dnsbl" once`);
+    io.stdout.write(v.json ? JSON.stringify(s) + '\n' : safe(renderDnsbl(s)));
+    return 0;
+  }
   if (process.getuid?.() !== 0) throw new SpamtraceError('E_NOT_ROOT', 'watch follows the mail log and acts on Postfix: run it as root');
   const { config } = loadConfig(resolveConfigPath(v.config, io.env));
   const host = new LocalHost();
@@ -161,6 +175,17 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     alert: (t) => alertAdmin(t, { policy, log }),
     log,
   });
+
+  const dnsbl = new DnsblWatch(host, policy, join(stateDir, 'dnsbl.json'), async (changes) => {
+    for (const c of changes) log(`watch: blocklist ${c.list}: ${c.address} ${c.from} -> ${c.to}${c.meaning.length ? ` (${c.meaning.join('; ')})` : ''}`);
+    await sendAlert(dnsblAlertText(changes), { policy, log });
+  });
+  if (sub === 'dnsbl') {
+    if (policy.dnsbl.zones.length === 0) throw new SpamtraceError('E_USAGE', 'watch dnsbl: the policy lists no DNSBL zones (dnsbl.zones)');
+    const s: DnsblStatus = await dnsbl.check();
+    io.stdout.write(v.json ? JSON.stringify(s) + '\n' : safe(renderDnsbl(s)));
+    return s.results.some((r) => r.state === 'listed') ? 1 : 0;
+  }
 
   if (sub === 'release') {
     const id = rest[0];
@@ -198,6 +223,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   try {
     while (!controller.signal.aborted) {
       try {
+        dnsbl.tick();
         await service.step();
       } catch (e) {
         // one bad poll (a file vanished mid-read, an action that threw) must not end the watch
@@ -212,6 +238,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     process.off('SIGINT', stop);
     await follower.save().catch(() => undefined);
     await follower.close();
+    await dnsbl.idle();
     store?.close();
   }
   log('watch: stopped');

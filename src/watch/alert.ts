@@ -9,6 +9,7 @@ import { createTransport } from '../notify/create-transport';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
 import { DEFAULT_NOTIFY_CONFIG } from '../notify/notify-config';
 import type { Trip } from './trip-store';
+import type { DnsblChange } from '../dnsbl/dnsbl-monitor';
 import type { WatchPolicy } from './watch-policy';
 
 export interface AlertOptions {
@@ -40,11 +41,31 @@ export function alertText(t: Trip): { subject: string; text: string } {
   return { subject, text: lines.join('\n') + '\n' };
 }
 
+/** A blocklist state change, in both languages. */
+export function dnsblAlertText(changes: readonly DnsblChange[]): { subject: string; text: string } {
+  const listed = changes.filter((c) => c.to === 'listed');
+  const subject = listed.length
+    ? `[spamtrace] ${listed.map((c) => c.address).filter((a, i, all) => all.indexOf(a) === i).join(', ')} listed / gelistet: ${[...new Set(listed.map((c) => c.list))].join(', ')}`
+    : '[spamtrace] blocklist state changed / Blocklisten-Status geändert';
+  const lines = [
+    'Blocklist state of the outbound addresses changed / Der Blocklisten-Status der ausgehenden Adressen hat sich geändert:',
+    '',
+    ...changes.map((c) => `  ${c.address} ${c.list}: ${c.from} -> ${c.to}${c.meaning.length ? ` (${c.meaning.join('; ')})` : ''}`),
+    '',
+    'Details: spamtrace watch dnsbl',
+  ];
+  return { subject, text: lines.join('\n') + '\n' };
+}
+
 export async function alertAdmin(t: Trip, o: AlertOptions): Promise<void> {
+  await sendAlert(alertText(t), o);
+}
+
+export async function sendAlert(m: { subject: string; text: string }, o: AlertOptions): Promise<void> {
   if (!o.policy.alertTo) return;
   try {
     const notify = loadNotifyConfig(resolveNotifyConfigPath(undefined)) ?? DEFAULT_NOTIFY_CONFIG;
-    const { subject, text } = alertText(t);
+    const { subject, text } = m;
     const raw = await new MailComposer({
       from: notify.from,
       to: o.policy.alertTo,

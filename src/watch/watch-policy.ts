@@ -6,6 +6,7 @@
  * `"mode": "live"` (or starts `watch --live`).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { SpamtraceError } from '../errors';
 
 export type SourceKindPolicy = 'local' | 'sasl' | 'smtp-client' | 'loopback-client';
@@ -35,9 +36,22 @@ export interface WatchPolicy {
   noticeSender: string | null;
   /** admin alert by mail (through the notify transport); null: only the log, the UI and trips.jsonl */
   alertTo: string | null;
+  /** blocklist state of the outbound addresses, checked while watching */
+  dnsbl: {
+    /** DNSBL zones asked; [] turns the check off */
+    zones: string[];
+    /** the resolver to ask ("127.0.0.1" or "127.0.0.1:5353"); null: the system's. Spamhaus refuses public resolvers */
+    server: string | null;
+    /** how often the watcher checks (answers are cached by their TTL in between) */
+    intervalMinutes: number;
+    /** public addresses to check besides the discovered ones (the NAT address) */
+    addresses: string[];
+  };
 }
 
 export const DEFAULT_POLICY_PATH = '/etc/spamtrace/watch.json';
+/** position.json, trips.jsonl, status.json, dnsbl.json */
+export const DEFAULT_WATCH_DIR = '/var/lib/spamtrace/watch';
 
 export const DEFAULT_POLICY: WatchPolicy = {
   mode: 'dry-run',
@@ -58,6 +72,7 @@ export const DEFAULT_POLICY: WatchPolicy = {
   allow: [],
   noticeSender: null,
   alertTo: null,
+  dnsbl: { zones: ['zen.spamhaus.org', 'bl.spamcop.net', 'b.barracudacentral.org'], server: null, intervalMinutes: 15, addresses: [] },
 };
 
 const KNOWN_ACTIONS = new Set(['queue-hold', 'block-submit', 'defer-login', 'block-login', 'defer-client']);
@@ -83,7 +98,7 @@ export function validateWatchPolicy(raw: unknown, where: string): WatchPolicy {
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('(top)', 'must be a JSON object');
   const o = raw as Record<string, unknown>;
-  const p: WatchPolicy = { ...DEFAULT_POLICY, actions: { ...DEFAULT_POLICY.actions }, allow: [] };
+  const p: WatchPolicy = { ...DEFAULT_POLICY, actions: { ...DEFAULT_POLICY.actions }, allow: [], dnsbl: { ...DEFAULT_POLICY.dnsbl } };
   for (const [k, v] of Object.entries(o)) {
     switch (k) {
       case 'mode':
@@ -119,6 +134,25 @@ export function validateWatchPolicy(raw: unknown, where: string): WatchPolicy {
         if (v !== null && (typeof v !== 'string' || !/^[^\s@<>]+@[^\s@<>]+$/.test(v))) bad(k, 'a mail address or null');
         p[k] = v as string | null;
         break;
+      case 'dnsbl': {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(k, 'an object: zones, server, intervalMinutes, addresses');
+        for (const [dk, dv] of Object.entries(v as Record<string, unknown>)) {
+          if (dk === 'zones') {
+            if (!Array.isArray(dv) || dv.some((z) => typeof z !== 'string' || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(z))) bad('dnsbl.zones', 'a list of DNS zone names');
+            p.dnsbl.zones = (dv as string[]).map((z) => z.toLowerCase());
+          } else if (dk === 'server') {
+            if (dv !== null && (typeof dv !== 'string' || !/^[0-9.]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(dv))) bad('dnsbl.server', 'an IP address with an optional :port, or null');
+            p.dnsbl.server = dv as string | null;
+          } else if (dk === 'intervalMinutes') {
+            if (typeof dv !== 'number' || !Number.isInteger(dv) || dv < 1 || dv > 1440) bad('dnsbl.intervalMinutes', 'a whole number from 1 to 1440');
+            p.dnsbl.intervalMinutes = dv as number;
+          } else if (dk === 'addresses') {
+            if (!Array.isArray(dv) || dv.some((a) => typeof a !== 'string' || isIP(a) === 0)) bad('dnsbl.addresses', 'a list of IP addresses');
+            p.dnsbl.addresses = [...(dv as string[])];
+          } else bad(`dnsbl.${dk}`, 'unknown key');
+        }
+        break;
+      }
       default:
         bad(k, 'unknown key');
     }

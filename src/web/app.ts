@@ -24,6 +24,8 @@ import { registerPageRoutes } from './routes-pages';
 import { registerActionRoutes } from './routes-actions';
 import { registerScanRoutes } from './routes-scans';
 import { registerNoticeRoutes } from './routes-notices';
+import { registerWatchRoutes } from './routes-watch';
+import type { WatchView } from '../watch/watch-view';
 import { forwardedIdentity, rebaseHtml } from './forwarded';
 import { recordTokenUse } from '../auth/token-replay';
 
@@ -39,6 +41,8 @@ export interface AppDeps {
   panelHosts?: PanelHosts;
   /** the server's outbound addresses for the overview */
   outboundIps: () => string[];
+  /** the mail log watcher's trips and blocklist state (spamtrace watch); absent: not shown */
+  watch?: WatchView;
   /**
    * only requests the panel forwarded (signed per-request identity, see forwarded.ts) are
    * answered; everything else gets 403. How the Plesk package runs the service.
@@ -169,6 +173,7 @@ export function createApp(input: AppDeps): express.Express {
   registerActionRoutes(ctx);
   registerScanRoutes(ctx);
   registerNoticeRoutes(ctx);
+  registerWatchRoutes(ctx);
 
   app.use((req, res) => ctx.fail(req, res, 404));
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

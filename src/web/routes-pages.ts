@@ -14,7 +14,7 @@ export function registerPageRoutes(ctx: Ctx): void {
   const { deps } = ctx;
   const scanState = () => ({ latest: latestReport(deps.store), running: runningScan(deps.store) ?? null, failed: lastFailedAfterDone(deps.store) ?? null });
 
-  ctx.route('get', '/', ['admin', 'reseller', 'customer'], (req, res) => {
+  ctx.route('get', '/', ['admin', 'reseller', 'customer'], async (req, res) => {
     const p = principalOf(res)!;
     const target = deepLink(p, req, () => latestReport(deps.store)?.report ?? null, deps.panelHosts);
     if (target) return res.redirect(303, target);
@@ -33,6 +33,7 @@ export function registerPageRoutes(ctx: Ctx): void {
       hosts: hostStatuses(deps.store) ?? [],
       crossHost: latestCrossHost(deps.store),
       awaitingNotices: countAwaiting(deps.store, p, deps.panelHosts),
+      watch: deps.watch ? await deps.watch.state().catch(() => null) : null,
     });
   });
 

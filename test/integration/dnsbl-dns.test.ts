@@ -6,12 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveNsd, startNsd, type LocalNsd } from '../helpers/local-nsd';
 import { DnsblMonitor, renderDnsbl } from '../../src/dnsbl/dnsbl-monitor';
 import type { OutboundAddress } from '../../src/dnsbl/outbound-ips';
+import { runCli } from '../helpers/run-cli';
 
 const skip = haveNsd() ? false : 'nsd is not installed (apt-get install nsd)';
 
@@ -78,6 +79,20 @@ describe('DNSBL check against a local DNS server', { skip }, () => {
     now = new Date(now.getTime() + 10 * 60_000);
     const third = await m.check([addr('192.0.2.10')]);
     assert.equal(third.cached, 0, 'after the TTL: asked again');
+  });
+
+  test('spamtrace watch dnsbl asks the configured server about the discovered and configured addresses', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async () => {
+    const policy = join(dir, 'watch.json');
+    writeFileSync(policy, JSON.stringify({ dnsbl: { zones: ['zen.spamhaus.org', 'bl.spamcop.net'], server: dns.server, addresses: ['192.0.2.10', '192.0.2.11'] } }));
+    const state = join(dir, 'cli-state');
+    const r = await runCli(['watch', 'dnsbl', '--policy', policy, '--state-dir', state], { SPAMTRACE_CONFIG: '', SPAMTRACE_NOTIFY_CONFIG: '' });
+    assert.equal(r.code, 1, `listed: exit 1\n${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /192\.0\.2\.10 +Spamhaus ZEN +LISTED: XBL/);
+    assert.match(r.stdout, /192\.0\.2\.11 +Spamhaus ZEN +cannot check: Spamhaus: the query came through a public or open resolver/);
+    const cached = await runCli(['watch', 'dnsbl', '--cached', '--json', '--state-dir', state]);
+    assert.equal(cached.code, 0, cached.stderr);
+    const s = JSON.parse(cached.stdout) as { addresses: OutboundAddress[] };
+    assert.ok(s.addresses.some((a) => a.address === '192.0.2.10' && a.via.includes('configured')));
   });
 
   test('a server that does not answer is "cannot check", not "not listed"', async () => {

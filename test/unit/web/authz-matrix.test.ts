@@ -117,6 +117,8 @@ const MATRIX: Row[] = [
   })) },
   { method: 'get', path: '/audit', cells: only(['admin'], 200, '/audit') },
   { method: 'post', path: '/audit/:id/undo', cells: [...only(['admin'], 200, '/audit/1/undo', {}, 401), ...only(['admin'], 404, '/audit/999/undo', {}, 401)] },
+  // no watcher state in this app: the admin's release finds no trip
+  { method: 'post', path: '/watch/trips/:id/release', cells: only(['admin'], 404, '/watch/trips/trip-20260101T000000Z-abc123/release', {}, 401) },
   { method: 'get', path: '/scans', cells: only(['admin'], 200, '/scans') },
   { method: 'post', path: '/scans', cells: only(['admin'], 303, '/scans', {}, 401) },
   { method: 'get', path: '/scans/:id', cells: [...only(['admin'], 200, '/scans/1'), ...only(['admin'], 404, '/scans/999')] },
