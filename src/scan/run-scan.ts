@@ -28,6 +28,7 @@ import type { QueuedRef } from './queue-log-merge';
 import { NO_POSTFIX_LOG_SETTINGS, readPostfixLogSettings } from '../collect/maillog';
 import { SubmissionLog } from './submission-log';
 import { correlateWebLogs } from './web-stage';
+import { attributeLoopbackSources } from './loopback-stage';
 
 export interface ScanDeps {
   host: Host;
@@ -101,6 +102,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     inventory && options.webLogs
       ? await correlateWebLogs(host, sources, (s) => owners.get(s.id) ?? null, submissions, users, { logger, progress, skipped })
       : null;
+  if (inventory && options.webLogs) await attributeLoopbackSources(host, sources, inventory.subscriptions, submissions, users, { logger, progress, skipped });
   assessLogins(sources, mailLog?.failures ?? [], submissions);
   for (const s of sources) applyEvidence(s);
   sources.sort(bySeverity);

@@ -28,14 +28,15 @@ export class SubmissionLog {
       if (list.length < MAX_PER_SOURCE && m.origin.clientAddress) list.push({ time: m.arrivalTime, clientAddress: m.origin.clientAddress });
       return;
     }
-    if (m.origin.kind !== 'local') return;
+    // a local process, or one speaking SMTP to loopback (no uid: its times find its site, loopback-stage.ts)
+    if (m.origin.kind !== 'local' && !(m.origin.kind === 'smtp-client' && isLoopback(m.origin.clientAddress))) return;
     let list = this.bySource.get(sourceKey);
     if (!list) this.bySource.set(sourceKey, (list = []));
     if (list.length >= MAX_PER_SOURCE) {
       this.dropped++;
       return;
     }
-    list.push({ time: m.arrivalTime, queueId: m.queueId, phpScript: m.origin.phpScript ?? null });
+    list.push({ time: m.arrivalTime, queueId: m.queueId, phpScript: m.origin.kind === 'local' ? (m.origin.phpScript ?? null) : null });
   }
 
   of(sourceKey: string): Submission[] {
@@ -45,4 +46,8 @@ export class SubmissionLog {
   loginsOf(sourceKey: string): SaslLogin[] {
     return this.logins.get(sourceKey) ?? [];
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
 }

@@ -8,7 +8,7 @@ import type { ReportSource } from '../domain/report';
 import type { Subscription } from '../domain/subscription';
 import type { UserDirectory } from '../domain/users';
 import type { WebRequest } from '../domain/weblog';
-import type { ScriptFile } from '../domain/findings';
+import type { ScriptFile, ScriptFinding } from '../domain/findings';
 import type { Host } from '../host/host';
 import type { Logger } from '../log';
 import type { Progress } from '../cli/progress';
@@ -62,43 +62,59 @@ export async function correlateWebLogs(
       first = Math.min(first, s.time.getTime());
       last = Math.max(last, s.time.getTime());
     }
-    const requests: WebRequest[] = [];
-    let cut = false;
+    let requests: WebRequest[];
+    let cut: boolean;
     try {
-      for await (const r of readAccessLogs(
-        host,
-        sub.logDirs,
-        { since: new Date(first - MARGIN_MS), until: new Date(last + MARGIN_MS), lineContains: SCRIPT_LINE_NEEDLES, stats },
-        deps.skipped,
-      )) {
-        if (requests.length >= MAX_REQUESTS) {
-          cut = true;
-          break;
-        }
-        requests.push(r);
-        if (requests.length % 50_000 === 0) deps.progress.update(stats.bytesRead, 0, 'access-log bytes');
-      }
+      ({ requests, cut } = await readSubscriptionRequests(host, sub, first, last, stats, deps));
     } catch (e) {
       deps.logger.warn('access logs unreadable', { code: 'WEBLOG_FAILED', source: source.id, error: (e as Error).message });
       source.scriptNote = `the access logs of ${sub.domains[0] ?? sub.id} could not be read: ${(e as Error).message}`;
       continue;
     }
     const result = correlateScripts({ submissions: subs, requests, docRoots: sub.docRoots });
-    for (const finding of result.scripts) {
-      const found = await statScript(host, finding.urlPath, sub.docRoots, users);
-      if (found) {
-        finding.filePath = found.path;
-        finding.file = found.file;
-      } else if (finding.filePath) {
-        finding.file = { exists: false, size: null, mtime: null, uid: null, owner: null };
-      }
-    }
+    await locateScripts(host, result.scripts, sub.docRoots, users);
     source.scripts = result.scripts;
     const notes = [result.note, cut ? `only the first ${MAX_REQUESTS.toLocaleString('en-US')} requests in the window were read` : null].filter(Boolean);
     if (notes.length) source.scriptNote = notes.join('; ');
     correlated++;
   }
   return { sourcesCorrelated: correlated, stats };
+}
+
+/** One subscription's script requests (POST or .php) from MARGIN before `first` to MARGIN after `last`. */
+export async function readSubscriptionRequests(
+  host: Host,
+  sub: Subscription,
+  first: number,
+  last: number,
+  stats: AccessLogReadStats,
+  deps: { progress: Progress; skipped: SkipTally },
+): Promise<{ requests: WebRequest[]; cut: boolean }> {
+  const requests: WebRequest[] = [];
+  for await (const r of readAccessLogs(
+    host,
+    sub.logDirs,
+    { since: new Date(first - MARGIN_MS), until: new Date(last + MARGIN_MS), lineContains: SCRIPT_LINE_NEEDLES, stats },
+    deps.skipped,
+  )) {
+    if (requests.length >= MAX_REQUESTS) return { requests, cut: true };
+    requests.push(r);
+    if (requests.length % 50_000 === 0) deps.progress.update(stats.bytesRead, 0, 'access-log bytes');
+  }
+  return { requests, cut: false };
+}
+
+/** The file behind each script's URL under the docroots: path, size, owner, mtime. */
+export async function locateScripts(host: Host, scripts: ScriptFinding[], docRoots: readonly string[], users: UserDirectory): Promise<void> {
+  for (const finding of scripts) {
+    const found = await statScript(host, finding.urlPath, docRoots, users);
+    if (found) {
+      finding.filePath = found.path;
+      finding.file = found.file;
+    } else if (finding.filePath) {
+      finding.file = { exists: false, size: null, mtime: null, uid: null, owner: null };
+    }
+  }
 }
 
 async function statScript(

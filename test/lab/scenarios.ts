@@ -14,6 +14,7 @@
 import { LAB_DOMAINS, LAB_HOSTNAME, ROOT_ALIAS_TARGET, labUser, saslAccount } from './config';
 import type { Template } from './template';
 import { WEB_SPAM } from './web/web-scenario';
+import { WEB_SMTP_SPAM } from './web/web-smtp-scenario';
 
 export type { Template } from './template';
 
@@ -600,6 +601,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'sasl-bruteforce': SASL_BRUTEFORCE,
   // needs the lab web server (apache2 + php-fpm); see web/web-scenario.ts
   'web-spam': WEB_SPAM,
+  // a mailer speaking SMTP to 127.0.0.1 (SMTP-to-localhost attribution); needs the web server
+  'web-smtp-spam': WEB_SMTP_SPAM,
 };
 
 export function scenarioByName(name: string): Scenario {

@@ -110,6 +110,18 @@ export const DROPPED_SCRIPT = {
   basename: 'kqzvmx.php',
 } as const;
 
+/**
+ * A mailer dropped into shopuser's (Plesk) uploads that speaks SMTP to 127.0.0.1:25 itself
+ * (PHPMailer-style, fsockopen) instead of calling mail(): Postfix logs it as
+ * `client=unknown[127.0.0.1]` with no uid, so only the access logs of all subscriptions can
+ * tell whose site it runs in.
+ */
+export const SMTP_SCRIPT = {
+  site: 'shopuser',
+  urlPath: '/wp-content/uploads/cache/wsmtp.php',
+  basename: 'wsmtp.php',
+} as const;
+
 /** The innocent contact form of the Plesk customer formuser and the owner it writes to. */
 export const CONTACT_FORM_SCRIPT = {
   site: 'formuser',
