@@ -58,3 +58,26 @@ export interface SaslFailure {
   file: string;
   line: number;
 }
+
+/** A message seen for the first time: only its ID and where and when its first line was. */
+export function newMailLogMessage(queueId: string, time: Date, file: string, line: number): MailLogMessage {
+  return {
+    queueId,
+    firstSeen: time,
+    lastSeen: time,
+    pickupUid: null,
+    clientName: null,
+    clientAddress: null,
+    saslMethod: null,
+    saslUsername: null,
+    helo: null,
+    sender: null,
+    size: null,
+    nrcpt: null,
+    messageId: null,
+    deliveries: [],
+    removed: false,
+    file,
+    line,
+  };
+}

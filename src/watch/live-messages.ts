@@ -11,7 +11,7 @@
  *
  * Memory is bounded by age: a message is forgotten `maxAgeMs` after its last line.
  */
-import type { MailLogMessage, SaslFailure } from '../domain/maillog';
+import { newMailLogMessage, type MailLogMessage, type SaslFailure } from '../domain/maillog';
 import { parseMailLogLine, YearClock } from '../collect/maillog';
 import { SkipTally } from '../collect/skip-tally';
 import { originOfLog } from '../trace/maillog-message';
@@ -82,7 +82,7 @@ export class LiveMessages {
     const isArrival = e.kind === 'pickup' || e.kind === 'client';
     if (lm && isArrival && lm.source !== null) lm = undefined; // a reused queue ID: a new message
     if (!lm) {
-      lm = { m: blank(e.queueId, date, file, lineNo), source: null, touched: nowMs };
+      lm = { m: newMailLogMessage(e.queueId, date, file, lineNo), source: null, touched: nowMs };
       this.byId.set(e.queueId, lm);
     }
     lm.touched = nowMs;
@@ -161,28 +161,6 @@ export class LiveMessages {
     copy.source = sourceKeyOf(originOfLog(c));
     if (before !== copy.source) this.events.arrived(copy);
   }
-}
-
-function blank(queueId: string, time: Date, file: string, line: number): MailLogMessage {
-  return {
-    queueId,
-    firstSeen: time,
-    lastSeen: time,
-    pickupUid: null,
-    clientName: null,
-    clientAddress: null,
-    saslMethod: null,
-    saslUsername: null,
-    helo: null,
-    sender: null,
-    size: null,
-    nrcpt: null,
-    messageId: null,
-    deliveries: [],
-    removed: false,
-    file,
-    line,
-  };
 }
 
 /** A retried deferral replaces the recipient's earlier one, as the scan's tracker does. */

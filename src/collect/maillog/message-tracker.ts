@@ -12,7 +12,7 @@
  * next line with the same ID starts a new message, and a second arrival line (pickup or
  * smtpd client) for a message that already has one does too.
  */
-import type { MailLogDelivery, MailLogMessage } from '../../domain/maillog';
+import { newMailLogMessage, type MailLogDelivery, type MailLogMessage } from '../../domain/maillog';
 import type { SkipTally } from '../skip-tally';
 import type { PostfixEvent } from './postfix-events';
 
@@ -132,25 +132,7 @@ export class MessageTracker {
 
   private start(queueId: string, time: Date, file: string, line: number): Open {
     return {
-      m: {
-        queueId,
-        firstSeen: time,
-        lastSeen: time,
-        pickupUid: null,
-        clientName: null,
-        clientAddress: null,
-        saslMethod: null,
-        saslUsername: null,
-        helo: null,
-        sender: null,
-        size: null,
-        nrcpt: null,
-        messageId: null,
-        deliveries: [],
-        removed: false,
-        file,
-        line,
-      },
+      m: newMailLogMessage(queueId, time, file, line),
       arrived: false,
       impliedArrival: Infinity,
       handedOver: false,
