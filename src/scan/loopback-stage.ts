@@ -17,6 +17,7 @@ import type { Logger } from '../log';
 import type { Progress } from '../cli/progress';
 import type { SkipTally } from '../collect/skip-tally';
 import { newReadStats } from '../collect/accesslog';
+import { lookupUids } from '../collect/users/passwd';
 import { correlateScripts, type ScriptCorrelation } from '../trace/correlate';
 import { sourceSubscription } from './attach-subscription';
 import type { SubmissionLog } from './submission-log';
@@ -80,6 +81,12 @@ export async function attributeLoopbackSources(
       continue;
     }
     await locateScripts(host, top.result.scripts, top.sub.docRoots, users);
+    // the scan looked up the uids of its local sources only: name the scripts' owners too
+    const unnamed = top.result.scripts.filter((f) => f.file?.uid != null && f.file.owner === null);
+    if (unnamed.length) {
+      const more = await lookupUids(host, [...new Set(unnamed.map((f) => f.file!.uid!))], deps.skipped);
+      for (const f of unnamed) f.file!.owner = more.byUid(f.file!.uid!)?.login ?? null;
+    }
     source.subscription = sourceSubscription(top.sub);
     source.scripts = top.result.scripts;
     const s0 = top.result.scripts[0]!;
