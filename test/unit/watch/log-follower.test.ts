@@ -12,6 +12,14 @@ function setup(): { dir: string; log: string; state: string } {
 
 const texts = (ls: { text: string }[]): string[] => ls.map((l) => l.text);
 
+/** A watcher run that read the whole log, saved its position and stopped. */
+async function readAllAndStop(log: string, state: string): Promise<void> {
+  const f = new LogFollower({ path: log, statePath: state, startAt: 'start' });
+  await f.poll();
+  await f.save();
+  await f.close();
+}
+
 test('starts at the end of an existing log and hands out only what is appended', async () => {
   const { log, state } = setup();
   writeFileSync(log, 'old 1\nold 2\n');
@@ -89,10 +97,7 @@ test('a restart resumes after the last line handled: nothing twice, nothing miss
 test('a restart after a rotation finishes the rotated file first', async () => {
   const { log, state } = setup();
   writeFileSync(log, 'seen\n');
-  const f1 = new LogFollower({ path: log, statePath: state, startAt: 'start' });
-  await f1.poll();
-  await f1.save();
-  await f1.close();
+  await readAllAndStop(log, state);
   appendFileSync(log, 'unseen tail\n');
   renameSync(log, `${log}.1`);
   writeFileSync(log, 'fresh\n');
@@ -104,10 +109,7 @@ test('a restart after a rotation finishes the rotated file first', async () => {
 test('a saved position whose file is gone (compressed rotation) is said, and the log is read from its start', async () => {
   const { log, state } = setup();
   writeFileSync(log, 'seen\n');
-  const f1 = new LogFollower({ path: log, statePath: state, startAt: 'start' });
-  await f1.poll();
-  await f1.save();
-  await f1.close();
+  await readAllAndStop(log, state);
   renameSync(log, `${log}.1.gz`);
   writeFileSync(log, 'new\n');
   const f2 = new LogFollower({ path: log, statePath: state });
@@ -119,10 +121,7 @@ test('a saved position whose file is gone (compressed rotation) is said, and the
 test('the same inode rewritten with other content is not resumed into', async () => {
   const { log, state } = setup();
   writeFileSync(log, 'first content of the file, long enough\n');
-  const f1 = new LogFollower({ path: log, statePath: state, startAt: 'start' });
-  await f1.poll();
-  await f1.save();
-  await f1.close();
+  await readAllAndStop(log, state);
   writeFileSync(log, 'other content now in the same file, longer than before\n'); // same inode, truncated and rewritten
   const f2 = new LogFollower({ path: log, statePath: state });
   assert.deepEqual(texts(await f2.poll()), ['other content now in the same file, longer than before']);
