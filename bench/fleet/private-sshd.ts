@@ -5,10 +5,10 @@
  * config of aliases pointing to it, one to a dead port and one whose recorded host key
  * is wrong. Root only (sshd must switch users). Stopped by pid; the dir is removed.
  *
- * Every session's login shell (root's bash) first runs a login script (sshd `SetEnv
- * BASH_ENV=`): it counts the session in a file, can sleep like a slow real ~/.bashrc
- * (pyenv, conda, motd), and can put a directory of wrappers first in PATH (an old
- * distribution's tools).
+ * Every session runs a login script first (sshd `ForceCommand`, through root's login
+ * shell and its ~/.bashrc): it counts the session in a file, can sleep like a slow real
+ * ~/.bashrc (pyenv, conda, motd), and can put a directory of wrappers first in PATH (an
+ * old distribution's tools), then runs the asked-for command with /bin/sh.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -106,20 +106,20 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
   if (opts.pathPrefix && !/^\/[A-Za-z0-9._/-]+$/.test(opts.pathPrefix)) throw new Error(`pathPrefix: a plain absolute path, not ${JSON.stringify(opts.pathPrefix)}`);
   const slow = opts.slowLoginSeconds ?? 0;
   if (!Number.isFinite(slow) || slow < 0 || slow > 60) throw new Error('slowLoginSeconds: 0 to 60');
+  // sshd runs it (ForceCommand) through root's login shell for every session, with the
+  // asked-for command in SSH_ORIGINAL_COMMAND: it counts the session, waits like a slow
+  // ~/.bashrc, puts the wrappers first in PATH, then runs the command as sh would
   await fs.writeFile(
     loginScript,
     [
-      // BASH_ENV is inherited: every bash the session starts (a ~/.bashrc running pyenv
-      // starts a dozen) would source this again; only the login shell counts and waits
-      'if [ -z "$SPAMTRACE_TEST_LOGIN" ]; then',
-      '  SPAMTRACE_TEST_LOGIN=1; export SPAMTRACE_TEST_LOGIN',
-      `  echo "$$" >> ${sessionLog}`,
-      slow > 0 ? `  sleep ${slow}` : '  :',
-      opts.pathPrefix ? `  PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
-      'fi',
+      '#!/bin/sh',
+      `echo "$$" >> ${sessionLog}`,
+      slow > 0 ? `sleep ${slow}` : '',
+      opts.pathPrefix ? `PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
+      'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
       '',
     ].join('\n'),
-    { mode: 0o644 },
+    { mode: 0o755 },
   );
   await fs.writeFile(
     join(dir, 'sshd_config'),
@@ -142,7 +142,7 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
       'AllowTcpForwarding no',
       'PrintMotd no',
       'LogLevel ERROR',
-      `SetEnv BASH_ENV=${loginScript}`,
+      `ForceCommand ${loginScript}`,
       '',
     ].join('\n'),
   );

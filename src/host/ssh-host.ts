@@ -196,8 +196,23 @@ export class SshHost implements Host {
       stdout: answer.stdout,
       timedOutHere: () => localTimeout,
       finish: async (abandon = false) => {
+        if (abandon && !localTimeout) {
+          // the caller stopped reading: the rest is dropped in the background and the
+          // session goes back to the pool when its answer ends (no new login shell)
+          answer.drain();
+          answer.done.then(
+            () => undefined,
+            () => undefined,
+          ).finally(() => {
+            if (timer) clearTimeout(timer);
+            if (!released) {
+              released = true;
+              this.pool.release(shell);
+            }
+          });
+          return { status: 0, stderr: '', timedOut: false };
+        }
         try {
-          if (abandon) answer.abort();
           const end = await answer.done;
           return { ...end, timedOut: seconds > 0 && end.status === 124 };
         } catch (e) {

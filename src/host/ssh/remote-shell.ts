@@ -29,7 +29,15 @@ export interface ShellAnswer {
   done: Promise<{ status: number; stderr: string }>;
   /** stop reading: ends the session (the remote program gets SIGPIPE) */
   abort(): void;
+  /**
+   * stop reading but keep the session: the rest of the answer is read and dropped (a
+   * new session costs a login shell's start-up); past a few MiB or seconds it is ended.
+   */
+  drain(): void;
 }
+
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+const DRAIN_MAX_MS = 20_000;
 
 export class RemoteShell {
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -154,6 +162,8 @@ export class RemoteShell {
     const queue: Buffer[] = [];
     let queued = 0;
     let finished = false;
+    let draining = false;
+    let drained = 0;
     let failure: SshError | null = null;
     let wake: (() => void) | null = null;
     const notify = (): void => {
@@ -176,6 +186,11 @@ export class RemoteShell {
     this.onDeath.push(onDeath);
     this.frames.expect(nonce, {
       stdout: (b) => {
+        if (draining) {
+          drained += b.length;
+          if (drained > DRAIN_MAX_BYTES) this.kill(new SshError('connection-lost', this.alias, `${this.alias}: the request was stopped`));
+          return;
+        }
         queue.push(Buffer.from(b));
         queued += b.length;
         if (queued > HIGH_WATER_BYTES) child.stdout.pause();
@@ -189,7 +204,6 @@ export class RemoteShell {
       },
     });
     child.stdin.write(encodeRequest({ nonce, argv: req.argv, seconds: req.seconds, viaFile: req.viaFile, ...(req.input !== undefined ? { input: req.input } : {}) }));
-    const self = this;
     async function* stdout(): AsyncGenerator<Buffer> {
       let complete = false;
       try {
@@ -209,15 +223,31 @@ export class RemoteShell {
           await new Promise<void>((r) => (wake = r));
         }
       } finally {
-        if (!complete && !failure) self.kill(new SshError('connection-lost', self.alias, `${self.alias}: the reader stopped early`));
+        if (!complete && !failure) drain();
       }
     }
+    const drain = (): void => {
+      if (finished || draining) return;
+      draining = true;
+      queue.length = 0;
+      queued = 0;
+      if (child.stdout.isPaused()) child.stdout.resume();
+      const t = setTimeout(() => {
+        if (!finished) this.kill(new SshError('connection-lost', this.alias, `${this.alias}: the request was stopped`));
+      }, DRAIN_MAX_MS);
+      t.unref();
+      done.then(
+        () => clearTimeout(t),
+        () => clearTimeout(t),
+      );
+    };
     return {
       stdout: stdout(),
       done,
       abort: () => {
         if (!finished) this.kill(new SshError('connection-lost', this.alias, `${this.alias}: the request was stopped`));
       },
+      drain,
     };
   }
 }

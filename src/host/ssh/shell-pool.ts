@@ -13,6 +13,8 @@ export class ShellPool {
   /** sessions started so far (each one paid the remote login shell's start-up) */
   opened = 0;
   private closed = false;
+  /** why the last start failed: handed to the request it woke */
+  private failure: unknown = null;
 
   constructor(
     readonly max: number,
@@ -32,17 +34,26 @@ export class ShellPool {
         continue;
       }
       if (this.count < this.max) {
+        // A new session costs a login shell's start-up (seconds with pyenv or conda in
+        // ~/.bashrc), a busy one is often free in milliseconds: start one, and take
+        // whichever is free first; the other waits in the pool.
         this.count++;
         this.opened++;
-        try {
-          return await this.make();
-        } catch (e) {
-          this.count--;
-          this.waiters.shift()?.();
-          throw e;
-        }
+        this.make().then(
+          (s) => this.release(s),
+          (e: unknown) => {
+            this.count--;
+            this.failure = e;
+            this.waiters.shift()?.();
+          },
+        );
       }
       await new Promise<void>((r) => this.waiters.push(r));
+      if (this.failure && this.idle.length === 0) {
+        const e = this.failure;
+        this.failure = null;
+        throw e;
+      }
     }
   }
 

@@ -123,7 +123,19 @@ for (const shell of SHELLS) {
       }
     });
 
-    test('a reader that stops early ends the session, and the program with it', async () => {
+    test('a reader that stops early keeps the session when the rest is short, and ends an endless program', async () => {
+      const short = await agent(shell);
+      try {
+        const a = short.request({ argv: remoteArgv('seq', ['1', '20000']), seconds: 0, viaFile: false });
+        for await (const c of a.stdout) {
+          assert.ok(c.length > 0);
+          break;
+        }
+        assert.equal((await a.done).status, 0, 'the rest was read and dropped');
+        assert.equal((await ask(short, 'echo', ['same session'])).out.toString(), 'same session\n');
+      } finally {
+        await short.close();
+      }
       const s = await agent(shell);
       const a = s.request({ argv: remoteArgv('yes', ['spam']), seconds: 0, viaFile: false });
       for await (const c of a.stdout) {
