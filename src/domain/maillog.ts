@@ -6,6 +6,12 @@
 
 export interface MailLogDelivery {
   time: Date;
+  /**
+   * the Postfix program that logged it: smtp (out to another server), local, virtual,
+   * lmtp or pipe (delivered on this server: the recipient is hosted here), error,
+   * discard; null when not known
+   */
+  agent?: string | null;
   recipient: string;
   /** "sent", "deferred", "bounced", "expired", ... as Postfix wrote it */
   status: string;

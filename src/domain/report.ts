@@ -55,6 +55,12 @@ export interface ReportSource {
   phpScripts: string[];
   /** examined plus inferred */
   messages: number;
+  /** of those, with at least one recipient outside this server's domains (direction.ts) */
+  outgoingMessages?: number;
+  /** of those, arrived from outside for mailboxes hosted here: counted, not judged as a sender */
+  inboundMessages?: number;
+  /** messages per hour of arrival (inbound ones left out), oldest first: the exact timeline */
+  perHour?: { hour: string; count: number }[];
   /** messages whose postcat output was read */
   examinedMessages: number;
   /** listed-only messages counted here by their sender domain (offline, partial postcat) */
@@ -135,6 +141,12 @@ export interface Report {
   } | null;
   /** what the access-log correlation read: null when it did not run */
   webLogs?: ({ sourcesCorrelated: number } & Record<string, number>) | null;
+  /**
+   * the domains hosted here (postconf's address classes on a live scan, the inventory's
+   * domains and mailboxes), by which inbound mail is told from mail sent here; 0: every
+   * message counts as outgoing
+   */
+  hosted?: { domains: number; fromPostfix: number; fromInventory: number };
   /** where the subscriptions came from: null when no inventory was taken (offline) */
   inventory?: { source: string; subscriptions: number; warnings: number } | null;
   sources: ReportSource[];

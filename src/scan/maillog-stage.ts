@@ -37,7 +37,10 @@ export interface MailLogSummary {
 }
 
 export interface MailLogStageInput {
+  /** --maillog: exactly these */
   paths: string[] | null;
+  /** the configuration's mailLogs, read after Postfix's own maillog_file */
+  defaultPaths: string[] | null;
   since: Date | null;
   until: Date | null;
   now: Date;
@@ -56,6 +59,7 @@ export async function readMailLogInto(
   const files: MailLogFile[] = [];
   const options = {
     ...(input.paths ? { paths: input.paths } : {}),
+    ...(input.defaultPaths ? { defaultPaths: input.defaultPaths } : {}),
     ...(input.since ? { since: input.since } : {}),
     ...(input.until ? { until: input.until } : {}),
     now: input.now,

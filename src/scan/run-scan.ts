@@ -24,6 +24,7 @@ import { assessLogins } from './assess-logins';
 import { sourceSubscription, subscriptionOf } from './attach-subscription';
 import { loadInventory } from './inventory-stage';
 import { readMailLogInto } from './maillog-stage';
+import { hostedDomains } from './hosted-stage';
 import type { QueuedRef } from './queue-log-merge';
 import { NO_POSTFIX_LOG_SETTINGS, readPostfixLogSettings } from '../collect/maillog';
 import { SubmissionLog } from './submission-log';
@@ -55,7 +56,12 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     );
   }
   const started = Date.now();
-  const tracer = new SourceTracer();
+  // Who owns what, and which domains are hosted here (on this server, or wherever the
+  // admin pointed us): before any message, so inbound mail is told apart as it streams by.
+  const inventoryWanted = !offline || options.vhostsRoot !== null || options.confixxRoot !== null || options.staticMap !== null;
+  const inventory = inventoryWanted ? await loadInventory(host, options, logger, deps.config ?? null, !offline) : null;
+  const direction = await hostedDomains(host, !offline, inventory?.subscriptions ?? []);
+  const tracer = new SourceTracer(direction.hosted);
   const submissions = new SubmissionLog();
   const sourceOf = new Map<string, QueuedRef>();
   const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf }) : null;
@@ -67,7 +73,8 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     ? await readMailLogInto(
         host,
         {
-          paths: options.mailLogs ?? deps.config?.mailLogs ?? null,
+          paths: options.mailLogs,
+          defaultPaths: deps.config?.mailLogs ?? null,
           since: options.since,
           until: options.until,
           now: deps.now(),
@@ -88,9 +95,6 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
       : await lookupUids(host, tracer.localUids(), skipped);
   const sources = tracer.finish(users);
 
-  // Who owns what: on this server, or wherever the admin pointed us.
-  const inventoryWanted = !offline || options.vhostsRoot !== null || options.confixxRoot !== null || options.staticMap !== null;
-  const inventory = inventoryWanted ? await loadInventory(host, options, logger, deps.config ?? null, !offline) : null;
   const index = subscriptionIndex(inventory?.subscriptions ?? []);
   const owners = new Map<string, Subscription | null>();
   for (const s of sources) {
@@ -110,7 +114,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const examined = queue?.examined ?? 0;
   const total = queue?.total ?? 0;
   logger.info('scan finished', { code: 'SCAN_DONE', messages: total, examined, sources: sources.length, ms: Date.now() - started });
-  const warnings = [...(queue?.warnings ?? []), ...(inventory?.warnings.slice(0, 20) ?? [])];
+  const warnings = [...(queue?.warnings ?? []), ...(inventory?.warnings.slice(0, 20) ?? []), ...direction.warnings.slice(0, 5)];
   // An empty or foreign file is not an empty queue: say so rather than "no spam".
   if (offline && readsQueue && total === 0) warnings.push('no queued message was found in the given files: are they postqueue/postcat output?');
   return {
@@ -127,6 +131,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     window: { since: options.since?.toISOString() ?? null, until: options.until?.toISOString() ?? null },
     mailLog: mailLog?.summary ?? null,
     webLogs: web ? { sourcesCorrelated: web.sourcesCorrelated, ...web.stats } : null,
+    hosted: direction.summary,
     inventory: inventory ? { source: inventory.source, subscriptions: inventory.subscriptions.length, warnings: inventory.warnings.length } : null,
     skipped: skipped.list(),
     warnings,

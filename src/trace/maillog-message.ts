@@ -33,7 +33,17 @@ export function traceMessageOfLog(m: MailLogMessage): TraceMessage {
     listUnsubscribe: false,
     examined: hasArrival(m),
     headersRead: false,
+    localRecipients: localRecipientsOf(m),
   };
+}
+
+/** Postfix's delivery agents that deliver on this server (an smtp hop to loopback is a filter, not a mailbox). */
+const FINAL_AGENTS = new Set(['local', 'virtual', 'lmtp', 'pipe']);
+
+function localRecipientsOf(m: MailLogMessage): string[] {
+  const out = new Set<string>();
+  for (const d of m.deliveries) if (d.agent && FINAL_AGENTS.has(d.agent)) out.add(d.recipient);
+  return [...out];
 }
 
 export function originOfLog(m: MailLogMessage): Origin {

@@ -9,6 +9,9 @@ import type { QueueName } from '../domain/queue';
 import { classifyDeferral } from './classify-deferral';
 import { isFreemail } from './rules/freemail-domains';
 import { domainOf, type TraceMessage } from './trace-message';
+import type { Direction } from './direction';
+
+const HOUR_MS = 3_600_000;
 
 const SAMPLE_IDS = 10;
 const SAMPLE_SUBJECTS = 5;
@@ -20,7 +23,16 @@ function bump(map: Map<string, number>, key: string, by = 1): void {
 export class SourceAccumulator {
   readonly key: string;
   readonly origin: Origin;
+  /** every message counted here */
   messages = 0;
+  /** messages the verdict reads: all but inbound ones */
+  judged = 0;
+  /** of those, with at least one recipient outside this server's domains */
+  outgoing = 0;
+  /** arrived from outside for hosted recipients: not judged */
+  inbound = 0;
+  /** judged messages per hour of arrival (hours since the epoch -> count): the exact timeline, a few numbers per active hour */
+  readonly perHour = new Map<number, number>();
   examined = 0;
   inferred = 0;
   recipients = 0;
@@ -52,7 +64,7 @@ export class SourceAccumulator {
     this.origin = origin;
   }
 
-  add(m: TraceMessage): void {
+  add(m: TraceMessage, direction: Direction = 'outgoing'): void {
     this.messages += 1;
     if (m.examined) this.examined += 1;
     else this.inferred += 1;
@@ -65,6 +77,17 @@ export class SourceAccumulator {
       const t = m.arrivalTime.getTime();
       this.firstSeen = this.firstSeen === null ? t : Math.min(this.firstSeen, t);
       this.lastSeen = this.lastSeen === null ? t : Math.max(this.lastSeen, t);
+    }
+    if (direction === 'inbound') {
+      // a provider delivering to our mailboxes: counted, not judged as a sender
+      this.inbound += 1;
+      return;
+    }
+    this.judged += 1;
+    if (direction === 'outgoing') this.outgoing += 1;
+    if (m.arrivalTime) {
+      const hour = Math.floor(m.arrivalTime.getTime() / HOUR_MS);
+      this.perHour.set(hour, (this.perHour.get(hour) ?? 0) + 1);
     }
     for (const r of m.recipients) {
       const addr = r.toLowerCase();

@@ -33,9 +33,9 @@ export function factsOf(acc: SourceAccumulator): SourceFacts {
   for (const [script, n] of acc.phpScripts) if (/eval\(\)'d code/i.test(script)) evalScripts += n;
   return {
     kind: acc.origin.kind,
-    messages: acc.messages,
+    messages: acc.judged,
     recipients: acc.recipients,
-    recipientsPerMessage: acc.messages ? acc.recipients / acc.messages : 0,
+    recipientsPerMessage: acc.judged ? acc.recipients / acc.judged : 0,
     freemailShare: acc.recipients ? acc.freemailRecipients / acc.recipients : 0,
     distinctSenders: acc.senders.size,
     fromCompared: acc.fromCompared,

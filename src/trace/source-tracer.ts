@@ -10,6 +10,7 @@ import { factsOf } from './source-facts';
 import { sourceKeyOf } from './origin';
 import { domainOf, type TraceMessage } from './trace-message';
 import { judge } from './verdict';
+import { directionOf, NO_HOSTED_DOMAINS, type HostedDomains } from './direction';
 
 const BOUNCES = 'unknown:bounces';
 const VERDICT_ORDER = { spam: 0, suspicious: 1, normal: 2 } as const;
@@ -20,6 +21,9 @@ export function bySeverity(a: ReportSource, b: ReportSource): number {
 }
 
 export class SourceTracer {
+  /** `hosted`: this server's domains, to tell inbound mail from mail sent here (direction.ts) */
+  constructor(private readonly hosted: HostedDomains = NO_HOSTED_DOMAINS) {}
+
   private readonly sources = new Map<string, SourceAccumulator>();
   /** sender domain -> keys of the examined sources that used it */
   private readonly senderDomainOwners = new Map<string, Set<string>>();
@@ -33,9 +37,10 @@ export class SourceTracer {
       acc = new SourceAccumulator(key, m.origin);
       this.sources.set(key, acc);
     }
-    acc.add(m);
+    const direction = directionOf(m, this.hosted);
+    acc.add(m, direction);
     const d = domainOf(m.sender);
-    if (d) {
+    if (d && direction !== 'inbound') {
       let owners = this.senderDomainOwners.get(d);
       if (!owners) this.senderDomainOwners.set(d, (owners = new Set()));
       owners.add(key);
@@ -109,7 +114,7 @@ export class SourceTracer {
           this.sources.set(key, acc);
         }
       }
-      acc.add(m);
+      acc.add(m, directionOf(m, this.hosted));
     }
     this.unexamined.length = 0;
   }
@@ -123,7 +128,12 @@ export class SourceTracer {
           // (backscatter to forged senders) point at a spam source elsewhere in the queue.
           { verdict: 'normal' as const, score: 0, rules: [], reasons: ['bounces this server generated for mail it could not deliver: not a sender, but many of them mean spam with forged senders went out'] }
         : judge(facts, { originKnown: o.kind !== 'unknown' });
-    const reasons = [...result.reasons];
+    let reasons = [...result.reasons];
+    if (acc.inbound > 0) {
+      if (acc.judged === 0) reasons = reasons.filter((r) => r !== 'nothing unusual');
+      const what = acc.judged === 0 ? 'inbound mail, not judged as a sender' : `not judged; the verdict reads the other ${acc.judged}`;
+      reasons.push(`${acc.inbound} of ${acc.messages} messages came from outside for mailboxes hosted here: ${what}`);
+    }
     if (acc.inferred > 0 && o.kind !== 'unknown') {
       reasons.push(`${acc.inferred} of ${acc.messages} messages were only listed, not examined, and are counted here because they share this source's sender domain`);
     }
@@ -142,6 +152,9 @@ export class SourceTracer {
       heloNames: topCounts(acc.heloNames, 20).map((c) => c.key),
       phpScripts: topCounts(acc.phpScripts, 20).map((c) => c.key),
       messages: acc.messages,
+      outgoingMessages: acc.outgoing,
+      inboundMessages: acc.inbound,
+      perHour: perHourOf(acc.perHour),
       examinedMessages: acc.examined,
       inferredMessages: acc.inferred,
       recipients: acc.recipients,
@@ -169,4 +182,9 @@ export class SourceTracer {
       ...(o.kind === 'unknown' ? { originNote: o.why } : {}),
     };
   }
+}
+
+/** Judged messages per hour of arrival, oldest first: exact counts for the UI's timeline. */
+function perHourOf(hours: Map<number, number>): { hour: string; count: number }[] {
+  return [...hours.entries()].sort((a, b) => a[0] - b[0]).map(([h, count]) => ({ hour: new Date(h * 3_600_000).toISOString(), count }));
 }

@@ -25,6 +25,8 @@ export interface TraceMessage {
    * rules (List-Unsubscribe, From) then neither count for nor against it. Default: examined.
    */
   headersRead?: boolean;
+  /** recipients the mail log shows delivered on this server (local, virtual, lmtp, pipe): hosted here */
+  localRecipients?: string[];
 }
 
 export function domainOf(address: string): string {

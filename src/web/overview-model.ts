@@ -60,6 +60,8 @@ export interface Timeline {
   hours: { x: number; label: string }[];
   yTicks: { y: number; label: string }[];
   series: TimelineSeries[];
+  /** true when every bar is an exact count (perHour), false when some were spread */
+  exact: boolean;
 }
 
 const HOUR = 3600_000;
@@ -67,9 +69,9 @@ const MAX_HOURS = 72;
 const MAX_SERIES = 8;
 
 /**
- * Messages per source per hour, spread evenly over the hours between the source's first
- * and last message (the report carries counts and the span, not per-message times).
- * Null when no source has a usable span.
+ * Messages per source per hour: exact from the source's `perHour` counts; a report
+ * stored before those existed is spread evenly over the hours between the source's
+ * first and last message. Null when no source has a usable span.
  */
 export function timeline(report: Report, width = 720, height = 220): Timeline | null {
   const usable = report.sources
@@ -98,6 +100,7 @@ export function timeline(report: Report, width = 720, height = 220): Timeline | 
     hours: Array.from({ length: n }, (_, i) => i)
       .filter((i) => i % step === 0)
       .map((i) => ({ x: round(left + i * slot + slot / 2), label: hourLabel(i) })),
+    exact: usable.every(({ s }) => s.perHour !== undefined),
     yTicks: [0, 0.5, 1].map((f) => ({ y: round(y(max * f)), label: String(Math.round(max * f)) })),
     series: usable.map(({ s }, k) => ({
       sourceId: s.id,
@@ -113,6 +116,14 @@ export function timeline(report: Report, width = 720, height = 220): Timeline | 
 
 function perHour(s: ReportSource, first: number, last: number, start: number, n: number): number[] {
   const out = new Array<number>(n).fill(0);
+  if (s.perHour) {
+    // exact: the report counted each hour
+    for (const h of s.perHour) {
+      const i = Math.floor((Date.parse(h.hour) - start) / HOUR);
+      if (i >= 0 && i < n) out[i]! += h.count;
+    }
+    return out;
+  }
   const a = Math.max(0, Math.floor((first - start) / HOUR));
   const b = Math.min(n - 1, Math.floor((last - start) / HOUR));
   if (b < a) return out;

@@ -37,13 +37,18 @@ export interface MailLogOptions {
    * read first, then the syslog defaults; its syslog_name marks this Postfix's lines.
    */
   postfix?: PostfixLogSettings;
+  /** where syslog writes the mail log when no `paths` are given (default DEFAULT_MAILLOG_PATHS) */
+  defaultPaths?: string[];
 }
 
-/** The base paths to read: the ones given, else Postfix's own maillog_file and the syslog defaults. */
-export function mailLogPaths(options: Pick<MailLogOptions, 'paths' | 'postfix'>): string[] {
+/**
+ * The base paths to read: the ones given, else Postfix's own maillog_file followed by the
+ * syslog places (the configuration's `mailLogs`, or DEFAULT_MAILLOG_PATHS).
+ */
+export function mailLogPaths(options: Pick<MailLogOptions, 'paths' | 'postfix' | 'defaultPaths'>): string[] {
   if (options.paths !== undefined) return [...new Set(options.paths)];
   const own = options.postfix?.maillogFile;
-  return [...new Set([...(own ? [own] : []), ...DEFAULT_MAILLOG_PATHS])];
+  return [...new Set([...(own ? [own] : []), ...(options.defaultPaths ?? DEFAULT_MAILLOG_PATHS)])];
 }
 
 export interface MailLogFile {
@@ -185,7 +190,7 @@ class FileReader {
       this.skipped.add(WHAT, p.reason);
       return;
     }
-    const { event: e, time: date } = p;
+    const { event: e, time: date, service } = p;
     if (e.kind === 'sasl-failure') {
       if (this.inWindow(date)) {
         this.pending.push({
@@ -195,7 +200,7 @@ class FileReader {
       }
       return;
     }
-    this.tracker.add(e, date, this.f.path, this.out.lines);
+    this.tracker.add(e, date, this.f.path, this.out.lines, service);
   }
 
   private inWindow(d: Date): boolean {

@@ -62,7 +62,8 @@ export class MessageTracker {
     return this.open.size + this.lingering.size;
   }
 
-  add(e: PostfixEvent, time: Date, file: string, line: number): void {
+  /** `service`: the Postfix program that wrote the line (smtp, local, virtual, lmtp, pipe, ...) */
+  add(e: PostfixEvent, time: Date, file: string, line: number, service: string | null = null): void {
     if (!('queueId' in e)) return;
     const t = time.getTime();
     this.flushLingering(t);
@@ -101,7 +102,7 @@ export class MessageTracker {
         m.nrcpt = e.nrcpt;
         break;
       case 'delivery':
-        this.addDelivery(o, time, e);
+        this.addDelivery(o, time, e, service);
         break;
       case 'expired':
         m.sender ??= this.field(e.sender);
@@ -140,9 +141,10 @@ export class MessageTracker {
     };
   }
 
-  private addDelivery(o: Open, time: Date, e: Extract<PostfixEvent, { kind: 'delivery' }>): void {
+  private addDelivery(o: Open, time: Date, e: Extract<PostfixEvent, { kind: 'delivery' }>, service: string | null): void {
     const d: MailLogDelivery = {
       time,
+      agent: service === null ? null : this.intern(service),
       recipient: this.field(e.recipient),
       status: this.intern(e.status),
       dsn: e.dsn === null ? null : this.intern(e.dsn),
@@ -178,7 +180,7 @@ export class MessageTracker {
     for (const d of o.m.deliveries) last.set(d.recipient, d);
     for (const d of last.values()) {
       if (d.status === 'deferred' && o.m.deliveries.length < MAX_DELIVERIES) {
-        o.m.deliveries.push({ time, recipient: d.recipient, status: 'expired', dsn: d.dsn, relay: null, reason: this.intern(reason) });
+        o.m.deliveries.push({ time, agent: d.agent, recipient: d.recipient, status: 'expired', dsn: d.dsn, relay: null, reason: this.intern(reason) });
       }
     }
   }

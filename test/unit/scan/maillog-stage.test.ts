@@ -18,7 +18,7 @@ async function stage(paths: string[], queued = new Map<string, QueuedRef>()) {
   const tracer = new SourceTracer();
   const r = await readMailLogInto(
     new LocalHost('test'),
-    { paths, since: new Date(2026, 0, 1), until: null, now: new Date(2026, 11, 1), postfix: NO_POSTFIX_LOG_SETTINGS },
+    { paths, defaultPaths: null, since: new Date(2026, 0, 1), until: null, now: new Date(2026, 11, 1), postfix: NO_POSTFIX_LOG_SETTINGS },
     { tracer, submissions: new SubmissionLog(), queued },
     new SkipTally(),
     quiet,
