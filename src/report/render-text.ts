@@ -45,6 +45,7 @@ function how(s: ReportSource): string {
 export function headline(s: ReportSource): string {
   const parts = [`${who(s)}: ${n(s.messages)} message${s.messages === 1 ? '' : 's'} to ${n(s.recipients)} recipient${s.recipients === 1 ? '' : 's'}`];
   if (s.recipientDomains.length) parts[0] += ` at ${s.recipientDomains.slice(0, 3).map((d) => safe(d.domain)).join('/')}`;
+  if (s.inboundMessages) parts[0] += ` (${n(s.inboundMessages)} inbound for hosted mailboxes, not judged)`;
   if (s.firstSeen && s.lastSeen && s.lastSeen > s.firstSeen) {
     parts[0] += ` in ${humanSpan(Date.parse(s.lastSeen) - Date.parse(s.firstSeen))}`;
   }
@@ -72,7 +73,7 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
     const m = r.mailLog;
     const read = m.files.filter((f) => f.read).length;
     out.push(
-      `mail log: ${n(m.messages)} message${m.messages === 1 ? '' : 's'}${r.window?.since ? ` since ${r.window.since}` : ''} in ${read} file${read === 1 ? '' : 's'}, ${n(m.fromLogOnly)} no longer queued, ${n(m.saslFailures)} failed SMTP logins`,
+      `mail log: ${n(m.messages)} message${m.messages === 1 ? '' : 's'}${r.window?.since ? ` since ${r.window.since}` : ''} in ${read} file${read === 1 ? '' : 's'}, ${n(m.fromLogOnly)} no longer queued${m.forwardedCopies ? `, ${n(m.forwardedCopies)} alias/.forward copies counted with their original` : ''}, ${n(m.saslFailures)} failed SMTP logins`,
     );
   }
   for (const w of r.warnings) out.push(`warning: ${safe(w, 300)}`);

@@ -3,6 +3,7 @@ import type { DeferralClass } from '../domain/report';
 import type { SourceAccumulator } from './source-accumulator';
 import type { OriginKind } from '../domain/origin';
 import { isBogusHelo, looksDynamic } from './rules/verdict-rules';
+import { EVAL_CODE } from './rules/rule-kit';
 
 export interface SourceFacts {
   kind: OriginKind;
@@ -23,6 +24,8 @@ export interface SourceFacts {
   bogusHelos: string[];
   dynamicClients: string[];
   evalScripts: number;
+  /** judged messages per day over the source's first..last message (at least one day) */
+  messagesPerDay: number;
 }
 
 export function factsOf(acc: SourceAccumulator): SourceFacts {
@@ -30,7 +33,7 @@ export function factsOf(acc: SourceAccumulator): SourceFacts {
     .filter((d) => d.class === 'blocklisted' || d.class === 'rate-limited')
     .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   let evalScripts = 0;
-  for (const [script, n] of acc.phpScripts) if (/eval\(\)'d code/i.test(script)) evalScripts += n;
+  for (const [script, n] of acc.phpScripts) if (EVAL_CODE.test(script)) evalScripts += n;
   return {
     kind: acc.origin.kind,
     messages: acc.judged,
@@ -47,5 +50,6 @@ export function factsOf(acc: SourceAccumulator): SourceFacts {
     bogusHelos: [...acc.heloNames.keys()].filter(isBogusHelo),
     dynamicClients: [...acc.clientNames.keys()].filter(looksDynamic),
     evalScripts,
+    messagesPerDay: acc.judged / Math.max(1, acc.firstSeen !== null && acc.lastSeen !== null ? (acc.lastSeen - acc.firstSeen) / 86_400_000 : 1),
   };
 }

@@ -10,14 +10,13 @@ import { factsOf } from './source-facts';
 import { sourceKeyOf } from './origin';
 import { domainOf, type TraceMessage } from './trace-message';
 import { judge } from './verdict';
+import { VERDICT_RANK } from './rules/rule-kit';
 import { directionOf, NO_HOSTED_DOMAINS, type HostedDomains } from './direction';
 
 const BOUNCES = 'unknown:bounces';
-const VERDICT_ORDER = { spam: 0, suspicious: 1, normal: 2 } as const;
-
 /** worst first: verdict, score, volume, then id for a stable order */
 export function bySeverity(a: ReportSource, b: ReportSource): number {
-  return VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.score - a.score || b.messages - a.messages || (a.id < b.id ? -1 : 1);
+  return VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict] || b.score - a.score || b.messages - a.messages || (a.id < b.id ? -1 : 1);
 }
 
 export class SourceTracer {

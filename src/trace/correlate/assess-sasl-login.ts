@@ -2,7 +2,7 @@
  * Was a mailbox login used by its owner or by someone who has the password? Reads the
  * login's successful uses (addresses, reverse names, HELOs, recipients per message) and
  * the mail log's failed AUTH attempts, and concludes stolen / unclear / not-stolen with
- * the reasons (rules and weights: sasl-rules.ts).
+ * the reasons (rules and weights: ../rules/sasl-rules.ts).
  *
  * Which failures count for this login: those that name it, and those that name nobody
  * (older Postfix logs no username) but came from a network the login later succeeded
@@ -13,7 +13,8 @@ import type { SaslAssessment } from '../../domain/findings';
 import type { SaslFailure } from '../../domain/maillog';
 import { isRandomHelo } from '../rules/verdict-rules';
 import { networkOf } from './ip-network';
-import { SASL_RULES, STOLEN_SCORE, UNCLEAR_SCORE, type SaslFacts, type SaslRule } from './sasl-rules';
+import { SASL_RULES, STOLEN_SCORE, UNCLEAR_SCORE, type SaslFacts, type SaslRule } from '../rules/sasl-rules';
+import { scoreRows } from '../rules/rule-kit';
 
 export interface SaslClient {
   address: string;
@@ -118,15 +119,9 @@ function factsOf(input: SaslLoginInput, clients: SaslAssessment['clients']): Sas
 export function assessSaslLogin(input: SaslLoginInput, rules: readonly SaslRule[] = SASL_RULES): SaslAssessment {
   const clients = mergeClients(input.clients);
   const facts = factsOf(input, clients);
-  const hits: { rule: SaslRule; reason: string }[] = [];
-  for (const rule of rules) {
-    const reason = rule.test(facts);
-    if (reason !== null) hits.push({ rule, reason });
-  }
-  hits.sort((a, b) => b.rule.weight - a.rule.weight);
-  const score = hits.reduce((s, h) => s + h.rule.weight, 0);
+  const { score, hits } = scoreRows(rules, facts);
   const conclusion = score >= STOLEN_SCORE ? 'stolen' : score >= UNCLEAR_SCORE ? 'unclear' : 'not-stolen';
-  const reasons = hits.map((h) => (h.rule.weight < 0 ? `in its favour: ${h.reason}` : h.reason));
+  const reasons = hits.map((h) => (h.weight < 0 ? `in its favour: ${h.reason}` : h.reason));
   if (reasons.length === 0) reasons.push('nothing unusual about this login');
   return {
     username: input.username,

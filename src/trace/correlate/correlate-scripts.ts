@@ -16,7 +16,7 @@ import type { Count, EvidenceLine, ScriptFile, ScriptFinding } from '../../domai
 import type { WebRequest } from '../../domain/weblog';
 import { headerScriptName, keyRequest, matchSubmissions, type KeyedRequest, type Match, type MatchOptions, type Submission } from './match-submissions';
 import { candidateFilePaths } from './script-path';
-import { scriptSignals } from './script-signals';
+import { scriptSignals } from '../rules/script-signal-rules';
 import { OTHER_VALUES, TopCounter } from './top-counts';
 
 export interface CorrelationOptions extends MatchOptions {

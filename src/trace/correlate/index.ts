@@ -11,7 +11,7 @@ export {
 export { headerScriptName, type Submission } from './match-submissions';
 export { candidateFilePaths, filePathIn } from './script-path';
 export { isRandomScriptName, randomNameReason } from './random-name';
-export { SCRIPT_SIGNAL_RULES } from './script-signals';
+export { SCRIPT_SIGNAL_RULES } from '../rules/script-signal-rules';
 export { assessSaslLogin, type SaslLoginInput, type SaslClient, type SaslLogin } from './assess-sasl-login';
 export { networkOf } from './ip-network';
-export { SASL_RULES, STOLEN_SCORE, UNCLEAR_SCORE } from './sasl-rules';
+export { SASL_RULES, STOLEN_SCORE, UNCLEAR_SCORE } from '../rules/sasl-rules';

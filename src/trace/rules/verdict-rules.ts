@@ -5,15 +5,26 @@
  * accusing an innocent customer is worse than missing a quiet one.
  */
 import type { SourceFacts } from '../source-facts';
+import { pct, row, type RuleRow, type Thresholds } from './rule-kit';
 
-export interface VerdictRule {
-  id: string;
-  weight: number;
-  /** the reason in plain words when the rule applies, else null */
-  test(f: SourceFacts): string | null;
+export type VerdictRule = RuleRow<SourceFacts, Thresholds>;
+
+/**
+ * What an ordinary login looks like: one envelope sender, a few recipients per message,
+ * an office's daily volume. For such a login, writing mostly to freemail is ordinary
+ * (customers use GMX, web.de, T-Online), and not held against it on its own.
+ */
+export const ORDINARY_LOGIN = { maxRecipientsPerMessage: 5, maxMessagesPerDay: 200 } as const;
+
+export function isOrdinaryLogin(f: SourceFacts): boolean {
+  return (
+    f.kind === 'sasl' &&
+    f.distinctSenders === 1 &&
+    f.fromMismatch === 0 &&
+    f.recipientsPerMessage < ORDINARY_LOGIN.maxRecipientsPerMessage &&
+    f.messagesPerDay <= ORDINARY_LOGIN.maxMessagesPerDay
+  );
 }
-
-const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 /** A HELO that is neither a dotted hostname nor an address literal: typical of bots. */
 export function isBogusHelo(helo: string): boolean {
@@ -37,101 +48,127 @@ export function looksDynamic(name: string): boolean {
 }
 
 export const VERDICT_RULES: readonly VerdictRule[] = [
-  {
+  row({
     id: 'php-eval',
     weight: 5,
-    test: (f) => (f.evalScripts > 0 ? `PHP says the mail came from eval()'d code (${f.evalScripts} messages): a typical web shell` : null),
-  },
-  {
+    thresholds: { minMessages: 1 },
+    when: (f: SourceFacts, t) =>
+      f.evalScripts >= t.minMessages ? `PHP says the mail came from eval()'d code (${f.evalScripts} messages): a typical web shell` : null,
+  }),
+  row({
     id: 'random-senders',
     weight: 3,
-    test: (f) =>
-      f.distinctSenders >= 5 && f.distinctSenders >= 0.5 * f.messages
+    thresholds: { minSenders: 5, minShare: 0.5 },
+    when: (f: SourceFacts, t) =>
+      f.distinctSenders >= t.minSenders && f.distinctSenders >= t.minShare * f.messages
         ? `${f.distinctSenders} different envelope senders in ${f.messages} messages`
         : null,
-  },
-  {
+  }),
+  row({
     id: 'sender-from-mismatch',
     weight: 2,
-    test: (f) =>
-      f.fromCompared >= 1 && f.fromMismatch >= 0.5 * f.fromCompared
+    thresholds: { minCompared: 1, minShare: 0.5 },
+    when: (f: SourceFacts, t) =>
+      f.fromCompared >= t.minCompared && f.fromMismatch >= t.minShare * f.fromCompared
         ? `envelope sender and From header name different domains in ${f.fromMismatch} of ${f.fromCompared} examined messages`
         : null,
-  },
-  {
+  }),
+  row({
+    // an ordinary login writing to its customers at GMX or web.de is not a spammer (issue 13)
     id: 'freemail-targets',
     weight: 2,
-    test: (f) =>
-      f.recipients >= 5 && f.freemailShare >= 0.7 ? `${pct(f.freemailShare)} of ${f.recipients} recipients are at freemail providers` : null,
-  },
-  {
+    thresholds: { minRecipients: 5, minShare: 0.7 },
+    when: (f: SourceFacts, t) =>
+      f.recipients >= t.minRecipients && f.freemailShare >= t.minShare && !isOrdinaryLogin(f)
+        ? `${pct(f.freemailShare)} of ${f.recipients} recipients are at freemail providers`
+        : null,
+  }),
+  row({
     id: 'many-recipients-per-message',
     weight: 2,
-    test: (f) =>
-      f.recipientsPerMessage >= 5 && f.freemailShare >= 0.5 && f.listUnsubscribeShare !== null && f.listUnsubscribeShare < 0.5
+    thresholds: { minPerMessage: 5, minFreemailShare: 0.5, maxUnsubscribeShare: 0.5 },
+    when: (f: SourceFacts, t) =>
+      f.recipientsPerMessage >= t.minPerMessage && f.freemailShare >= t.minFreemailShare && f.listUnsubscribeShare !== null && f.listUnsubscribeShare < t.maxUnsubscribeShare
         ? `${f.recipientsPerMessage.toFixed(1)} recipients per message, no unsubscribe link`
         : null,
-  },
-  {
-    // Inbound mail from other servers arrives without a login too, but not addressed to
-    // gmail.com or aol.com: mail for freemail providers from an unauthenticated client is relayed.
+  }),
+  row({
+    // Inbound mail for hosted domains is never judged (direction.ts); mail without a login
+    // for freemail providers is relayed.
     id: 'unauthenticated-relay',
     weight: 3,
-    test: (f) =>
-      f.kind === 'smtp-client' && f.recipients >= 5 && f.freemailShare >= 0.3
+    thresholds: { minRecipients: 5, minFreemailShare: 0.3 },
+    when: (f: SourceFacts, t) =>
+      f.kind === 'smtp-client' && f.recipients >= t.minRecipients && f.freemailShare >= t.minFreemailShare
         ? `relays mail without a login to freemail providers (${pct(f.freemailShare)} of ${f.recipients} recipients)`
         : null,
-  },
-  {
+  }),
+  row({
     id: 'reputation-deferrals',
     weight: 2,
-    test: (f) =>
-      f.deferrals.blocklisted + f.deferrals['rate-limited'] >= 3 && f.reputationShare >= 0.5
+    thresholds: { minDeferred: 3, minShare: 0.5 },
+    when: (f: SourceFacts, t) =>
+      f.deferrals.blocklisted + f.deferrals['rate-limited'] >= t.minDeferred && f.reputationShare >= t.minShare
         ? `${pct(f.reputationShare)} of recipients deferred for the server's reputation (${f.topReputationLabels})`
         : null,
-  },
-  {
+  }),
+  row({
     id: 'unknown-users',
     weight: 1,
-    test: (f) =>
-      f.deferrals['unknown-user'] >= 3 && f.deferrals['unknown-user'] >= 0.3 * f.recipients
+    thresholds: { minUnknown: 3, minShare: 0.3 },
+    when: (f: SourceFacts, t) =>
+      f.deferrals['unknown-user'] >= t.minUnknown && f.deferrals['unknown-user'] >= t.minShare * f.recipients
         ? `${f.deferrals['unknown-user']} recipients unknown at the receiving side (a harvested list)`
         : null,
-  },
-  {
+  }),
+  row({
+    // a login's mail program greets with the PC's name; only random letters count against it
     id: 'bogus-helo',
     weight: 2,
-    test: (f) => {
+    thresholds: { minHelos: 1 },
+    when: (f: SourceFacts, t) => {
       const helos = f.kind === 'sasl' ? f.bogusHelos.filter(isRandomHelo) : f.bogusHelos;
-      return helos.length > 0 ? `client greets with a non-hostname HELO (${helos.slice(0, 3).join(', ')})` : null;
+      return helos.length >= t.minHelos ? `client greets with a non-hostname HELO (${helos.slice(0, 3).join(', ')})` : null;
     },
-  },
-  {
+  }),
+  row({
+    // Authenticated submission from a home DSL line is what the submission port is for:
+    // a dynamic address alone never counts against a login (issue 13); with a bot's
+    // random HELO it does. A client without a login always.
     id: 'dynamic-client',
     weight: 1,
-    test: (f) => (f.dynamicClients.length > 0 ? `client connects from a dynamic/dial-up address (${f.dynamicClients.slice(0, 2).join(', ')})` : null),
-  },
-  {
+    thresholds: { minClients: 1 },
+    when: (f: SourceFacts, t) =>
+      f.dynamicClients.length >= t.minClients && (f.kind !== 'sasl' || f.bogusHelos.some(isRandomHelo))
+        ? `client connects from a dynamic/dial-up address (${f.dynamicClients.slice(0, 2).join(', ')})`
+        : null,
+  }),
+  row({
+    // an ordinary login's steady office volume is not a signal on its own
     id: 'volume',
     weight: 1,
-    test: (f) => (f.messages >= 20 || f.recipients >= 100 ? `${f.messages} messages to ${f.recipients} recipients` : null),
-  },
-  {
+    thresholds: { minMessages: 20, minRecipients: 100 },
+    when: (f: SourceFacts, t) =>
+      (f.messages >= t.minMessages || f.recipients >= t.minRecipients) && !isOrdinaryLogin(f) ? `${f.messages} messages to ${f.recipients} recipients` : null,
+  }),
+  row({
     id: 'unsubscribe-link',
     weight: -3,
-    test: (f) =>
-      f.listUnsubscribeShare !== null && f.listUnsubscribeShare >= 0.8 ? 'carries List-Unsubscribe like a newsletter' : null,
-  },
-  {
+    thresholds: { minShare: 0.8 },
+    when: (f: SourceFacts, t) =>
+      f.listUnsubscribeShare !== null && f.listUnsubscribeShare >= t.minShare ? 'carries List-Unsubscribe like a newsletter' : null,
+  }),
+  row({
     id: 'one-consistent-sender',
     weight: -1,
-    test: (f) => {
+    thresholds: { minMessagesWithoutHeaders: 2 },
+    when: (f: SourceFacts, t) => {
       if (f.distinctSenders !== 1 || f.fromMismatch > 0) return null;
       if (f.fromCompared > 0) return 'one envelope sender, matching the From header';
       // mail-log history has no headers: the one envelope sender is all there is to go by
-      return f.listUnsubscribeShare === null && f.messages >= 2 ? `one envelope sender for all ${f.messages} messages (headers not seen)` : null;
+      return f.listUnsubscribeShare === null && f.messages >= t.minMessagesWithoutHeaders ? `one envelope sender for all ${f.messages} messages (headers not seen)` : null;
     },
-  },
+  }),
 ];
 
 export const SPAM_SCORE = 6;

@@ -1,6 +1,6 @@
 /**
- * Was a mailbox password stolen? The signs, each with a weight, like the verdict rules
- * in ../rules/. Tuned conservatively: no single sign makes "stolen" (the highest weight
+ * Was a mailbox password stolen? The signs, each with a weight, rows of the rule kit
+ * (rule-kit.ts) like the verdict rules. Tuned conservatively: no single sign makes "stolen" (the highest weight
  * is below STOLEN_SCORE), and an ordinary office (one network, a normal HELO, at most a
  * few typos) scores below zero.
  *
@@ -14,13 +14,18 @@
  * | several-networks         |     +1 | used from 3-4 networks                                          |
  * | fast-spread              |     +1 | >= 3 networks within 6 hours                                    |
  * | attacked-login           |     +1 | >= 20 failed logins naming this login, from anywhere            |
- * | dynamic-client           |     +1 | a client's reverse name is a dial-up / dynamic one              |
+ * | dynamic-client           |     +1 | a dynamic / dial-up reverse name, and a random HELO beside it   |
  * | many-recipients          |     +1 | >= 5 recipients per message                                     |
  * | one-network              |     -2 | one network, no random HELO, fewer than 5 failures before success|
  *
+ *
+ * A dynamic (DSL, cable) address alone is no sign: submitting from a home line is what
+ * the submission port is for (issue 13). Beside a bot's random HELO it counts.
+ *
  * score >= STOLEN_SCORE: stolen; >= UNCLEAR_SCORE: unclear; below: not-stolen.
  */
-import { looksDynamic } from '../rules/verdict-rules';
+import { row, type RuleRow, type Thresholds } from './rule-kit';
+import { looksDynamic } from './verdict-rules';
 
 export interface SaslFacts {
   /** distinct networks the login succeeded from, most used first */
@@ -44,17 +49,14 @@ export interface SaslFacts {
   recipientsPerMessage: number | null;
 }
 
-export interface SaslRule {
-  id: string;
-  weight: number;
-  test(f: SaslFacts): string | null;
-}
+export type SaslRule = RuleRow<SaslFacts, Thresholds>;
 
 export const STOLEN_SCORE = 5;
 export const UNCLEAR_SCORE = 2;
 
 const BRUTE_FORCE = 10;
 const FAILURES = 5;
+const MANY_NETWORKS = 5;
 
 function listed(xs: readonly string[], n = 3): string {
   return xs.length > n ? `${xs.slice(0, n).join(', ')}, …` : xs.join(', ');
@@ -76,73 +78,84 @@ function failuresText(f: SaslFacts): string {
 }
 
 export const SASL_RULES: readonly SaslRule[] = [
-  {
+  row({
     id: 'brute-force-then-success',
     weight: 4,
-    test: (f) => (f.failedBeforeFirstSuccess >= BRUTE_FORCE ? `${failuresText(f)}: the password was guessed` : null),
-  },
-  {
+    thresholds: { minFailures: BRUTE_FORCE },
+    when: (f: SaslFacts, t) => (f.failedBeforeFirstSuccess >= t.minFailures ? `${failuresText(f)}: the password was guessed` : null),
+  }),
+  row({
     id: 'many-networks',
     weight: 3,
-    test: (f) => (f.networks.length >= 5 ? `used from ${f.networks.length} networks (${listed(f.networks)})` : null),
-  },
-  {
+    thresholds: { minNetworks: MANY_NETWORKS },
+    when: (f: SaslFacts, t) => (f.networks.length >= t.minNetworks ? `used from ${f.networks.length} networks (${listed(f.networks)})` : null),
+  }),
+  row({
     id: 'random-helo',
     weight: 3,
-    test: (f) => (f.randomHelos.length > 0 ? `greets with a random HELO (${listed(f.randomHelos)})` : null),
-  },
-  {
+    thresholds: { minHelos: 1 },
+    when: (f: SaslFacts, t) => (f.randomHelos.length >= t.minHelos ? `greets with a random HELO (${listed(f.randomHelos)})` : null),
+  }),
+  row({
     id: 'failures-then-success',
     weight: 2,
-    test: (f) =>
-      f.failedBeforeFirstSuccess >= FAILURES && f.failedBeforeFirstSuccess < BRUTE_FORCE ? failuresText(f) : null,
-  },
-  {
+    thresholds: { minFailures: FAILURES, maxFailures: BRUTE_FORCE - 1 },
+    when: (f: SaslFacts, t) =>
+      f.failedBeforeFirstSuccess >= t.minFailures && f.failedBeforeFirstSuccess <= t.maxFailures ? failuresText(f) : null,
+  }),
+  row({
     id: 'many-countries',
     weight: 2,
-    test: (f) => (f.countries.length >= 3 ? `addresses in ${f.countries.length} countries' ranges (${listed(f.countries, 5)})` : null),
-  },
-  {
+    thresholds: { minCountries: 3 },
+    when: (f: SaslFacts, t) => (f.countries.length >= t.minCountries ? `addresses in ${f.countries.length} countries' ranges (${listed(f.countries, 5)})` : null),
+  }),
+  row({
     id: 'several-networks',
     weight: 1,
-    test: (f) =>
-      f.networks.length >= 3 && f.networks.length < 5 ? `used from ${f.networks.length} networks (${listed(f.networks)})` : null,
-  },
-  {
+    thresholds: { minNetworks: 3, maxNetworks: MANY_NETWORKS - 1 },
+    when: (f: SaslFacts, t) =>
+      f.networks.length >= t.minNetworks && f.networks.length <= t.maxNetworks ? `used from ${f.networks.length} networks (${listed(f.networks)})` : null,
+  }),
+  row({
     id: 'fast-spread',
     weight: 1,
-    test: (f) =>
-      f.networks.length >= 3 && f.spanSeconds !== null && f.spanSeconds <= 6 * 3600
+    thresholds: { minNetworks: 3, maxSeconds: 6 * 3600 },
+    when: (f: SaslFacts, t) =>
+      f.networks.length >= t.minNetworks && f.spanSeconds !== null && f.spanSeconds <= t.maxSeconds
         ? `${f.networks.length} networks within ${duration(f.spanSeconds)}`
         : null,
-  },
-  {
+  }),
+  row({
     id: 'attacked-login',
     weight: 1,
-    test: (f) => (f.failedNamingLogin >= 20 ? `${f.failedNamingLogin} failed logins named this login` : null),
-  },
-  {
+    thresholds: { minNamed: 20 },
+    when: (f: SaslFacts, t) => (f.failedNamingLogin >= t.minNamed ? `${f.failedNamingLogin} failed logins named this login` : null),
+  }),
+  row({
     id: 'dynamic-client',
     weight: 1,
-    test: (f) => {
+    thresholds: { minClients: 1 },
+    when: (f: SaslFacts, t) => {
       const dyn = f.clientNames.filter(looksDynamic);
-      return dyn.length > 0 ? `connects from a dynamic/dial-up address (${listed(dyn, 2)})` : null;
+      return dyn.length >= t.minClients && f.randomHelos.length > 0 ? `connects from a dynamic/dial-up address (${listed(dyn, 2)})` : null;
     },
-  },
-  {
+  }),
+  row({
     id: 'many-recipients',
     weight: 1,
-    test: (f) =>
-      f.recipientsPerMessage !== null && f.recipientsPerMessage >= 5
+    thresholds: { minPerMessage: 5 },
+    when: (f: SaslFacts, t) =>
+      f.recipientsPerMessage !== null && f.recipientsPerMessage >= t.minPerMessage
         ? `${Math.round(f.recipientsPerMessage * 10) / 10} recipients per message`
         : null,
-  },
-  {
+  }),
+  row({
     id: 'one-network',
     weight: -2,
-    test: (f) =>
-      f.networks.length === 1 && f.randomHelos.length === 0 && f.failedBeforeFirstSuccess < FAILURES
+    thresholds: { networks: 1, maxFailures: FAILURES - 1 },
+    when: (f: SaslFacts, t) =>
+      f.networks.length === t.networks && f.randomHelos.length === 0 && f.failedBeforeFirstSuccess <= t.maxFailures
         ? `used from one network only (${f.networks[0]}) with a normal HELO`
         : null,
-  },
+  }),
 ];

@@ -6,9 +6,10 @@
  * untrusted: the renderer escapes them.
  */
 import type { ScriptSignal } from '../../domain/findings';
-import type { KeyedRequest } from './match-submissions';
-import { randomNameReason } from './random-name';
-import { uploadDirOf } from './script-path';
+import type { KeyedRequest } from '../correlate/match-submissions';
+import { randomNameReason } from '../correlate/random-name';
+import { uploadDirOf } from '../correlate/script-path';
+import { EVAL_CODE, row, type RuleRow, type Thresholds } from './rule-kit';
 
 export interface ScriptFacts {
   key: string;
@@ -19,16 +20,8 @@ export interface ScriptFacts {
   headerScripts: readonly string[];
 }
 
-export interface ScriptSignalRule {
-  id: string;
-  /** the signal text when it applies, else null */
-  test(f: ScriptFacts): string | null;
-}
-
-/** Below this many gaps an interval is not "steady", it is a coincidence. */
-const MIN_STEADY_GAPS = 5;
-const MAX_STEADY_CV = 0.3;
-const NO_AGENT_SHARE = 0.8;
+/** A signal names what it saw; it carries no weight of its own (weight 0): evidence-rules.ts counts signals. */
+export type ScriptSignalRule = RuleRow<ScriptFacts, Thresholds>;
 
 const isEmpty = (v: string | null): boolean => v === null || v.trim() === '' || v.trim() === '-';
 const quote = (s: string): string => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
@@ -59,50 +52,61 @@ function topClient(requests: readonly KeyedRequest[]): { client: string; times: 
 const formatSeconds = (s: number): string => (s < 10 ? `${Math.round(s * 10) / 10} s` : s < 120 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
 
 export const SCRIPT_SIGNAL_RULES: readonly ScriptSignalRule[] = [
-  {
+  row({
     id: 'random-name',
-    test: (f) => {
+    weight: 0,
+    thresholds: {},
+    when: (f: ScriptFacts) => {
       const why = randomNameReason(f.baseName);
       return why ? `file name ${quote(f.baseName)} looks machine-made (${why})` : null;
     },
-  },
-  {
+  }),
+  row({
     id: 'php-in-upload-dir',
-    test: (f) => {
+    weight: 0,
+    thresholds: {},
+    when: (f: ScriptFacts) => {
       const dir = uploadDirOf(f.key);
       return dir ? `a script in the folder ${quote(dir)}, where only uploaded or generated files belong` : null;
     },
-  },
-  {
+  }),
+  row({
     id: 'no-agent-no-referer',
-    test: (f) => {
+    weight: 0,
+    thresholds: { minShare: 0.8 },
+    when: (f: ScriptFacts, t) => {
       const bare = f.requests.filter((r) => isEmpty(r.request.userAgent) && isEmpty(r.request.referer)).length;
-      return f.requests.length > 0 && bare >= NO_AGENT_SHARE * f.requests.length
+      return f.requests.length > 0 && bare >= t.minShare * f.requests.length
         ? `${bare} of ${f.requests.length} requests sent neither a user agent nor a referer`
         : null;
     },
-  },
-  {
+  }),
+  row({
+    // below minGaps gaps an interval is not "steady", it is a coincidence
     id: 'steady-interval',
-    test: (f) => {
+    weight: 0,
+    thresholds: { minGaps: 5, maxCv: 0.3 },
+    when: (f: ScriptFacts, t) => {
       const top = topClient(f.requests);
-      if (!top || top.times.length < MIN_STEADY_GAPS + 1) return null;
+      if (!top || top.times.length < t.minGaps + 1) return null;
       const sorted = [...top.times].sort((a, b) => a - b);
       const g = gapStats(sorted);
-      return g && g.cv <= MAX_STEADY_CV
+      return g && g.cv <= t.maxCv
         ? `one client (${top.client}) requested it ${sorted.length} times at a steady interval of about ${formatSeconds(g.meanSeconds)}`
         : null;
     },
-  },
-  {
+  }),
+  row({
     id: 'eval-code',
-    test: (f) => {
-      const evals = f.headerScripts.filter((s) => /eval\(\)'d code/i.test(s));
-      return evals.length > 0
+    weight: 0,
+    thresholds: { minMails: 1 },
+    when: (f: ScriptFacts, t) => {
+      const evals = f.headerScripts.filter((s) => EVAL_CODE.test(s));
+      return evals.length >= t.minMails
         ? `PHP says ${evals.length} of its mails came from eval()'d code (${quote(evals[0]!)}): a typical web shell`
         : null;
     },
-  },
+  }),
 ];
 
 export function scriptSignals(f: ScriptFacts, rules: readonly ScriptSignalRule[] = SCRIPT_SIGNAL_RULES): ScriptSignal[] {
