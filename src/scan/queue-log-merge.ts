@@ -10,6 +10,8 @@ import type { TraceMessage } from '../trace/trace-message';
 export interface QueuedRef {
   key: string;
   arrival: number | null;
+  /** recipients its postcat output showed */
+  recipients?: number;
 }
 
 export type QueuedIndex = ReadonlyMap<string, QueuedRef>;

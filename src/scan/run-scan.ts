@@ -185,16 +185,17 @@ async function readQueueInto(
     count(m.queueName);
     const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
     const key = tracer.add(tm);
-    sourceOf.set(m.queueId, { key, arrival: m.arrivalTime?.getTime() ?? null });
+    sourceOf.set(m.queueId, { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
     submissions.record(key, tm);
   }
   await collection.listed;
   const examined = sourceOf.size;
   let total = examined;
   for (const entry of collection.listing) {
-    const key = sourceOf.get(entry.queueId)?.key;
-    if (key !== undefined) {
-      tracer.addDelayReasons(key, delayReasonsOf(entry));
+    const ref = sourceOf.get(entry.queueId);
+    if (ref !== undefined) {
+      tracer.addDelayReasons(ref.key, delayReasonsOf(entry));
+      tracer.addListingOf(ref.key, { sender: entry.sender, recipients: entry.recipients.map((r) => r.address) }, ref.recipients ?? 0);
       continue;
     }
     // Live: it left the queue between listing and postcat (the collector counted it).

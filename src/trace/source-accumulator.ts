@@ -89,14 +89,7 @@ export class SourceAccumulator {
       const hour = Math.floor(m.arrivalTime.getTime() / HOUR_MS);
       this.perHour.set(hour, (this.perHour.get(hour) ?? 0) + 1);
     }
-    for (const r of m.recipients) {
-      const addr = r.toLowerCase();
-      this.recipients += 1;
-      this.uniqueRecipients.add(addr);
-      const d = domainOf(addr);
-      bump(this.recipientDomains, d);
-      if (isFreemail(d)) this.freemailRecipients += 1;
-    }
+    this.addRecipients(m.recipients);
     const sender = m.sender.toLowerCase();
     bump(this.senders, sender);
     bump(this.senderDomains, domainOf(sender));
@@ -114,6 +107,18 @@ export class SourceAccumulator {
     }
     if (o.kind === 'local' && o.phpScript) bump(this.phpScripts, o.phpScript.script);
     for (const reason of m.delayReasons) this.addDeferral(reason);
+  }
+
+  /** Recipients of a message counted here (also: the listing's, when its postcat output had none). */
+  addRecipients(recipients: readonly string[]): void {
+    for (const r of recipients) {
+      const addr = r.toLowerCase();
+      this.recipients += 1;
+      this.uniqueRecipients.add(addr);
+      const d = domainOf(addr);
+      bump(this.recipientDomains, d);
+      if (isFreemail(d)) this.freemailRecipients += 1;
+    }
   }
 
   /** recipients of alias/.forward copies of messages counted here (the copies are not counted again) */

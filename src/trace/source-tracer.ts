@@ -27,6 +27,8 @@ export class SourceTracer {
   /** sender domain -> keys of the examined sources that used it */
   private readonly senderDomainOwners = new Map<string, Set<string>>();
   private readonly unexamined: TraceMessage[] = [];
+  /** recipient domains the listing showed for examined messages (addListingOf) */
+  private readonly listedDomains = new Map<string, Set<string>>();
 
   /** Adds a message; returns the key of the source it was counted under. */
   add(m: TraceMessage): string {
@@ -67,6 +69,27 @@ export class SourceTracer {
     if (acc) for (const r of reasons) acc.addDeferral(r);
   }
 
+  /**
+   * The listing's view of a message examined under `key`. Saved postcat output may show
+   * another sender or no recipients (rewritten, or anonymised before it was pasted):
+   * the listing's sender domain and recipient domains then connect the listed-only
+   * messages to this source too, and its recipients stand in when postcat showed none.
+   */
+  addListingOf(key: string, listing: { sender: string; recipients: readonly string[] }, examinedRecipients: number): void {
+    const acc = this.sources.get(key);
+    if (!acc) return;
+    const d = domainOf(listing.sender);
+    if (d) {
+      let owners = this.senderDomainOwners.get(d);
+      if (!owners) this.senderDomainOwners.set(d, (owners = new Set()));
+      owners.add(key);
+    }
+    let domains = this.listedDomains.get(key);
+    if (!domains) this.listedDomains.set(key, (domains = new Set()));
+    for (const r of listing.recipients) domains.add(domainOf(r));
+    if (examinedRecipients === 0) acc.addRecipients(listing.recipients);
+  }
+
   /** A message only the queue listing showed (postcat output missing or it vanished). */
   addUnexamined(m: TraceMessage): void {
     this.unexamined.push(m);
@@ -95,7 +118,7 @@ export class SourceTracer {
   private placeUnexamined(): void {
     // recipient domains of the examined messages only, before anything is added
     const examinedDomains = new Map<string, Set<string>>();
-    for (const [key, acc] of this.sources) examinedDomains.set(key, new Set(acc.recipientDomains.keys()));
+    for (const [key, acc] of this.sources) examinedDomains.set(key, new Set([...acc.recipientDomains.keys(), ...(this.listedDomains.get(key) ?? [])]));
     for (const m of this.unexamined) {
       const d = domainOf(m.sender);
       const owners = this.senderDomainOwners.get(d);

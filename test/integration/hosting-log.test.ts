@@ -75,7 +75,8 @@ test('scan --no-queue --maillog FILE: no benign source suspicious, every spam so
   const f = writeTemp('mail.log', lines);
   try {
     const r = await runCli(['scan', '--no-queue', '--since', '2026-03-01T00:00', '--until', '2026-03-12T00:00', '--maillog', f.path, '--no-weblogs', '--json', '--no-progress']);
-    assert.equal(r.code, 0, r.stderr);
+    // exit code 1: a spam source was found
+    assert.equal(r.code, 1, r.stderr);
     const report = parseReport(r.stdout);
     const byId = new Map(report.sources.map((s) => [s.id, s]));
     const suspiciousBenign = truth.benign.filter((id) => byId.get(id)?.verdict !== 'normal');

@@ -177,3 +177,22 @@ test('mail-log history (no headers): header rules stay silent, one envelope send
   assert.ok(s!.rules.includes('one-consistent-sender'));
   assert.match(s!.reasons.join('; '), /headers not seen/);
 });
+
+test('an examined message whose pasted postcat lost its sender and recipients is connected to its listing (issue 13)', () => {
+  const t = new SourceTracer();
+  // postcat (anonymised before pasting): another sender, no recipients
+  const key = t.add(msg({ origin: { kind: 'sasl', username: 'kontakt@xxx.de', clientAddress: '93.120.196.244' }, sender: 'x@anonymised.invalid', recipients: [] }));
+  // the mailq listing of the same queue ID
+  t.addListingOf(key, { sender: 'gaf@xxx.de', recipients: ['a@gmail.com', 'b@yahoo.com'] }, 0);
+  for (let i = 0; i < 5; i++) {
+    t.addUnexamined(msg({ origin: { kind: 'unknown', why: 'not examined (only listed)' }, examined: false, sender: `s${i}@xxx.de`, recipients: [`r${i}@gmail.com`] }));
+  }
+  t.addUnexamined(msg({ origin: { kind: 'unknown', why: 'not examined (only listed)' }, examined: false, sender: 'z@xxx.de', recipients: ['r@other.example'] }));
+  const byId = new Map(t.finish(users).map((s) => [s.id, s]));
+  const s = byId.get('sasl:kontakt@xxx.de')!;
+  assert.equal(s.messages, 6);
+  assert.equal(s.inferredMessages, 5);
+  assert.equal(s.recipients, 2 + 5);
+  // a listed message to a domain the source never wrote to stays unattributed
+  assert.equal(byId.get('unknown:sender-domain:xxx.de')!.messages, 1);
+});
