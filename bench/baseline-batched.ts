@@ -1,7 +1,7 @@
 /** Baseline (b): the raw Postfix tools in the batches spamtrace itself uses. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_BATCH_SIZE } from '../src/collect/queue/postcat-batch';
+import { DEFAULT_BATCH_SIZE, PARALLEL } from '../src/collect/queue/postcat-batch';
 import { XARGS } from './commands';
 import { BrokenBenchmark } from './errors';
 import { measure, type Measured } from './measure';
@@ -20,8 +20,8 @@ export interface BResult {
 
 /**
  * (b): `postqueue -j` to a file (measured), IDs parsed here (not measured: the baseline is the
- * raw Postfix tools' cost), then `xargs -n DEFAULT_BATCH_SIZE postcat -e -h -q` to /dev/null (measured):
- * xargs runs one postcat per 500 IDs, one after the other, exactly the batches spamtrace runs.
+ * raw Postfix tools' cost), then `xargs -n DEFAULT_BATCH_SIZE -P PARALLEL postcat -e -h -q` to /dev/null
+ * (measured): one postcat per 2,000 IDs, two at a time, exactly the batches and parallelism spamtrace uses.
  */
 export async function runB(tools: Tools, workDir: string): Promise<BResult> {
   const listing = path.join(workDir, 'postqueue.json');
@@ -33,7 +33,7 @@ export async function runB(tools: Tools, workDir: string): Promise<BResult> {
   const idFile = path.join(workDir, 'ids-b.txt');
   await fs.writeFile(idFile, ids.join('\n') + '\n');
   const errFile = path.join(workDir, 'postcat-b.err');
-  const pc = await measure(XARGS, ['-a', idFile, '-d', '\n', '-r', '-n', String(DEFAULT_BATCH_SIZE), '-x', '--', tools.postcat, '-e', '-h', '-q'], '/dev/null', errFile, workDir);
+  const pc = await measure(XARGS, ['-a', idFile, '-d', '\n', '-r', '-n', String(DEFAULT_BATCH_SIZE), '-P', String(PARALLEL), '-x', '--', tools.postcat, '-e', '-h', '-q'], '/dev/null', errFile, workDir);
   if (pc.code !== 0) {
     const err = (await fs.readFile(errFile, 'utf8')).trim().split('\n').slice(0, 3).join(' | ');
     throw new BrokenBenchmark(`(b) xargs postcat exited ${pc.code}: ${err}`);

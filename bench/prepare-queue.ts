@@ -1,6 +1,7 @@
 /** Fills the lab queue to the size the benchmark measures (or reuses / tops up a queue left by --keep). */
 import { DEFAULT_FILL_MIX, fillQueueFast, flushQueue, waitForQueueSettled, type FillResult } from '../test/lab/lab';
 import { BrokenBenchmark } from './errors';
+import { fillHold, type HoldFillResult } from './hold-fill';
 import type { BenchOptions } from './options';
 import type { Tools } from './prerequisites';
 import { note } from './print';
@@ -9,7 +10,7 @@ import { queueSize } from './queue-ids';
 export interface FillInfo {
   mode: 'filled' | 'reused' | 'topped-up';
   flushed: number;
-  fills: FillResult[];
+  fills: Array<FillResult | HoldFillResult>;
   fillSeconds: number;
   queueSize: number;
 }
@@ -33,8 +34,21 @@ export async function prepareQueue(opts: BenchOptions, tools: Tools): Promise<Fi
     note(`flushed ${flushed} messages left in the lab queue`);
     have = 0;
   }
-  const fills: FillResult[] = [];
+  const fills: FillInfo['fills'] = [];
   const t0 = Date.now();
+  if (opts.fill === 'hold') {
+    for (let round = 0; round < 2 && have < opts.messages; round++) {
+      const total = opts.messages - have;
+      note(`fill (hold): ${total} messages over SMTP to a private hold listener (local sources through sendmail, at most 300)`);
+      const r = await fillHold({ total, log });
+      fills.push(r);
+      if (r.failed) note(`fill: ${r.failed} submissions failed: ${Object.values(r.perKind).flatMap((k) => k.errors).slice(0, 2).join(' | ')}`);
+      have = await queueSize(tools);
+      note(`fill: ${r.submitted} submitted and settled in ${(r.elapsedMs / 1000).toFixed(1)} s (SMTP part ${r.smtpRate.toFixed(0)} messages/s); queue now ${have} messages (hold ${r.queue.hold})`);
+    }
+    if (have < opts.messages) throw new BrokenBenchmark(`could not fill the queue to ${opts.messages} messages (it holds ${have})`);
+    return { mode, flushed, fills, fillSeconds: (Date.now() - t0) / 1000, queueSize: have };
+  }
   // one top-up round if some submissions failed
   for (let round = 0; round < 2 && have < opts.messages; round++) {
     const total = opts.messages - have;

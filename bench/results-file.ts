@@ -45,7 +45,7 @@ export async function writeResults(r: BenchRun): Promise<void> {
     loadAverage: { beforeRuns: loadStart, afterRuns: loadEnd },
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryMB: Math.round(os.totalmem() / 2 ** 20), kernel: os.release(), node: process.version, postfix: tools.postfixVersion },
     options,
-    queue: { messages: n, before: sizeBefore, after: sizeAfter, fill: { mode: fill.mode, flushed: fill.flushed, seconds: fill.fillSeconds, mix: DEFAULT_FILL_MIX, rounds: fill.fills.map((f) => ({ total: f.total, submitted: f.submitted, failed: f.failed, submitMs: f.submitMs, settleMs: f.settleMs })) } },
+    queue: { messages: n, before: sizeBefore, after: sizeAfter, fill: { how: options.fill, mode: fill.mode, flushed: fill.flushed, seconds: fill.fillSeconds, mix: DEFAULT_FILL_MIX, rounds: fill.fills } },
     method: {
       wall: 'monotonic clock around the /usr/bin/time process; medians over runs',
       peakRss: "GNU time -f '%e %M': largest RSS of any single process in the measured tree (KiB); max over runs",

@@ -2,7 +2,7 @@
 import type { BResult } from './baseline-batched';
 import type { AResult } from './baseline-per-message';
 import type { OursResult } from './run-ours';
-import { TARGET_A_OVER_OURS, TARGET_OURS_OVER_B } from './targets';
+import { TARGET_A_OVER_OURS, TARGET_OURS_OVER_B, TARGET_OURS_RSS_MB } from './targets';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -26,6 +26,7 @@ export interface Summary {
   rate: number;
   passB: boolean;
   passA: boolean;
+  passRss: boolean;
   /** queue IDs listed by the last (b) run */
   n: number;
 }
@@ -43,5 +44,6 @@ export function summarize(ourRuns: OursResult[], bRuns: BResult[], a: AResult, n
   const rate = examined / oursWall;
   const passB = oursOverB <= TARGET_OURS_OVER_B;
   const passA = aOverOurs >= TARGET_A_OVER_OURS;
-  return { oursWall, bWall, bPq, bPc, oursRss, bRss, oursOverB, aOverOurs, examined, rate, passB, passA, n };
+  const passRss = oursRss / 1024 < TARGET_OURS_RSS_MB;
+  return { oursWall, bWall, bPq, bPc, oursRss, bRss, oursOverB, aOverOurs, examined, rate, passB, passA, passRss, n };
 }

@@ -88,6 +88,12 @@ export interface ReportSource {
   rules: string[];
   /** for kind "unknown": why no origin could be read */
   originNote?: string;
+  /**
+   * Counts that are estimates for this source (a spam wave past the exact caps of
+   * src/trace/capped-counts.ts): distinct counts by HyperLogLog (~1.6 % error on the part
+   * past the cap), top-list counts of values first seen past the cap by Space-Saving.
+   */
+  estimatedCounts?: string[];
   deferrals: Record<DeferralClass, number>;
   deferralRules: DeferralCount[];
   byQueue: Partial<Record<QueueName, number>>;

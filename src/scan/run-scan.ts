@@ -163,6 +163,16 @@ async function readQueueInto(
   };
   // a live remote host's year-less times (postqueue -p, postcat) are in its zone, not ours
   const remoteZone = offline ? null : ((await deps.host.utcOffsetMinutes?.()) ?? null);
+  // Live, the listing streams by: only its delay reasons stay (one interned string per
+  // distinct text), to be added in listing order once every message is traced.
+  const listedReasons: { id: string; reasons: string[] }[] = [];
+  const interned = new Map<string, string>();
+  const intern = (t: string): string => {
+    const seen = interned.get(t);
+    if (seen !== undefined) return seen;
+    interned.set(t, t);
+    return t;
+  };
   const collection = await collectQueue(
     deps.host,
     offline ? { mode: 'offline', queueFile: options.queueFile, postcatFile: options.postcatFile } : { mode: 'live' },
@@ -172,6 +182,10 @@ async function readQueueInto(
       ...(remoteZone !== null ? { utcOffsetMinutes: remoteZone } : {}),
       onProgress: (done, total) => deps.progress.update(done, total, 'examined messages'),
       early: true,
+      onListed: (e) => {
+        const reasons = delayReasonsOf(e);
+        if (reasons.length > 0) listedReasons.push({ id: e.queueId, reasons: reasons.map(intern) });
+      },
     },
   );
   // Messages are traced as postcat delivers them, while postqueue may still be listing;
@@ -191,6 +205,11 @@ async function readQueueInto(
   await collection.listed;
   const examined = sourceOf.size;
   let total = examined;
+  // Live: a listed message without postcat output left the queue (the collector counted it).
+  for (const { id, reasons } of listedReasons) {
+    const key = sourceOf.get(id)?.key;
+    if (key !== undefined) tracer.addDelayReasons(key, reasons);
+  }
   for (const entry of collection.listing) {
     const ref = sourceOf.get(entry.queueId);
     if (ref !== undefined) {

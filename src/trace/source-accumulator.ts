@@ -1,7 +1,8 @@
 /**
  * Running totals for one source. Messages stream through one at a time, so a queue of
- * 100,000 never sits in memory as message objects: only counts, sets of addresses and a
- * few samples stay.
+ * 100,000 never sits in memory as message objects: only counts, capped sets and maps of
+ * addresses (capped-counts.ts: exact up to their caps, sketched past them) and a few
+ * samples stay. Which counts can be estimates: `estimatedCounts()`.
  */
 import type { DeferralClass, DeferralCount } from '../domain/report';
 import type { Origin } from '../domain/origin';
@@ -12,13 +13,14 @@ import { domainOf, type TraceMessage } from './trace-message';
 import type { Direction } from './direction';
 
 const HOUR_MS = 3_600_000;
+import { CappedCounts, CappedDistinct } from './capped-counts';
 
 const SAMPLE_IDS = 10;
 const SAMPLE_SUBJECTS = 5;
-
-function bump(map: Map<string, number>, key: string, by = 1): void {
-  map.set(key, (map.get(key) ?? 0) + by);
-}
+/** distinct recipients counted exactly per source; past it, estimated */
+export const EXACT_RECIPIENTS = 10_000;
+/** distinct senders, domains, clients, HELOs, scripts kept with exact counts per source */
+export const EXACT_KEYS = 2_000;
 
 export class SourceAccumulator {
   readonly key: string;
@@ -36,15 +38,15 @@ export class SourceAccumulator {
   examined = 0;
   inferred = 0;
   recipients = 0;
-  readonly uniqueRecipients = new Set<string>();
-  readonly recipientDomains = new Map<string, number>();
+  readonly uniqueRecipients = new CappedDistinct(EXACT_RECIPIENTS);
+  readonly recipientDomains = new CappedCounts(EXACT_KEYS);
   freemailRecipients = 0;
-  readonly senders = new Map<string, number>();
-  readonly senderDomains = new Map<string, number>();
-  readonly clientAddresses = new Map<string, number>();
-  readonly clientNames = new Map<string, number>();
-  readonly heloNames = new Map<string, number>();
-  readonly phpScripts = new Map<string, number>();
+  readonly senders = new CappedCounts(EXACT_KEYS);
+  readonly senderDomains = new CappedCounts(EXACT_KEYS);
+  readonly clientAddresses = new CappedCounts(EXACT_KEYS);
+  readonly clientNames = new CappedCounts(EXACT_KEYS);
+  readonly heloNames = new CappedCounts(EXACT_KEYS);
+  readonly phpScripts = new CappedCounts(EXACT_KEYS);
   fromCompared = 0;
   fromMismatch = 0;
   listUnsubscribe = 0;
@@ -91,8 +93,8 @@ export class SourceAccumulator {
     }
     this.addRecipients(m.recipients);
     const sender = m.sender.toLowerCase();
-    bump(this.senders, sender);
-    bump(this.senderDomains, domainOf(sender));
+    this.senders.add(sender);
+    this.senderDomains.add(domainOf(sender));
     if (m.fromAddress && sender) {
       this.fromCompared += 1;
       if (!sameOrganisation(domainOf(sender), domainOf(m.fromAddress))) this.fromMismatch += 1;
@@ -101,11 +103,11 @@ export class SourceAccumulator {
     if (m.listUnsubscribe) this.listUnsubscribe += 1;
     const o = m.origin;
     if (o.kind === 'sasl' || o.kind === 'smtp-client') {
-      if (o.clientAddress) bump(this.clientAddresses, o.clientAddress);
-      if (o.clientName) bump(this.clientNames, o.clientName);
-      if (o.helo) bump(this.heloNames, o.helo);
+      if (o.clientAddress) this.clientAddresses.add(o.clientAddress);
+      if (o.clientName) this.clientNames.add(o.clientName);
+      if (o.helo) this.heloNames.add(o.helo);
     }
-    if (o.kind === 'local' && o.phpScript) bump(this.phpScripts, o.phpScript.script);
+    if (o.kind === 'local' && o.phpScript) this.phpScripts.add(o.phpScript.script);
     for (const reason of m.delayReasons) this.addDeferral(reason);
   }
 
@@ -116,7 +118,7 @@ export class SourceAccumulator {
       this.recipients += 1;
       this.uniqueRecipients.add(addr);
       const d = domainOf(addr);
-      bump(this.recipientDomains, d);
+      this.recipientDomains.add(d);
       if (isFreemail(d)) this.freemailRecipients += 1;
     }
   }
@@ -126,6 +128,18 @@ export class SourceAccumulator {
 
   addCopy(m: TraceMessage): void {
     this.forwardedRecipients += m.recipients.length;
+  }
+
+  /**
+   * The report's counts that are estimates for this source (past the exact caps): their
+   * relative error is about 1.6 % of the part past the cap (distinct-sketch.ts).
+   */
+  estimatedCounts(): string[] {
+    const out: string[] = [];
+    if (this.uniqueRecipients.estimated) out.push('uniqueRecipients');
+    if (this.recipientDomains.estimated) out.push('distinctRecipientDomains', 'recipientDomains');
+    if (this.senders.estimated) out.push('distinctSenders', 'senders');
+    return out;
   }
 
   /** A delay reason for one recipient, when it is learnt after the message was added. */
@@ -146,7 +160,7 @@ function sameOrganisation(a: string, b: string): boolean {
   return a === b || a.endsWith('.' + b) || b.endsWith('.' + a);
 }
 
-export function topCounts(map: Map<string, number>, n: number): { key: string; count: number }[] {
+export function topCounts(map: { entries(): Iterable<[string, number]> }, n: number): { key: string; count: number }[] {
   return [...map.entries()]
     .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
     .slice(0, n)

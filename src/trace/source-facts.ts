@@ -33,7 +33,7 @@ export function factsOf(acc: SourceAccumulator): SourceFacts {
     .filter((d) => d.class === 'blocklisted' || d.class === 'rate-limited')
     .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   let evalScripts = 0;
-  for (const [script, n] of acc.phpScripts) if (EVAL_CODE.test(script)) evalScripts += n;
+  for (const [script, n] of acc.phpScripts.entries()) if (EVAL_CODE.test(script)) evalScripts += n;
   return {
     kind: acc.origin.kind,
     messages: acc.judged,

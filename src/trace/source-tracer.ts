@@ -202,6 +202,7 @@ export class SourceTracer {
       sampleQueueIds: [...acc.sampleQueueIds],
       sampleSubjects: [...acc.sampleSubjects],
       ...(o.kind === 'unknown' ? { originNote: o.why } : {}),
+      ...estimatesOf(acc),
     };
   }
 }
@@ -209,4 +210,10 @@ export class SourceTracer {
 /** Judged messages per hour of arrival, oldest first: exact counts for the UI's timeline. */
 function perHourOf(hours: Map<number, number>): { hour: string; count: number }[] {
   return [...hours.entries()].sort((a, b) => a[0] - b[0]).map(([h, count]) => ({ hour: new Date(h * 3_600_000).toISOString(), count }));
+}
+
+/** Names the counts that are estimates (only sources past the exact caps have any). */
+function estimatesOf(acc: SourceAccumulator): { estimatedCounts?: string[] } {
+  const names = acc.estimatedCounts();
+  return names.length > 0 ? { estimatedCounts: names } : {};
 }

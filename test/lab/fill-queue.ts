@@ -52,7 +52,8 @@ export interface FillResult {
 
 export const DEFAULT_FILL_MIX: Record<FillKind, number> = { sasl: 45, relay: 25, 'local-smtp': 15, php: 10, newsletter: 5 };
 
-function fillSubmission(kind: FillKind): MessageSubmission {
+/** The submission a fill uses for one kind of source (also the bench's hold fill). */
+export function fillSubmission(kind: FillKind): MessageSubmission {
   const first = <T extends Submission>(s: Scenario): T => s.submissions.find((x) => x.via !== 'weblog') as T;
   switch (kind) {
     case 'php':

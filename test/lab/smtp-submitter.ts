@@ -15,6 +15,8 @@ import { expand, type Rng, type TemplateContext } from './template';
 export interface SmtpOverrides {
   smtpParallel?: number;
   messagesPerConnection?: number;
+  /** another loopback listener than the lab's port 25 (the bench's hold listener) */
+  smtpPort?: number;
 }
 
 export async function runSmtp(sub: SmtpSubmission, msgs: BuiltMessage[], rng: Rng, opts: SmtpOverrides): Promise<SubmissionResult> {
@@ -25,7 +27,7 @@ export async function runSmtp(sub: SmtpSubmission, msgs: BuiltMessage[], rng: Rn
   for (let i = 0; i < msgs.length; i += perConn) {
     const part = msgs.slice(i, i + perConn);
     const ctx: TemplateContext = { rng, n: part[0]?.n ?? 1, host: LAB_HOSTNAME };
-    const session: Parameters<typeof SmtpSession.open>[0] = { host: SMTP_HOST, port: SMTP_PORT, ehlo: expand(sub.helo ?? 'localhost', ctx), timeoutMs: 60000 };
+    const session: Parameters<typeof SmtpSession.open>[0] = { host: SMTP_HOST, port: opts.smtpPort ?? SMTP_PORT, ehlo: expand(sub.helo ?? 'localhost', ctx), timeoutMs: 60000 };
     if (sub.xclient) {
       session.xclient = { addr: expand(sub.xclient.addr, ctx) };
       if (sub.xclient.name !== undefined) session.xclient.name = expand(sub.xclient.name, ctx);

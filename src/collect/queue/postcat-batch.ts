@@ -27,7 +27,7 @@ export const DEFAULT_BATCH_SIZE = 2000;
 /** batches read ahead of the consumer, at most */
 export const READ_AHEAD = 8;
 /** postcat processes at once: the scan's own parsing leaves about a core idle */
-const PARALLEL = 2;
+export const PARALLEL = 2;
 /** one batch's output held in memory at most; beyond it the batch is streamed instead */
 const BUFFERED_OUTPUT_BYTES = 32 * 1024 * 1024;
 

@@ -55,6 +55,12 @@ export interface CollectOptions {
    * while the listing runs.
    */
   early?: boolean;
+  /**
+   * live: each listing entry is handed here as it is parsed and not kept (`listing` stays
+   * empty), so a 100,000-message listing never sits in memory as entries. Offline
+   * listings are always kept in `listing`.
+   */
+  onListed?: (entry: QueueListingEntry) => void;
 }
 
 export interface QueueCollection {
@@ -163,6 +169,10 @@ async function runPostqueue(
   json: boolean,
   skipped: SkipTally,
   options: CollectOptions,
+  /** each entry as parsed, instead of the returned array */
+  onEntry?: (entry: QueueListingEntry) => void,
+  /** false: the entries went to onEntry only */
+  keep = true,
 ): Promise<Listing | 'fallback'> {
   const args = [json ? '-j' : '-p'];
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
@@ -181,23 +191,30 @@ async function runPostqueue(
   // Parse into a scratch tally: a failed -j run must not leave its junk counted.
   const scratch = new SkipTally();
   const entries: QueueListingEntry[] = [];
+  const take = (e: QueueListingEntry): void => {
+    onEntry?.(e);
+    if (keep) entries.push(e);
+  };
   let reportedTotal: number | null = null;
   if (json) {
     const p = new PostqueueJsonParser(scratch);
     for await (const line of lines) {
       const e = p.push(line);
-      if (e) entries.push(e);
+      if (e) take(e);
     }
   } else {
     const p = new PostqueueTextParser({ skipped: scratch, now: options.now ?? new Date(), utcOffsetMinutes: options.utcOffsetMinutes });
     for await (const line of lines) {
       const e = p.push(line);
-      if (e) entries.push(e);
+      if (e) take(e);
     }
     const e = p.end();
-    if (e) entries.push(e);
+    if (e) take(e);
     reportedTotal = p.summary.trailerRequests;
   }
+  // the listing's text is parsed: let it go before the caller's work goes on
+  lines = [];
+  r = { ...r, stdout: '' };
   if (streamed) r = await streamed.done;
   if (r.spawnError?.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
   if (r.spawnError) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} could not be started: ${r.spawnError.code}`);
@@ -270,20 +287,27 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     warnings: [],
     listed: Promise.resolve(),
   };
+  // Messages that arrived after the spool walk (or all of them, if it was not possible).
+  let arrivedLater: QueueId[] = [];
+  const onEntry = (e: QueueListingEntry): void => {
+    if (!reader.has(e.queueId)) arrivedLater.push(e.queueId);
+    options.onListed?.(e);
+  };
+  const keep = options.onListed === undefined;
   const list = async (): Promise<void> => {
     let json = supportsJson(info.version);
-    let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options);
+    let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options, onEntry, keep);
     if (listing === 'fallback') {
       json = false;
-      listing = await runPostqueue(host, bin('postqueue'), false, skipped, options);
+      arrivedLater = [];
+      listing = await runPostqueue(host, bin('postqueue'), false, skipped, options, onEntry, keep);
     }
     if (listing === 'fallback') throw new SpamtraceError('E_QUEUE_UNREADABLE', 'postqueue rejected both -j and -p');
     collection.queueSource = json ? 'postqueue -j' : 'postqueue -p';
     collection.listing = listing.entries;
     collection.reportedTotal = listing.reportedTotal;
     collection.warnings = listing.warnings;
-    // Messages that arrived after the spool walk (or all of them, if it was not possible).
-    reader.add(listing.entries.map((e) => e.queueId).filter((id) => !reader.has(id)));
+    reader.add(arrivedLater);
   };
   const listed = list().then(
     () => reader.close(),
