@@ -17,6 +17,7 @@ import { originOfQueued } from '../trace/queued-origin';
 import { bySeverity, SourceTracer } from '../trace/source-tracer';
 import { applyEvidence } from '../trace/evidence-verdict';
 import type { TraceMessage } from '../trace/trace-message';
+import { detach } from '../trace/detach';
 import type { Subscription } from '../domain/subscription';
 import type { SpamtraceConfig } from '../config/config-types';
 import { subscriptionIndex } from '../inventory/subscription-index';
@@ -199,7 +200,7 @@ async function readQueueInto(
     count(m.queueName);
     const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
     const key = tracer.add(tm);
-    sourceOf.set(m.queueId, { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
+    sourceOf.set(detach(m.queueId), { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
     submissions.record(key, tm);
   }
   await collection.listed;

@@ -5,6 +5,7 @@
  */
 import type { SaslLogin, Submission } from '../trace/correlate';
 import type { TraceMessage } from '../trace/trace-message';
+import { detach, detachAll } from '../trace/detach';
 
 const MAX_PER_SOURCE = 100_000;
 
@@ -18,14 +19,14 @@ export class SubmissionLog {
     if (m.arrivalTime === null) return;
     // the queue and the mail log can both report one message; a reused queue ID with
     // another arrival time is another message
-    const id = `${m.queueId}@${m.arrivalTime.getTime()}`;
+    const id = detach(`${m.queueId}@${m.arrivalTime.getTime()}`);
     if (this.seen.has(id)) return;
     this.seen.add(id);
     if (m.origin.kind === 'sasl') {
       // successful logins in time order tell "failed before the first success" apart
       let list = this.logins.get(sourceKey);
       if (!list) this.logins.set(sourceKey, (list = []));
-      if (list.length < MAX_PER_SOURCE && m.origin.clientAddress) list.push({ time: m.arrivalTime, clientAddress: m.origin.clientAddress });
+      if (list.length < MAX_PER_SOURCE && m.origin.clientAddress) list.push({ time: m.arrivalTime, clientAddress: detach(m.origin.clientAddress) });
       return;
     }
     // a local process, or one speaking SMTP to loopback (no uid: its times find its site, loopback-stage.ts)
@@ -36,7 +37,7 @@ export class SubmissionLog {
       this.dropped++;
       return;
     }
-    list.push({ time: m.arrivalTime, queueId: m.queueId, phpScript: m.origin.kind === 'local' ? (m.origin.phpScript ?? null) : null });
+    list.push({ time: m.arrivalTime, queueId: detach(m.queueId), phpScript: m.origin.kind === 'local' && m.origin.phpScript ? detachAll(m.origin.phpScript) : null });
   }
 
   of(sourceKey: string): Submission[] {

@@ -3,15 +3,18 @@
  * recipient, HELO or envelope sender with nearly every message: exact maps of them were
  * most of a 100,000-message scan's memory.
  *
+ * Kept keys are detached (detach.ts): a key cut from a postcat batch must not keep the batch.
+ *
  * Both classes are exact up to their cap (every queue the tests and most servers see), so
  * nothing changes there. Past it:
  * - the first `cap` distinct values stay, with exact counts, in first-seen order (the
  *   verdict rules quote the first few bogus HELOs and dynamic client names);
  * - later values are counted distinct by a HyperLogLog sketch (error ~1.6 %), and the most
  *   frequent of them by a small Space-Saving table (Metwally et al. 2005: any value seen
- *   more than total/LATE_SLOTS times is in it; its counts may be over by the evicted
- *   minimum), so a heavy hitter that shows up late still reaches the top lists.
+ *   more than total/LATE_SLOTS times is in it), reported with their guaranteed lower
+ *   bound, so a heavy hitter that shows up late still reaches the top lists.
  */
+import { detach } from './detach';
 import { DistinctSketch } from './distinct-sketch';
 
 /** later values tracked for the top lists */
@@ -19,7 +22,7 @@ const LATE_SLOTS = 64;
 
 export class CappedCounts {
   private readonly exact = new Map<string, number>();
-  private late: Map<string, number> | null = null;
+  private late: Map<string, { count: number; over: number }> | null = null;
   private sketch: DistinctSketch | null = null;
 
   constructor(private readonly cap: number) {}
@@ -31,7 +34,7 @@ export class CappedCounts {
       return;
     }
     if (this.exact.size < this.cap) {
-      this.exact.set(key, by);
+      this.exact.set(detach(key), by);
       return;
     }
     this.addLate(key, by);
@@ -40,26 +43,27 @@ export class CappedCounts {
   private addLate(key: string, by: number): void {
     (this.sketch ??= new DistinctSketch()).add(key);
     const late = (this.late ??= new Map());
-    const n = late.get(key);
-    if (n !== undefined) {
-      late.set(key, n + by);
+    const slot = late.get(key);
+    if (slot !== undefined) {
+      slot.count += by;
       return;
     }
     if (late.size < LATE_SLOTS) {
-      late.set(key, by);
+      late.set(detach(key), { count: by, over: 0 });
       return;
     }
-    // Space-Saving: the newcomer takes the place (and count) of the least frequent
+    // Space-Saving: the newcomer takes the place of the least frequent and inherits its
+    // count as a possible overcount
     let minKey = '';
     let min = Infinity;
     for (const [k, c] of late) {
-      if (c < min) {
-        min = c;
+      if (c.count < min) {
+        min = c.count;
         minKey = k;
       }
     }
     late.delete(minKey);
-    late.set(key, min + by);
+    late.set(detach(key), { count: min + by, over: min });
   }
 
   /** distinct values: exact while `estimated` is false */
@@ -77,10 +81,15 @@ export class CappedCounts {
     return this.exact.keys();
   }
 
-  /** [value, count] of the first `cap` values (exact) and the late heavy hitters (estimates) */
+  /**
+   * [value, count] of the first `cap` values (exact), then of the late heavy hitters with
+   * the count they surely have (Space-Saving's guaranteed lower bound; a value whose lower
+   * bound is 0 is left out: in a stream of all-different values none is a hitter)
+   */
   *entries(): IterableIterator<[string, number]> {
     yield* this.exact.entries();
-    if (this.late) yield* this.late.entries();
+    if (!this.late) return;
+    for (const [k, c] of this.late) if (c.count - c.over > 0) yield [k, c.count - c.over];
   }
 }
 
@@ -93,7 +102,7 @@ export class CappedDistinct {
 
   add(value: string): void {
     if (this.exact.has(value)) return;
-    if (this.exact.size < this.cap) this.exact.add(value);
+    if (this.exact.size < this.cap) this.exact.add(detach(value));
     else (this.sketch ??= new DistinctSketch()).add(value);
   }
 

@@ -14,6 +14,7 @@ import type { Direction } from './direction';
 
 const HOUR_MS = 3_600_000;
 import { CappedCounts, CappedDistinct } from './capped-counts';
+import { detach, detachAll } from './detach';
 
 const SAMPLE_IDS = 10;
 const SAMPLE_SUBJECTS = 5;
@@ -62,8 +63,8 @@ export class SourceAccumulator {
   readonly sampleSubjects: string[] = [];
 
   constructor(key: string, origin: Origin) {
-    this.key = key;
-    this.origin = origin;
+    this.key = detach(key);
+    this.origin = detachAll(origin);
   }
 
   add(m: TraceMessage, direction: Direction = 'outgoing'): void {
@@ -71,9 +72,9 @@ export class SourceAccumulator {
     if (m.examined) this.examined += 1;
     else this.inferred += 1;
     this.byQueue[m.queueName] = (this.byQueue[m.queueName] ?? 0) + 1;
-    if (this.sampleQueueIds.length < SAMPLE_IDS) this.sampleQueueIds.push(m.queueId);
+    if (this.sampleQueueIds.length < SAMPLE_IDS) this.sampleQueueIds.push(detach(m.queueId));
     if (m.subject && this.sampleSubjects.length < SAMPLE_SUBJECTS && !this.sampleSubjects.includes(m.subject)) {
-      this.sampleSubjects.push(m.subject.slice(0, 200));
+      this.sampleSubjects.push(detach(m.subject.slice(0, 200)));
     }
     if (m.arrivalTime) {
       const t = m.arrivalTime.getTime();
@@ -150,7 +151,7 @@ export class SourceAccumulator {
     const key = match.rule ?? `other:${match.class}`;
     const hit = this.deferralRules.get(key);
     if (hit) hit.count += 1;
-    else this.deferralRules.set(key, { ...match, count: 1, example: reason.slice(0, 300) });
+    else this.deferralRules.set(key, { ...match, count: 1, example: detach(reason.slice(0, 300)) });
   }
 }
 

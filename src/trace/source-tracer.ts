@@ -12,6 +12,7 @@ import { domainOf, type TraceMessage } from './trace-message';
 import { judge } from './verdict';
 import { VERDICT_RANK } from './rules/rule-kit';
 import { directionOf, NO_HOSTED_DOMAINS, type HostedDomains } from './direction';
+import { detach, detachAll } from './detach';
 
 const BOUNCES = 'unknown:bounces';
 /** worst first: verdict, score, volume, then id for a stable order */
@@ -43,10 +44,11 @@ export class SourceTracer {
     const d = domainOf(m.sender);
     if (d && direction !== 'inbound') {
       let owners = this.senderDomainOwners.get(d);
-      if (!owners) this.senderDomainOwners.set(d, (owners = new Set()));
-      owners.add(key);
+      if (!owners) this.senderDomainOwners.set(detach(d), (owners = new Set()));
+      owners.add(acc.key);
     }
-    return key;
+    // the accumulator's own copy: callers keep it per message
+    return acc.key;
   }
 
   /**
@@ -92,7 +94,7 @@ export class SourceTracer {
 
   /** A message only the queue listing showed (postcat output missing or it vanished). */
   addUnexamined(m: TraceMessage): void {
-    this.unexamined.push(m);
+    this.unexamined.push(detachAll(m));
   }
 
   localUids(): number[] {

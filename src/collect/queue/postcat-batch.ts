@@ -177,7 +177,7 @@ export class PostcatReader {
     this.running += 1;
     const ready = this.host
       .run(this.program, this.args(batch), { ...this.runOptions, maxOutputBytes: BUFFERED_OUTPUT_BYTES, outputViaFile: true })
-      .then((result) => this.parse(batch, result))
+      .then((result) => this.parse(result))
       .finally(() => {
         this.running -= 1;
         this.pump();
@@ -186,19 +186,14 @@ export class PostcatReader {
     this.ahead.push({ batch, ready });
   }
 
-  /** Parses a finished batch right away, so parsing overlaps the next postcat and the listing. */
-  private parse(batch: QueueId[], result: RunResult): ReadBatch {
-    if (result.truncated) return { stream: true, messages: [] };
-    const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
-    const messages: QueuedMessage[] = [];
-    for (const line of splitText(result.stdout, DEFAULT_MAX_LINE_BYTES)) {
-      const m = reader.push(line);
-      if (m) messages.push(m);
-    }
-    const last = reader.end();
-    if (last) messages.push(last);
-    this.afterRun(batch, result, reader);
-    return { stream: false, messages };
+  /**
+   * Keeps a finished batch's output as one string; the consumer parses it message by
+   * message. Parsing 2,000 messages up front kept them alive across several young-generation
+   * collections: promoted to the old generation, they were most of the scan's peak memory.
+   */
+  private parse(result: RunResult): ReadBatch {
+    if (result.truncated) return { stream: true, result: null };
+    return { stream: false, result };
   }
 
   /** Settles how postcat ended; a vanished ID puts the rest of its batch back in front. */
@@ -224,11 +219,21 @@ export class PostcatReader {
       const { batch, ready } = this.ahead.shift()!;
       this.pump();
       const read = await ready;
-      if (!read.stream) {
-        for (const m of read.messages) {
-          yield m;
+      if (read.result) {
+        const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
+        for (const line of splitText(read.result.stdout, DEFAULT_MAX_LINE_BYTES)) {
+          const m = reader.push(line);
+          if (m) {
+            yield m;
+            this.progress(1);
+          }
+        }
+        const last = reader.end();
+        if (last) {
+          yield last;
           this.progress(1);
         }
+        this.afterRun(batch, read.result, reader);
         continue;
       }
       // Too large to hold: read this batch again, line by line.
@@ -254,7 +259,8 @@ export class PostcatReader {
 interface ReadBatch {
   /** the output was too large to hold: the consumer streams the batch instead */
   stream: boolean;
-  messages: QueuedMessage[];
+  /** the finished run, its output held (null when streamed) */
+  result: RunResult | null;
 }
 
 /** Parses one batch's output, keeping only messages asked for, each once. */

@@ -40,7 +40,9 @@ test('past the cap: distinct count estimated, memory bounded, a late heavy hitte
   assert.ok([...c.entries()].length <= 100 + 64, 'entries stay bounded');
   const top = topCounts(c, 1)[0]!;
   assert.equal(top.key, 'late-bot-helo');
-  assert.ok(top.count >= 50_000, `count ${top.count} is never under the truth`);
+  assert.ok(top.count <= 50_000 && top.count >= 49_000, `count ${top.count}: a lower bound, close to the truth`);
+  // the all-different late values are not passed off as hitters: each shows what it surely had
+  assert.ok(topCounts(c, 200).every((e) => e.key === 'late-bot-helo' || e.count === 1));
   assert.deepEqual([...c.keys()].slice(0, 2), ['early0', 'early1']);
 });
 
