@@ -219,39 +219,32 @@ export class PostcatReader {
       const { batch, ready } = this.ahead.shift()!;
       this.pump();
       const read = await ready;
+      const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
       if (read.result) {
-        const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
-        for (const line of splitText(read.result.stdout, DEFAULT_MAX_LINE_BYTES)) {
-          const m = reader.push(line);
-          if (m) {
-            yield m;
-            this.progress(1);
-          }
-        }
-        const last = reader.end();
-        if (last) {
-          yield last;
-          this.progress(1);
-        }
+        yield* this.drain(reader, splitText(read.result.stdout, DEFAULT_MAX_LINE_BYTES));
         this.afterRun(batch, read.result, reader);
         continue;
       }
       // Too large to hold: read this batch again, line by line.
-      const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
       const run = this.host.runLines(this.program, this.args(batch), this.runOptions);
-      for await (const line of run.lines) {
-        const m = reader.push(line);
-        if (m) {
-          yield m;
-          this.progress(1);
-        }
-      }
-      const last = reader.end();
-      if (last) {
-        yield last;
+      yield* this.drain(reader, run.lines);
+      this.afterRun(batch, await run.done, reader);
+    }
+  }
+
+  /** One batch's lines through its reader: each message yielded as soon as it is complete. */
+  private async *drain(reader: BatchReader, lines: Iterable<Line> | AsyncIterable<Line>): AsyncGenerator<QueuedMessage> {
+    for await (const line of lines) {
+      const m = reader.push(line);
+      if (m) {
+        yield m;
         this.progress(1);
       }
-      this.afterRun(batch, await run.done, reader);
+    }
+    const last = reader.end();
+    if (last) {
+      yield last;
+      this.progress(1);
     }
   }
 }
