@@ -24,8 +24,8 @@ import { parseQueueId } from './queue-id';
 import { printable } from './rfc2047';
 
 export const DEFAULT_BATCH_SIZE = 2000;
-/** batches read ahead of the consumer, at most */
-export const READ_AHEAD = 8;
+/** batches read ahead of the consumer, at most: each holds its whole output (~4 MB at 2,000 messages) */
+export const READ_AHEAD = 3;
 /** postcat processes at once: the scan's own parsing leaves about a core idle */
 export const PARALLEL = 2;
 /** one batch's output held in memory at most; beyond it the batch is streamed instead */
