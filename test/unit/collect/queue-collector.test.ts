@@ -249,3 +249,20 @@ test('offline: neither file is a usage error', async () => {
 test('-j is used from Postfix 3.1 on', () => {
   assert.deepEqual(['2.11.3', '3.0.15', '3.1.0', '3.7.11', '4.0', null, 'weird'].map(supportsJson), [false, false, true, true, true, true, true]);
 });
+
+test('live with onListed: every listing entry is handed over as parsed and none is kept; the messages still all come', async () => {
+  const host = liveHost({});
+  const handed: string[] = [];
+  const withReasons: string[] = [];
+  const c = await collectQueue(host, { mode: 'live' }, { onListed: (e) => {
+    handed.push(e.queueId);
+    if (e.recipients.some((r) => r.delayReason)) withReasons.push(e.queueId);
+  } });
+  assert.equal(handed.length, 10);
+  assert.ok(withReasons.length > 0, 'the delay reasons reach the callback');
+  assert.deepEqual(c.listing, [], 'a 100,000-message listing is not held');
+  const ms = await collect(c.messages);
+  assert.equal(ms.length, 5);
+  const plain = await collectQueue(liveHost({}), { mode: 'live' });
+  assert.deepEqual(handed, plain.listing.map((e) => e.queueId), 'the same entries, in listing order');
+});
