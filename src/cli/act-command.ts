@@ -3,23 +3,17 @@
  * in src/act/ (the same one the UI's buttons use). Every start reports actions a crash
  * left half-done.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { openStore } from '../store';
-import { JsonlAuditSink } from '../act/audit';
-import { StoreAuditSink, TeeAuditSink } from '../act/store-audit';
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
 import { SpamtraceError } from '../errors';
 import { LocalHost } from '../host/local-host';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { renderPlan } from '../act/action';
-import { createActEngine } from '../act/registry';
 import { ACTION_ID, DEFAULT_JOURNAL, type JournalEntry } from '../act/journal';
 import type { ActionEngine } from '../act/engine';
-import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
-import { panelActions } from '../act/panel-wiring';
 import { terminalSafe } from '../report/terminal-safe';
+import { openCliActEngine } from './cli-act-engine';
+import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
 
 export const ACT_HELP = `Usage: spamtrace act <plan|apply|undo|list|status> [ACTION TARGET | ID] [options]
 
@@ -104,17 +98,12 @@ export async function actCommand(argv: string[], io: ActIo = { stdout: process.s
   const crash = io.env.SPAMTRACE_TEST_CRASH_AFTER;
   const host = new LocalHost();
   const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL);
-  // Where the UI runs, its store holds the audit trail: write there too, so actions from
-  // the command line show in the UI's audit log. No store is created as a side effect.
-  const store = existsSync(config.store.path) ? openStore(config.store.path) : null;
-  const audit = store ? new TeeAuditSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(journalPath), 'audit.jsonl'))]) : undefined;
-  const engine = createActEngine({
+  const { engine } = openCliActEngine({
     host,
-    extraActions: panelActions(host, config),
+    config,
     journalPath,
-    ...(audit ? { audit } : {}),
-    roots: v.root ?? [config.roots.vhosts, config.roots.confixx],
-    quarantineDir: v['quarantine-dir'] ?? DEFAULT_QUARANTINE_DIR,
+    ...(v.root ? { roots: v.root } : {}),
+    ...(v['quarantine-dir'] ? { quarantineDir: v['quarantine-dir'] } : {}),
     actor: (v.actor ?? io.env.SUDO_USER ?? userInfo().username).slice(0, 64),
     ...(crash && (CRASH_POINTS as readonly string[]).includes(crash) ? { crashAfter: crash as (typeof CRASH_POINTS)[number] } : {}),
   });

@@ -4,20 +4,15 @@
  * and `watch status`. Root only for the live loop: it reads the mail log and acts on Postfix.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
 import { SpamtraceError } from '../errors';
 import { LocalHost } from '../host/local-host';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
-import { createActEngine } from '../act/registry';
 import { DEFAULT_JOURNAL } from '../act/journal';
-import { JsonlAuditSink } from '../act/audit';
-import { StoreAuditSink, TeeAuditSink } from '../act/store-audit';
-import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
-import { panelActions } from '../act/panel-wiring';
-import { openStore } from '../store';
 import { terminalSafe } from '../report/terminal-safe';
+import { openCliActEngine } from './cli-act-engine';
 import { readPostfixLogSettings } from '../collect/maillog';
 import { Breaker } from '../watch/breaker';
 import { LogFollower } from '../watch/log-follower';
@@ -155,15 +150,10 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     noticeSender: loaded.noticeSender ?? notify?.from ?? null,
   });
   const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL);
-  const store = existsSync(config.store.path) ? openStore(config.store.path) : null;
-  const audit = store ? new TeeAuditSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(journalPath), 'audit.jsonl'))]) : undefined;
-  const engine = createActEngine({
+  const { engine, store } = openCliActEngine({
     host,
-    extraActions: panelActions(host, config),
+    config,
     journalPath,
-    ...(audit ? { audit } : {}),
-    roots: [config.roots.vhosts, config.roots.confixx],
-    quarantineDir: DEFAULT_QUARANTINE_DIR,
     actor: sub === 'release' ? (io.env.SUDO_USER ?? userInfo().username).slice(0, 64) : 'spamtrace-watch',
   });
   const owner = await mailOwnerUid(host);

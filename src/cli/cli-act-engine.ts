@@ -1,0 +1,48 @@
+/**
+ * The act engine of a command-line process (`spamtrace act`, `spamtrace watch`). Where the
+ * UI runs, its store holds the audit trail: actions from the command line are written there
+ * too, so they show in the UI's audit log. No store is created as a side effect.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openStore } from '../store';
+import { JsonlAuditSink } from '../act/audit';
+import { StoreAuditSink, TeeAuditSink } from '../act/store-audit';
+import { createActEngine, type ActSettings } from '../act/registry';
+import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
+import { panelActions } from '../act/panel-wiring';
+import type { ActionEngine } from '../act/engine';
+import type { Host } from '../host/host';
+import type { SpamtraceConfig } from '../config/config-types';
+
+export interface CliActEngineOptions {
+  host: Host;
+  config: Readonly<SpamtraceConfig>;
+  journalPath: string;
+  actor: string;
+  roots?: readonly string[];
+  quarantineDir?: string;
+  crashAfter?: ActSettings['crashAfter'];
+}
+
+export interface CliActEngine {
+  engine: ActionEngine;
+  /** the UI's store when it exists; the caller closes it */
+  store: ReturnType<typeof openStore> | null;
+}
+
+export function openCliActEngine(o: CliActEngineOptions): CliActEngine {
+  const store = existsSync(o.config.store.path) ? openStore(o.config.store.path) : null;
+  const audit = store ? new TeeAuditSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(o.journalPath), 'audit.jsonl'))]) : undefined;
+  const engine = createActEngine({
+    host: o.host,
+    extraActions: panelActions(o.host, o.config),
+    journalPath: o.journalPath,
+    ...(audit ? { audit } : {}),
+    roots: o.roots ?? [o.config.roots.vhosts, o.config.roots.confixx],
+    quarantineDir: o.quarantineDir ?? DEFAULT_QUARANTINE_DIR,
+    actor: o.actor,
+    ...(o.crashAfter ? { crashAfter: o.crashAfter } : {}),
+  });
+  return { engine, store };
+}
