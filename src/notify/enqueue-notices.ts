@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Report, ReportSource } from '../domain/report';
-import type { Store } from '../store/open-store';
+import { immediateTransaction, type Store } from '../store/open-store';
 import { recordFinding, windowStart } from '../store/findings';
 import { countRecentForCustomer, insertNotice, type NewNotice, type NoticeRow, type RecipientRole } from '../store/notices';
 import { recordAudit } from '../store/audit';
@@ -68,7 +68,7 @@ function enqueueSource(store: Store, report: Report, source: ReportSource, o: En
 
   // One IMMEDIATE transaction per source: the rate-limit count and the insert cannot
   // interleave with another process's.
-  const run = store.db.transaction((): SourceOutcome => {
+  return immediateTransaction(store, (): SourceOutcome => {
     const fingerprint = recordFinding(store, report.host, source, window);
     const notices: EnqueuedNotice[] = [];
     let state: NewNotice['state'] = d.decision === 'auto' ? 'queued' : 'awaiting-approval';
@@ -111,7 +111,6 @@ function enqueueSource(store: Store, report: Report, source: ReportSource, o: En
     if (policy.copyReseller && contacts.reseller) add(contacts.reseller.email, 'reseller');
     return { sourceId: source.id, decision: d.decision, reason: stateReason ?? d.reason, fingerprint, notices };
   });
-  return run.immediate();
 }
 
 /** Fixed at enqueue, so every attempt and every log line names the same message. */

@@ -240,3 +240,47 @@ export function listNotices(store: Store, filter: NoticeFilter = {}): NoticeRow[
     .prepare(`SELECT * FROM notices WHERE state IN (${marks}) ORDER BY id DESC LIMIT ?`)
     .all(...states, Math.max(1, filter.limit ?? 200)) as NoticeRow[];
 }
+
+/** A notice with the finding it is about (subscription, host, source; null when the finding is gone). */
+export type NoticeWithFinding = NoticeRow & { f_subscription: string | null; f_host: string | null; f_source: string | null };
+
+/** Whose notices a query may return: all, those of one reseller's customers (or the login's own), or none. */
+export type NoticeScope = { kind: 'all' } | { kind: 'owner'; login: string } | { kind: 'none' };
+
+export interface NoticeWithFindingQuery {
+  scope: NoticeScope;
+  states?: readonly NoticeState[];
+  /** only notices about this subscription id */
+  subscription?: string;
+  limit: number;
+}
+
+const WITH_FINDING = `SELECT n.*, f.subscription_id AS f_subscription, f.host AS f_host, f.source_id AS f_source
+  FROM notices n LEFT JOIN findings f ON f.fingerprint = n.fingerprint`;
+
+/** The SQL part that keeps a query to its scope. */
+function scopeSql(s: NoticeScope): { sql: string; params: unknown[] } {
+  if (s.kind === 'all') return { sql: '1 = 1', params: [] };
+  if (s.kind === 'owner') return { sql: '(n.reseller = ? OR n.customer = ?)', params: [s.login, s.login] };
+  return { sql: '0 = 1', params: [] };
+}
+
+/** Newest first, at most `limit`. */
+export function noticesWithFinding(store: Store, q: NoticeWithFindingQuery): NoticeWithFinding[] {
+  const s = scopeSql(q.scope);
+  const where = [s.sql];
+  const params: unknown[] = [...s.params];
+  if (q.states?.length) {
+    where.push(`n.state IN (${q.states.map(() => '?').join(', ')})`);
+    params.push(...q.states);
+  }
+  if (q.subscription !== undefined) {
+    where.push('f.subscription_id = ?');
+    params.push(q.subscription);
+  }
+  return store.db.prepare(`${WITH_FINDING} WHERE ${where.join(' AND ')} ORDER BY n.id DESC LIMIT ?`).all(...params, q.limit) as NoticeWithFinding[];
+}
+
+export function noticeWithFinding(store: Store, id: number): NoticeWithFinding | undefined {
+  return store.db.prepare(`${WITH_FINDING} WHERE n.id = ?`).get(id) as NoticeWithFinding | undefined;
+}

@@ -47,3 +47,11 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   }
   return { db, path, now: options.now ?? Date.now, close: () => db.close() };
 }
+
+/**
+ * Runs `fn` in one IMMEDIATE transaction: the write lock is taken at the start, so a
+ * count and the insert that depends on it cannot interleave with another process's.
+ */
+export function immediateTransaction<T>(store: Store, fn: () => T): T {
+  return store.db.transaction(fn).immediate();
+}

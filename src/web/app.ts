@@ -27,7 +27,7 @@ import { registerNoticeRoutes } from './routes-notices';
 import { registerWatchRoutes } from './routes-watch';
 import type { WatchView } from '../watch/watch-view';
 import { forwardedIdentity, rebaseHtml } from './forwarded';
-import { recordTokenUse } from '../auth/token-replay';
+import { recordTokenUse } from '../store';
 
 export interface AppDeps {
   store: Store;

@@ -3,8 +3,7 @@
  * the UI, notices, anything else that records there), newest first, with the undo handle
  * an action left and whether it was undone since.
  */
-import type { Store } from '../store';
-import type { AuditRow } from '../store';
+import { auditById, hasAuditWithHandle, recentAudit, type AuditRow, type Store } from '../store';
 
 export interface AuditView {
   id: number;
@@ -21,12 +20,12 @@ export interface AuditView {
 }
 
 export function auditRows(store: Store, limit = 500): AuditView[] {
-  const rows = store.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[];
+  const rows = recentAudit(store, limit);
   return withUndoState(store, rows.map(toView));
 }
 
 export function auditRowById(store: Store, id: number): AuditView | undefined {
-  const row = store.db.prepare('SELECT * FROM audit WHERE id = ?').get(id) as AuditRow | undefined;
+  const row = auditById(store, id);
   return row ? withUndoState(store, [toView(row)])[0] : undefined;
 }
 
@@ -50,12 +49,10 @@ function toView(r: AuditRow): AuditView {
 
 /** An action (a name without ":") is undone when an ":undo" row carries its handle. */
 function withUndoState(store: Store, views: AuditView[]): AuditView[] {
-  const undone = store.db.prepare(
-    "SELECT 1 FROM audit WHERE action = ? AND json_extract(after_json, '$.undoHandle') = ? LIMIT 1",
-  );
+  const undone = hasAuditWithHandle(store);
   for (const v of views) {
     if (v.undoHandle === null || v.action.includes(':')) continue;
-    v.undone = undone.get(`${v.action}:undo`, v.undoHandle) !== undefined;
+    v.undone = undone(`${v.action}:undo`, v.undoHandle);
     v.undoable = !v.undone;
   }
   return views;

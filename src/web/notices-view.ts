@@ -5,8 +5,7 @@
  * reseller's notice by forgetting a check. Only reads; decisions go through
  * src/notify/review-notices.ts.
  */
-import type { Store } from '../store';
-import type { NoticeRow, NoticeState } from '../store';
+import { noticeWithFinding, noticesWithFinding, type NoticeScope, type NoticeState, type NoticeWithFinding, type Store } from '../store';
 import type { Principal } from './principal';
 import { mayViewNotice, type PanelHosts } from './access';
 
@@ -53,32 +52,23 @@ export interface NoticeQuery {
   limit?: number;
 }
 
-type Joined = NoticeRow & { f_subscription: string | null; f_host: string | null; f_source: string | null };
+type Joined = NoticeWithFinding;
 
-const SELECT = `SELECT n.*, f.subscription_id AS f_subscription, f.host AS f_host, f.source_id AS f_source
-  FROM notices n LEFT JOIN findings f ON f.fingerprint = n.fingerprint`;
-
-/** The SQL part that keeps a non-admin to its own customers' rows (customers: nothing). */
-function scope(p: Principal): { sql: string; params: unknown[] } {
-  if (p.role === 'admin') return { sql: '1 = 1', params: [] };
-  if (p.role === 'reseller') return { sql: '(n.reseller = ? OR n.customer = ?)', params: [p.login, p.login] };
-  return { sql: '0 = 1', params: [] };
+/** Keeps a non-admin to its own customers' rows (customers: nothing). */
+function scope(p: Principal): NoticeScope {
+  if (p.role === 'admin') return { kind: 'all' };
+  if (p.role === 'reseller') return { kind: 'owner', login: p.login };
+  return { kind: 'none' };
 }
 
 export function visibleNotices(store: Store, p: Principal, panelHosts: PanelHosts, q: NoticeQuery = {}): NoticeView[] {
-  const s = scope(p);
-  const where = [s.sql];
-  const params: unknown[] = [...s.params];
-  if (q.states?.length) {
-    where.push(`n.state IN (${q.states.map(() => '?').join(', ')})`);
-    params.push(...q.states);
-  }
-  if (q.subscription !== undefined) {
-    where.push('f.subscription_id = ?');
-    params.push(q.subscription);
-  }
   const limit = Math.min(Math.max(1, q.limit ?? 500), 2000);
-  const rows = store.db.prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY n.id DESC LIMIT ?`).all(...params, limit) as Joined[];
+  const rows = noticesWithFinding(store, {
+    scope: scope(p),
+    limit,
+    ...(q.states ? { states: q.states } : {}),
+    ...(q.subscription !== undefined ? { subscription: q.subscription } : {}),
+  });
   return rows.filter((r) => visible(p, r, panelHosts)).map((r) => toView(p, r));
 }
 
@@ -97,7 +87,7 @@ export function findNotice(store: Store, p: Principal, id: string, panelHosts: P
   const denied = { ok: false as const, status: p.role === 'admin' ? (404 as const) : (403 as const) };
   if (p.role === 'customer') return { ok: false, status: 403 };
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return denied;
-  const row = store.db.prepare(`${SELECT} WHERE n.id = ?`).get(Number(id)) as Joined | undefined;
+  const row = noticeWithFinding(store, Number(id));
   if (!row || !visible(p, row, panelHosts)) return denied;
   return { ok: true, notice: { ...toView(p, row), text: row.text_body, html: row.html_body } };
 }

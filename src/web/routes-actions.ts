@@ -7,7 +7,7 @@ import { principalOf, type Ctx } from './app';
 import { findSubscription } from './access';
 import { isOffered, offersFor } from './action-offers';
 import { auditRowById } from './audit-view';
-import { latestReport } from './scan-store';
+import { latestReport } from '../store';
 import { actorName } from './principal';
 import { param } from './routes-pages';
 import { shellQuote } from '../act/action';

@@ -8,7 +8,7 @@
  */
 import type { Request, Response } from 'express';
 import { verifyPanelToken } from '../auth/panel-token';
-import { recordTokenUse } from '../auth/token-replay';
+import { recordTokenUse } from '../store';
 import { ENTRY, principalOf, safeNext, type Ctx } from './app';
 import { isLocale } from './i18n';
 import { verifyPassword } from './local-password';

@@ -8,7 +8,8 @@ import { offersFor } from './action-offers';
 import { deferralsByProvider, timeline } from './overview-model';
 import { auditRows } from './audit-view';
 import { PENDING_STATES, countAwaiting, visibleNotices } from './notices-view';
-import { hostStatuses, lastFailedAfterDone, latestCrossHost, latestReport, runningScan } from './scan-store';
+import { lastFailedAfterDone, latestReport, runningScan } from '../store';
+import { hostStatuses, latestCrossHost } from './fleet-view';
 
 export function registerPageRoutes(ctx: Ctx): void {
   const { deps } = ctx;

@@ -6,8 +6,9 @@
 import type { Report } from '../domain/report';
 import type { FleetReport } from '../fleet/fleet-report';
 import type { Progress } from '../cli/progress';
-import type { Store } from '../store';
-import { createScanRow, failScan, finishFleetScan, finishScan, runningScan, updateProgress } from './scan-store';
+import { runningScan, type Store } from '../store';
+import { storedScanResult } from '../fleet/fleet-merge';
+import { startStoredScan } from '../scan/stored-scan';
 
 /** Runs one scan (this server's, or the fleet's with --hosts); the service passes the progress sink. */
 export type Scanner = (progress: Progress) => Promise<Report | FleetReport>;
@@ -31,8 +32,18 @@ export class ScanService {
     if (this.current) return { id: this.current.id, started: false };
     const other = runningScan(this.o.store);
     if (other) return { id: other.id, started: false };
-    const id = createScanRow(this.o.store, trigger, actor);
-    const done = this.run(id).finally(() => {
+    const { id, done: scanned } = startStoredScan({
+      store: this.o.store,
+      trigger,
+      actor,
+      scan: this.o.scanner,
+      keep: storedScanResult,
+      ...(this.o.progressEveryMs !== undefined ? { progressEveryMs: this.o.progressEveryMs } : {}),
+    });
+    const done = scanned.then(
+      () => undefined,
+      (e: unknown) => this.o.onError?.(e),
+    ).finally(() => {
       this.current = null;
     });
     this.current = { id, done };
@@ -55,32 +66,4 @@ export class ScanService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
-
-  private async run(id: number): Promise<void> {
-    const every = this.o.progressEveryMs ?? 500;
-    let last = 0;
-    const progress: Progress = {
-      update: (done, total, what) => {
-        const t = Date.now();
-        if (t - last < every && done < total) return;
-        last = t;
-        updateProgress(this.o.store, id, done, total, what);
-      },
-      end: () => undefined,
-    };
-    // let the request that started us answer first
-    await new Promise((r) => setImmediate(r));
-    try {
-      const result = await this.o.scanner(progress);
-      if (isFleetReport(result)) finishFleetScan(this.o.store, id, result);
-      else finishScan(this.o.store, id, result);
-    } catch (e) {
-      failScan(this.o.store, id, e instanceof Error ? e.message : String(e));
-      this.o.onError?.(e);
-    }
-  }
-}
-
-function isFleetReport(r: Report | FleetReport): r is FleetReport {
-  return (r as FleetReport).kind === 'fleet';
 }

@@ -8,7 +8,7 @@
  * who can reach the login page cannot grow the table.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store } from '../store';
+import { deleteSession, insertSession, purgeExpiredSessions, sessionByHash, setSessionLocale, trimAnonymousSessions, type Store } from '../store';
 import { isLocale, type Locale } from './i18n';
 import { readPrincipal, type Principal } from './principal';
 
@@ -23,13 +23,6 @@ export interface Session {
   csrf: string;
   locale: Locale;
   expiresAt: number;
-}
-
-interface SessionRow {
-  principal_json: string | null;
-  csrf: string;
-  locale: string;
-  expires_at: number;
 }
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
@@ -53,46 +46,32 @@ export class SessionStore {
     const csrf = randomBytes(32).toString('base64url');
     const now = this.store.now();
     const expiresAt = now + (principal ? this.ttlMs : this.anonTtlMs);
-    this.store.db
-      .prepare('INSERT INTO web_sessions (id_hash, principal_json, csrf, locale, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(hashId(id), principal ? JSON.stringify(principal) : null, csrf, locale, now, expiresAt);
-    if (!principal) this.trimAnonymous();
+    insertSession(this.store, { idHash: hashId(id), principalJson: principal ? JSON.stringify(principal) : null, csrf, locale, createdAt: now, expiresAt });
+    if (!principal) trimAnonymousSessions(this.store, this.maxAnonymous);
     return { id, principal, csrf, locale, expiresAt };
   }
 
   get(id: string | undefined): Session | null {
     if (!id || !ID.test(id)) return null;
-    const row = this.store.db.prepare('SELECT principal_json, csrf, locale, expires_at FROM web_sessions WHERE id_hash = ?').get(hashId(id)) as
-      | SessionRow
-      | undefined;
+    const row = sessionByHash(this.store, hashId(id));
     if (!row) return null;
-    if (row.expires_at <= this.store.now()) {
+    if (row.expiresAt <= this.store.now()) {
       this.destroy(id);
       return null;
     }
-    return { id, principal: readPrincipal(row.principal_json), csrf: row.csrf, locale: isLocale(row.locale) ? row.locale : 'en', expiresAt: row.expires_at };
+    return { id, principal: readPrincipal(row.principalJson), csrf: row.csrf, locale: isLocale(row.locale) ? row.locale : 'en', expiresAt: row.expiresAt };
   }
 
   setLocale(id: string, locale: Locale): void {
-    this.store.db.prepare('UPDATE web_sessions SET locale = ? WHERE id_hash = ?').run(locale, hashId(id));
+    setSessionLocale(this.store, hashId(id), locale);
   }
 
   destroy(id: string): void {
-    this.store.db.prepare('DELETE FROM web_sessions WHERE id_hash = ?').run(hashId(id));
-  }
-
-  /** Keeps the newest `maxAnonymous` anonymous sessions. */
-  private trimAnonymous(): void {
-    this.store.db
-      .prepare(
-        `DELETE FROM web_sessions WHERE principal_json IS NULL AND rowid NOT IN
-           (SELECT rowid FROM web_sessions WHERE principal_json IS NULL ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
-      )
-      .run(this.maxAnonymous);
+    deleteSession(this.store, hashId(id));
   }
 
   purgeExpired(): number {
-    return this.store.db.prepare('DELETE FROM web_sessions WHERE expires_at <= ?').run(this.store.now()).changes;
+    return purgeExpiredSessions(this.store, this.store.now());
   }
 }
 

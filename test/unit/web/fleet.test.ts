@@ -10,8 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FleetReport } from '../../../src/fleet/fleet-report';
 import { crossHostFindings } from '../../../src/fleet/cross-host';
-import { createScanRow } from '../../../src/web/scan-store';
-import { finishFleetScan, hostStatuses } from '../../../src/web/scan-store';
+import { createScanRow, finishScan } from '../../../src/store';
+import { storedScanResult } from '../../../src/fleet/fleet-merge';
+import { hostStatuses } from '../../../src/web/fleet-view';
 import { signPanelToken } from '../../../src/auth/panel-token';
 import { randomBytes } from 'node:crypto';
 import { cookieOf, form, get, report, signIn, startTestApp, type TestApp } from './harness';
@@ -218,7 +219,7 @@ describe('host names are shown as text', () => {
       crossHost: { ips: [], scripts: [] },
     };
     fleet.crossHost = crossHostFindings(fleet.hosts.map((h) => ({ host: h.alias, report: h.report! })));
-    finishFleetScan(app.store, createScanRow(app.store, 'test', null), fleet);
+    finishScan(app.store, createScanRow(app.store, 'test', null), storedScanResult(fleet));
   });
   after(() => app.close());
 

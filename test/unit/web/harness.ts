@@ -18,7 +18,7 @@ import { createApp, type AppDeps } from '../../../src/web/app';
 import { StoreAuditSink, type ActionRunner, type ApplyResult, type UndoResult } from '../../../src/web/action-runner';
 import { hashPassword } from '../../../src/web/local-password';
 import { ScanService, type Scanner } from '../../../src/web/scan-service';
-import { createScanRow, finishScan } from '../../../src/web/scan-store';
+import { createScanRow, finishScan } from '../../../src/store';
 import { fixtureReport } from './web-fixture';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';

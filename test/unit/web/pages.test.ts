@@ -170,7 +170,7 @@ describe('notify the customer', () => {
   test('the preview is the notice as it will be sent; apply puts it in the outbox and the audit log', async () => {
     const { withCustomerNotice } = await import('../../../src/web/notice-action');
     const { validateNotifyConfig } = await import('../../../src/notify/load-notify-config');
-    const { latestReport } = await import('../../../src/web/scan-store');
+    const { latestReport } = await import('../../../src/store');
     let store!: import('../../../src/store').Store;
     const app = await startTestApp({
       deps: {

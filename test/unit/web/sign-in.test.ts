@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { openStore } from '../../../src/store';
-import { recordTokenUse } from '../../../src/auth/token-replay';
+import { recordTokenUse } from '../../../src/store';
 import { LoginGuard, addressKey } from '../../../src/web/login-guard';
 import { SessionStore, MAX_ANONYMOUS_SESSIONS, ANONYMOUS_SESSION_TTL_MS } from '../../../src/web/sessions';
 import { ADMIN_PASSWORD, cookieOf, form, get, signIn, startTestApp, tokenFor, type TestApp } from './harness';

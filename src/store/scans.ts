@@ -1,12 +1,13 @@
 /**
- * Scans as the UI keeps them: one row per scan with its progress and, when done, its
- * report; one row per source in scan_findings (who, verdict, count) for listing; and the
- * store's fingerprinted findings refreshed, so notices and the CLI see the same data.
+ * Scans as the store keeps them: one row per scan with its progress and, when done, its
+ * report; one row per source in scan_findings (who, verdict, count) for listing; one row
+ * per host of a fleet scan in scan_hosts; and the fingerprinted findings refreshed, so
+ * notices, the UI and the CLI see the same data. Written by `serve` and `scan --store`
+ * alike (src/scan/stored-scan.ts), read by the UI.
  */
 import type { Report } from '../domain/report';
-import type { FleetReport } from '../fleet/fleet-report';
-import { recordFinding, windowStart, type Store } from '../store';
-import { hostState, mergeFleetReport, qualifiedCrossHost, type CrossHost, type HostStatus } from './fleet-view';
+import { recordFinding, windowStart } from './findings';
+import type { Store } from './open-store';
 
 export type ScanState = 'running' | 'done' | 'failed';
 
@@ -28,6 +29,31 @@ export interface ScanSummary extends ScanRow {
   spamSources: number;
 }
 
+/** One host of a fleet scan as stored beside the merged report. */
+export interface ScanHostRecord {
+  alias: string;
+  roles: readonly string[];
+  target: string | null;
+  /** scanned, checked, or the error kind of a failed host */
+  state: string;
+  errorKind: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** ISO time */
+  finishedAt: string;
+  ms: number;
+  sources: number;
+  spamSources: number;
+}
+
+/** What a finished scan leaves: its report and, for a fleet scan, each host and the cross-host call-outs. */
+export interface StoredScanResult {
+  report: Report;
+  hosts?: readonly ScanHostRecord[];
+  /** kept as JSON for the overview; null: a scan of this server alone */
+  crossHost?: unknown;
+}
+
 const COLUMNS = 'id, trigger, actor, state, started_at, finished_at, progress_done, progress_total, progress_what, error, host';
 
 export function createScanRow(store: Store, trigger: string, actor: string | null): number {
@@ -43,8 +69,9 @@ export function updateProgress(store: Store, id: number, done: number, total: nu
     .run(Math.max(0, Math.floor(done)), Math.max(0, Math.floor(total)), what.slice(0, 100), id);
 }
 
-/** Stores the report and its sources in one transaction: a page never sees half a scan. */
-export function finishScan(store: Store, id: number, report: Report, fleet: FleetReport | null = null): void {
+/** Stores the report, its sources and hosts in one transaction: a page never sees half a scan. */
+export function finishScan(store: Store, id: number, result: StoredScanResult | Report): void {
+  const { report, hosts = [], crossHost = null } = 'report' in result ? result : { report: result };
   const insert = store.db.prepare(
     `INSERT INTO scan_findings (scan_id, source_id, subscription_id, customer, reseller, verdict, score, messages, fingerprint)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -55,109 +82,35 @@ export function finishScan(store: Store, id: number, report: Report, fleet: Flee
       const fingerprint = s.verdict === 'normal' ? null : recordFinding(store, s.host ?? report.host, s, window);
       insert.run(id, s.id, s.subscription?.id ?? null, s.subscription?.customer ?? null, s.subscription?.reseller ?? null, s.verdict, s.score, s.messages, fingerprint);
     }
-    if (fleet) recordHosts(store, id, fleet);
+    recordHosts(store, id, hosts);
     store.db
       .prepare("UPDATE scans SET state = 'done', finished_at = ?, host = ?, report_json = ?, cross_host_json = ? WHERE id = ?")
-      .run(store.now(), report.host, JSON.stringify(report), fleet ? JSON.stringify(qualifiedCrossHost(fleet)) : null, id);
+      .run(store.now(), report.host, JSON.stringify(report), crossHost === null ? null : JSON.stringify(crossHost), id);
   })();
 }
 
-/** A fleet scan: the merged report for the pages, and each host's state beside it. */
-export function finishFleetScan(store: Store, id: number, fleet: FleetReport): void {
-  finishScan(store, id, mergeFleetReport(fleet), fleet);
-}
-
-function recordHosts(store: Store, id: number, fleet: FleetReport): void {
+function recordHosts(store: Store, id: number, hosts: readonly ScanHostRecord[]): void {
+  if (hosts.length === 0) return;
   const insert = store.db.prepare(
     `INSERT INTO scan_hosts (scan_id, alias, roles, target, state, error_kind, error_code, error_message, finished_at, ms, sources, spam_sources)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const h of fleet.hosts) {
-    const sources = h.report?.sources ?? [];
+  for (const h of hosts) {
     insert.run(
       id,
       h.alias,
       h.roles.join(','),
       h.target,
-      hostState(h),
-      h.error?.kind ?? null,
-      h.error?.code ?? null,
-      h.error?.message.slice(0, 2000) ?? null,
+      h.state,
+      h.errorKind,
+      h.errorCode,
+      h.errorMessage?.slice(0, 2000) ?? null,
       h.finishedAt,
       Math.max(0, Math.round(h.ms)),
-      sources.length,
-      sources.filter((s) => s.verdict === 'spam').length,
+      h.sources,
+      h.spamSources,
     );
   }
-}
-
-interface HostRow {
-  alias: string;
-  roles: string;
-  target: string | null;
-  state: string;
-  error_code: string | null;
-  error_message: string | null;
-  finished_at: string;
-  sources: number;
-  spam_sources: number;
-  last_ok: string | null;
-}
-
-/**
- * The hosts of the newest finished scan with their state and last scan; a scan without
- * --hosts is the one local host. Null before the first scan.
- */
-export function hostStatuses(store: Store): HostStatus[] | null {
-  const latest = store.db.prepare("SELECT id, host, finished_at, report_json FROM scans WHERE state = 'done' ORDER BY id DESC LIMIT 1").get() as
-    | { id: number; host: string | null; finished_at: number | null; report_json: string }
-    | undefined;
-  if (!latest) return null;
-  const rows = store.db
-    .prepare(
-      `SELECT h.alias, h.roles, h.target, h.state, h.error_code, h.error_message, h.finished_at, h.sources, h.spam_sources,
-         (SELECT MAX(o.finished_at) FROM scan_hosts o WHERE o.alias = h.alias AND o.state IN ('scanned', 'checked')) AS last_ok
-       FROM scan_hosts h WHERE h.scan_id = ? ORDER BY h.alias`,
-    )
-    .all(latest.id) as HostRow[];
-  if (rows.length > 0) {
-    return rows.map((r) => ({
-      alias: r.alias,
-      roles: r.roles ? r.roles.split(',') : [],
-      target: r.target,
-      state: r.state,
-      errorCode: r.error_code,
-      errorMessage: r.error_message,
-      lastScan: r.finished_at,
-      lastOk: r.last_ok,
-      sources: r.sources,
-      spamSources: r.spam_sources,
-      remote: true,
-    }));
-  }
-  const report = JSON.parse(latest.report_json) as Report;
-  const at = latest.finished_at === null ? null : new Date(latest.finished_at).toISOString();
-  return [
-    {
-      alias: latest.host ?? report.host,
-      roles: [],
-      target: null,
-      state: 'scanned',
-      errorCode: null,
-      errorMessage: null,
-      lastScan: at,
-      lastOk: at,
-      sources: report.sources.length,
-      spamSources: report.sources.filter((s) => s.verdict === 'spam').length,
-      remote: false,
-    },
-  ];
-}
-
-/** The newest finished scan's cross-host call-outs; null for a scan without --hosts. */
-export function latestCrossHost(store: Store): CrossHost | null {
-  const row = store.db.prepare("SELECT cross_host_json FROM scans WHERE state = 'done' ORDER BY id DESC LIMIT 1").get() as { cross_host_json: string | null } | undefined;
-  return row?.cross_host_json ? (JSON.parse(row.cross_host_json) as CrossHost) : null;
 }
 
 export function failScan(store: Store, id: number, error: string): void {
@@ -202,4 +155,61 @@ export function latestReport(store: Store): { scan: ScanRow; report: Report } | 
   if (!row) return null;
   const { report_json, ...scan } = row;
   return { scan, report: JSON.parse(report_json) as Report };
+}
+
+/** A host row of the newest finished scan, with the last time that host was scanned without failing. */
+export interface StoredHostRow {
+  alias: string;
+  roles: string[];
+  target: string | null;
+  state: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+  finishedAt: string;
+  lastOk: string | null;
+  sources: number;
+  spamSources: number;
+}
+
+/** The newest finished scan's hosts (empty for a scan without --hosts), or null before the first scan. */
+export function latestScanHosts(store: Store): { scan: ScanRow; report: Report; hosts: StoredHostRow[] } | null {
+  const latest = latestReport(store);
+  if (!latest) return null;
+  const rows = store.db
+    .prepare(
+      `SELECT h.alias, h.roles, h.target, h.state, h.error_code, h.error_message, h.finished_at, h.sources, h.spam_sources,
+         (SELECT MAX(o.finished_at) FROM scan_hosts o WHERE o.alias = h.alias AND o.state IN ('scanned', 'checked')) AS last_ok
+       FROM scan_hosts h WHERE h.scan_id = ? ORDER BY h.alias`,
+    )
+    .all(latest.scan.id) as {
+    alias: string;
+    roles: string;
+    target: string | null;
+    state: string;
+    error_code: string | null;
+    error_message: string | null;
+    finished_at: string;
+    sources: number;
+    spam_sources: number;
+    last_ok: string | null;
+  }[];
+  const hosts = rows.map((r) => ({
+    alias: r.alias,
+    roles: r.roles ? r.roles.split(',') : [],
+    target: r.target,
+    state: r.state,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    finishedAt: r.finished_at,
+    lastOk: r.last_ok,
+    sources: r.sources,
+    spamSources: r.spam_sources,
+  }));
+  return { ...latest, hosts };
+}
+
+/** The newest finished scan's cross-host call-outs as stored; null for a scan without --hosts. */
+export function latestCrossHostJson(store: Store): unknown {
+  const row = store.db.prepare("SELECT cross_host_json FROM scans WHERE state = 'done' ORDER BY id DESC LIMIT 1").get() as { cross_host_json: string | null } | undefined;
+  return row?.cross_host_json ? (JSON.parse(row.cross_host_json) as unknown) : null;
 }
