@@ -11,7 +11,7 @@ import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { renderPlan } from '../act/action';
 import { ACTION_ID, DEFAULT_JOURNAL, type JournalEntry } from '../act/journal';
 import type { ActionEngine } from '../act/engine';
-import { terminalSafe } from '../report/terminal-safe';
+import { terminalSafe } from '../terminal-safe';
 import { openCliActEngine } from './cli-act-engine';
 import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
 

@@ -12,7 +12,7 @@ import { scanFleet, type HostProgressEvent } from '../fleet/fleet-scan';
 import { renderFleetText } from '../fleet/render-fleet-text';
 import type { FleetReport } from '../fleet/fleet-report';
 import { defaultSshConfigPath, SshConfigFile } from '../host/ssh/ssh-config-file';
-import { terminalSafe as safe } from '../report/terminal-safe';
+import { terminalSafe as safe } from '../terminal-safe';
 import { DEFAULT_FLEET_FILE, type FleetArgs } from './fleet-args';
 import type { ScanOptions } from './scan-args';
 

@@ -12,7 +12,7 @@ import type { Report, ReportSource } from '../domain/report';
 import { parseStaticInventory } from '../inventory/static/static-file';
 import { openStore, type Store } from '../store/open-store';
 import { listNotices, NOTICE_STATES, type NoticeRow, type NoticeState } from '../store/notices';
-import { terminalSafe } from '../report/terminal-safe';
+import { terminalSafe } from '../terminal-safe';
 import { DEFAULT_NOTIFY_CONFIG, type NotifyConfig } from '../notify/notify-config';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
 import { contactsFromInventory, contactsFromReport, type ContactLookup } from '../notify/contacts';

@@ -3,10 +3,7 @@
  * pipe or a log a plain line every 10 s once the scan has run 5 s, so short scans
  * stay silent and cron mails stay short.
  */
-export interface Progress {
-  update(done: number, total: number, what: string): void;
-  end(): void;
-}
+import type { Progress } from '../scan/scan-options';
 
 /** `mode` true (--progress) reports from the start, every 2 s in a pipe; 'auto' waits as above. */
 export function createProgress(stream: NodeJS.WriteStream, mode: boolean | 'auto', now: () => number = Date.now): Progress {

@@ -5,33 +5,18 @@ import { DEFAULT_BATCH_SIZE } from '../collect/queue/postcat-batch';
 import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
 import { parseTimeArg } from './time-window';
+import type { ScanInput } from '../scan/scan-options';
 
-export interface ScanOptions {
+/** The scan command's options: the pipeline's input plus what only the command line has. */
+export interface ScanOptions extends ScanInput {
   json: boolean;
   all: boolean;
-  queueFile: string | null;
-  postcatFile: string | null;
-  passwdFile: string | null;
-  batchSize: number;
   progress: boolean | 'auto';
   logLevel: string;
   help: boolean;
-  /** window for mail-log history and web logs; null: the queue alone (and the web logs around its messages) */
-  since: Date | null;
-  until: Date | null;
-  /** false with --no-queue: the mail log alone (a flushed queue) */
-  queue: boolean;
-  /** mail logs to read; null: the usual paths that exist (live, with --since) */
-  mailLogs: string[] | null;
-  /** read access logs and correlate scripts (default on) */
-  webLogs: boolean;
-  vhostsRoot: string | null;
-  confixxRoot: string | null;
-  staticMap: string | null;
   /** --config FILE; null: $SPAMTRACE_CONFIG or /etc/spamtrace/spamtrace.json when present */
   configPath: string | null;
 }
-
 
 export const SCAN_HELP = `Usage: spamtrace scan [options]
 

@@ -11,7 +11,7 @@ import { SpamtraceError } from '../errors';
 import { LocalHost } from '../host/local-host';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { DEFAULT_JOURNAL } from '../act/journal';
-import { terminalSafe } from '../report/terminal-safe';
+import { terminalSafe } from '../terminal-safe';
 import { openCliActEngine } from './cli-act-engine';
 import { readPostfixLogSettings } from '../collect/maillog';
 import { Breaker } from '../watch/breaker';

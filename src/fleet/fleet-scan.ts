@@ -9,7 +9,7 @@
  * site and mail live on different machines is traced across both.
  */
 import type { Logger } from '../log';
-import type { Progress } from '../cli/progress';
+import type { Progress } from '../scan/scan-options';
 import type { Report } from '../domain/report';
 import type { Host } from '../host/host';
 import { SshHost } from '../host/ssh-host';

@@ -4,7 +4,7 @@
  * a host or from ssh goes through terminalSafe.
  */
 import { renderText } from '../report/render-text';
-import { terminalSafe as safe } from '../report/terminal-safe';
+import { terminalSafe as safe } from '../terminal-safe';
 import type { CrossHostItem, FleetHostResult, FleetReport } from './fleet-report';
 
 function seconds(ms: number): string {

@@ -3,7 +3,7 @@
  * line that says who, how much, where to and what the providers think, then the why.
  */
 import type { Report, ReportSource } from '../domain/report';
-import { terminalSafe as safe } from './terminal-safe';
+import { terminalSafe as safe } from '../terminal-safe';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 

@@ -14,7 +14,7 @@ import type { Subscription } from '../domain/subscription';
 import type { UserDirectory } from '../domain/users';
 import type { Host } from '../host/host';
 import type { Logger } from '../log';
-import type { Progress } from '../cli/progress';
+import type { Progress } from './scan-options';
 import type { SkipTally } from '../collect/skip-tally';
 import { newReadStats } from '../collect/accesslog';
 import { lookupUids } from '../collect/users/passwd';

@@ -12,7 +12,7 @@
  */
 import type { SaslFailure } from '../domain/maillog';
 import type { Host } from '../host/host';
-import type { Progress } from '../cli/progress';
+import type { Progress } from './scan-options';
 import type { SkipTally } from '../collect/skip-tally';
 import { mailLogPaths, streamMailLog, type MailLogFile, type PostfixLogSettings } from '../collect/maillog';
 import { SpamtraceError } from '../errors';

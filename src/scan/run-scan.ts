@@ -7,8 +7,7 @@ import type { Report } from '../domain/report';
 import type { QueueListingEntry, QueuedMessage, QueueName } from '../domain/queue';
 import type { Host } from '../host/host';
 import type { Logger } from '../log';
-import type { Progress } from '../cli/progress';
-import type { ScanOptions } from '../cli/scan-args';
+import type { Progress, ScanInput } from './scan-options';
 import { SpamtraceError } from '../errors';
 import { collectQueue } from '../collect/queue/queue-collector';
 import { lookupUids, MapUserDirectory, readPasswdFile } from '../collect/users/passwd';
@@ -40,11 +39,6 @@ export interface ScanDeps {
   /** the loaded configuration (panel choice, roots, mail logs); absent: defaults, panel auto */
   config?: Readonly<SpamtraceConfig> | null;
 }
-
-type ScanInput = Pick<
-  ScanOptions,
-  'queueFile' | 'postcatFile' | 'passwdFile' | 'batchSize' | 'since' | 'until' | 'queue' | 'mailLogs' | 'webLogs' | 'vhostsRoot' | 'confixxRoot' | 'staticMap'
->;
 
 export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Report> {
   const { host, logger, progress } = deps;

@@ -5,7 +5,7 @@
  * report, its findings and hosts land in one transaction when it ends; a scan that throws
  * is marked failed with its message and the error goes on to the caller.
  */
-import type { Progress } from '../cli/progress';
+import type { Progress } from './scan-options';
 import { createScanRow, failScan, finishScan, updateProgress, type StoredScanResult, type Store } from '../store';
 
 export interface StoredScanOptions<T> {

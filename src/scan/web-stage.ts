@@ -11,7 +11,7 @@ import type { WebRequest } from '../domain/weblog';
 import type { ScriptFile, ScriptFinding } from '../domain/findings';
 import type { Host } from '../host/host';
 import type { Logger } from '../log';
-import type { Progress } from '../cli/progress';
+import type { Progress } from './scan-options';
 import type { SkipTally } from '../collect/skip-tally';
 import { newReadStats, readAccessLogs, type AccessLogReadStats } from '../collect/accesslog';
 import { candidateFilePaths, correlateScripts } from '../trace/correlate';

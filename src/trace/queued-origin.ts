@@ -4,7 +4,7 @@
  */
 import type { Origin } from '../domain/origin';
 import type { QueuedMessage } from '../domain/queue';
-import { deriveMessageFields, type MessageFields } from '../collect/queue/message-fields';
+import { deriveMessageFields, type MessageFields } from './message-fields';
 import { originOf } from './origin';
 
 export function originOfQueued(m: QueuedMessage, mailOwnerUid: number | null): { origin: Origin; fields: MessageFields } {

@@ -2,7 +2,7 @@
 import type { DeferralClass } from '../domain/report';
 import type { SourceAccumulator } from './source-accumulator';
 import type { OriginKind } from '../domain/origin';
-import { isBogusHelo, looksDynamic } from './rules/verdict-rules';
+import { isBogusHelo, looksDynamic } from './rules/client-names';
 import { EVAL_CODE } from './rules/rule-kit';
 
 export interface SourceFacts {

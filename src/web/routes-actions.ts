@@ -3,13 +3,12 @@
  * then apply with the CSRF token; and undo from the audit log. Admins only; the
  * (action, target) pair must be one the subscription page offered.
  */
-import { principalOf, type Ctx } from './app';
+import { principalOf, param, type Ctx } from './web-context';
 import { findSubscription } from './access';
 import { isOffered, offersFor } from './action-offers';
 import { auditRowById } from './audit-view';
 import { latestReport } from '../store';
 import { actorName } from './principal';
-import { param } from './routes-pages';
 import { shellQuote } from '../act/action';
 
 export function registerActionRoutes(ctx: Ctx): void {

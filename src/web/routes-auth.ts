@@ -9,7 +9,7 @@
 import type { Request, Response } from 'express';
 import { verifyPanelToken } from '../auth/panel-token';
 import { recordTokenUse } from '../store';
-import { ENTRY, principalOf, safeNext, type Ctx } from './app';
+import { ENTRY, principalOf, safeNext, type Ctx } from './web-context';
 import { isLocale } from './i18n';
 import { verifyPassword } from './local-password';
 import { LoginGuard } from './login-guard';

@@ -11,9 +11,8 @@
 import type { Request, Response } from 'express';
 import { approveNotice, rejectNotice, retryNotice } from '../notify/review-notices';
 import { NOTICE_STATES, type NoticeState } from '../store';
-import { principalOf, type Ctx } from './app';
+import { principalOf, param, type Ctx } from './web-context';
 import { actorName } from './principal';
-import { param } from './routes-pages';
 import { countAwaiting, findNotice, mayRetryNotices, visibleNotices } from './notices-view';
 
 const DECISIONS = {

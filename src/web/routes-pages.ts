@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import type { Report } from '../domain/report';
 import type { Principal } from './principal';
-import { principalOf, ENTRY, type Ctx } from './app';
+import { principalOf, ENTRY, param, type Ctx } from './web-context';
 import { findSubscription, mayAct, visibleSubscriptions, type PanelHosts } from './access';
 import { offersFor } from './action-offers';
 import { deferralsByProvider, timeline } from './overview-model';
@@ -83,11 +83,6 @@ function deepLink(p: Principal, req: Request, report: () => Report | null, panel
   const name = q.toLowerCase();
   const sub = visibleSubscriptions(p, report(), panelHosts).find((s) => s.id === q || s.domains.includes(name));
   return sub ? `/subscriptions/${encodeURIComponent(sub.id)}` : null;
-}
-
-export function param(req: Request, name: string): string {
-  const v = (req.params as Record<string, string | undefined>)[name];
-  return typeof v === 'string' ? v : '';
 }
 
 function safeList(f: () => string[]): string[] {

@@ -1,8 +1,7 @@
 /** Scans on demand: start one (never waits for it), watch its progress, list past scans. */
-import { principalOf, type Ctx } from './app';
+import { principalOf, param, type Ctx } from './web-context';
 import { actorName } from './principal';
 import { getScan, listScans } from '../store';
-import { param } from './routes-pages';
 
 export function registerScanRoutes(ctx: Ctx): void {
   const { deps } = ctx;

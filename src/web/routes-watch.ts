@@ -3,9 +3,8 @@
  * the watcher's state files through `deps.watch`); an admin releases a trip with one click
  * (every action of the trip undone through the act engine, as `spamtrace watch release`).
  */
-import { principalOf, type Ctx } from './app';
+import { principalOf, param, type Ctx } from './web-context';
 import { actorName } from './principal';
-import { param } from './routes-pages';
 
 export function registerWatchRoutes(ctx: Ctx): void {
   const { deps } = ctx;

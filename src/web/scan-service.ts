@@ -5,7 +5,7 @@
  */
 import type { Report } from '../domain/report';
 import type { FleetReport } from '../fleet/fleet-report';
-import type { Progress } from '../cli/progress';
+import type { Progress } from '../scan/scan-options';
 import { runningScan, type Store } from '../store';
 import { storedScanResult } from '../fleet/fleet-merge';
 import { startStoredScan } from '../scan/stored-scan';

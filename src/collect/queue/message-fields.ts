@@ -1,18 +1,9 @@
 /**
- * The few header facts the tracer needs, read from a message's headers. Which header
- * to believe matters more than how to parse it:
- *
- * - Only the topmost Received header is Postfix's own: pickup (local sendmail) or
- *   smtpd writes it above everything the sender supplied. A spammer can add any number
- *   of "Received: by x (Postfix, from userid 0)" lines further down; they are ignored.
- * - PHP's mail() writes X-PHP-Originating-Script before the script's own extra
- *   headers, so the first one is PHP's and later ones are the script's (forgeable).
- * - Everything else (Subject, From, Message-Id) is the sender's text: decoded, cleaned
- *   of control characters, and still untrusted.
+ * The sender's own header text, parsed: Subject, From, Message-Id and the bulk-mail flags.
+ * Decoded, cleaned of control characters, and still untrusted. Which Received or
+ * X-PHP-Originating-Script header to believe is the tracer's decision (trace/message-fields).
  */
-import type { PhpScript } from '../../domain/origin';
-import type { HeaderField, QueuedMessage } from '../../domain/queue';
-import type { SkipTally } from '../skip-tally';
+import type { HeaderField } from '../../domain/queue';
 import { decodeHeaderText, printable } from './rfc2047';
 
 export interface FromAddress {
@@ -21,18 +12,8 @@ export interface FromAddress {
   address: string;
 }
 
-export interface MessageFields {
-  /** uid from pickup's topmost "Received: by HOST (Postfix, from userid N)" */
-  pickupUid: number | null;
-  /**
-   * uid of a second pickup Received line directly below the topmost one: the original
-   * submitter when the mail was requeued (`postsuper -r` goes through pickup again as
-   * Postfix's mail_owner). Only believed when the topmost uid is that mail_owner.
-   */
-  innerPickupUid: number | null;
-  /** uid of the original submission of a copy forwarded by an alias or .forward */
-  forwardedPickupUid: number | null;
-  phpScript: PhpScript | null;
+/** What the sender wrote, parsed; none of it says who sent the message. */
+export interface SenderFields {
   subject: string | null;
   from: FromAddress | null;
   /** from.address, for callers that only need the address */
@@ -47,61 +28,11 @@ export interface MessageFields {
   autoSubmitted: string | null;
 }
 
-const PICKUP_RECEIVED = /^\s*by\s+[^\s()]+\s+\(Postfix,\s+from\s+userid\s+(\d{1,10})\)/i;
-const PHP_SCRIPT = /^\s*(?:(\d{1,10}):)?(.+?)\s*$/s;
-const MAX_UID = 0xffffffff;
-const MAX_SCRIPT = 500;
 const MAX_ADDRESS = 512;
 
-function first(headers: readonly HeaderField[], name: string): HeaderField | undefined {
+/** The first header of that (lower-case) name, the one nearest the top. */
+export function firstHeader(headers: readonly HeaderField[], name: string): HeaderField | undefined {
   return headers.find((h) => h.name === name);
-}
-
-function uidOf(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const n = Number(text);
-  return Number.isSafeInteger(n) && n <= MAX_UID ? n : null;
-}
-
-export function pickupUidOf(headers: readonly HeaderField[]): number | null {
-  const top = first(headers, 'received');
-  const m = top ? PICKUP_RECEIVED.exec(top.value) : null;
-  return m ? uidOf(m[1]) : null;
-}
-
-export function innerPickupUidOf(headers: readonly HeaderField[]): number | null {
-  if (headers[0]?.name !== 'received' || !PICKUP_RECEIVED.test(headers[0].value)) return null;
-  const next = headers[1];
-  const m = next?.name === 'received' ? PICKUP_RECEIVED.exec(next.value) : null;
-  return m ? uidOf(m[1]) : null;
-}
-
-/** Postfix's own Received line for a copy re-injected by local(8) (alias or .forward). */
-const LOCAL_FORWARD_RECEIVED = /^by \S+ \(Postfix\)\s+id\s/i;
-
-/**
- * A message forwarded by an alias or .forward is a new queue file: its topmost Received
- * is local(8)'s ("by HOST (Postfix) id ..."), then Delivered-To lines, then the original
- * message's headers, whose first Received is the original submission's. Only that exact
- * position is Postfix's own text; a "from userid" anywhere else could be the sender's.
- */
-export function forwardedPickupUidOf(headers: readonly HeaderField[]): number | null {
-  if (headers[0]?.name !== 'received' || !LOCAL_FORWARD_RECEIVED.test(headers[0].value.trim())) return null;
-  let i = 1;
-  if (headers[i]?.name !== 'delivered-to') return null;
-  while (headers[i]?.name === 'delivered-to') i += 1;
-  const next = headers[i];
-  if (next?.name !== 'received') return null;
-  const m = PICKUP_RECEIVED.exec(next.value);
-  return m ? uidOf(m[1]) : null;
-}
-
-export function phpScriptOf(headers: readonly HeaderField[]): PhpScript | null {
-  const h = first(headers, 'x-php-originating-script');
-  if (!h) return null;
-  const m = PHP_SCRIPT.exec(printable(h.value));
-  if (!m) return null;
-  return { uid: uidOf(m[1]), script: m[2]!.slice(0, MAX_SCRIPT) };
 }
 
 /**
@@ -162,29 +93,21 @@ function lowerValue(h: HeaderField | undefined): string | null {
   return v || null;
 }
 
-export function deriveMessageFields(message: QueuedMessage, skipped?: SkipTally): MessageFields {
-  const headers = message.headers;
-  if (skipped && headers.filter((h) => h.name === 'x-php-originating-script').length > 1) {
-    skipped.add('X-PHP-Originating-Script header', 'more than one in a message: the first (PHP\'s own) kept');
-  }
-  const subjectHeader = first(headers, 'subject');
+export function senderFieldsOf(headers: readonly HeaderField[]): SenderFields {
+  const subjectHeader = firstHeader(headers, 'subject');
   const subject = subjectHeader ? decodeHeaderText(subjectHeader.value).text.trim() : null;
-  const fromHeader = first(headers, 'from');
+  const fromHeader = firstHeader(headers, 'from');
   const from = fromHeader ? parseFromHeader(fromHeader.value) : null;
-  const mid = first(headers, 'message-id');
+  const mid = firstHeader(headers, 'message-id');
   const messageId = mid ? printable(mid.value).trim().replace(/^<(.*)>$/s, '$1').trim() || null : null;
   return {
-    pickupUid: pickupUidOf(headers),
-    innerPickupUid: innerPickupUidOf(headers),
-    forwardedPickupUid: forwardedPickupUidOf(headers),
-    phpScript: phpScriptOf(headers),
     subject,
     from,
     fromAddress: from ? from.address : null,
     fromDomain: from ? domainOfAddress(from.address) : null,
     messageId,
     listUnsubscribe: headers.some((h) => h.name === 'list-unsubscribe'),
-    precedence: lowerValue(first(headers, 'precedence')),
-    autoSubmitted: lowerValue(first(headers, 'auto-submitted')),
+    precedence: lowerValue(firstHeader(headers, 'precedence')),
+    autoSubmitted: lowerValue(firstHeader(headers, 'auto-submitted')),
   };
 }

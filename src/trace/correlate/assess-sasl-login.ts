@@ -11,7 +11,7 @@
  */
 import type { SaslAssessment } from '../../domain/findings';
 import type { SaslFailure } from '../../domain/maillog';
-import { isRandomHelo } from '../rules/verdict-rules';
+import { isRandomHelo } from '../rules/client-names';
 import { networkOf } from './ip-network';
 import { SASL_RULES, STOLEN_SCORE, UNCLEAR_SCORE, type SaslFacts, type SaslRule } from '../rules/sasl-rules';
 import { scoreRows } from '../rules/rule-kit';

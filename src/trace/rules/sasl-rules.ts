@@ -25,7 +25,7 @@
  * score >= STOLEN_SCORE: stolen; >= UNCLEAR_SCORE: unclear; below: not-stolen.
  */
 import { row, type RuleRow, type Thresholds } from './rule-kit';
-import { looksDynamic } from './verdict-rules';
+import { looksDynamic } from './client-names';
 
 export interface SaslFacts {
   /** distinct networks the login succeeded from, most used first */

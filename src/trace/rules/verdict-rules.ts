@@ -6,6 +6,7 @@
  */
 import type { SourceFacts } from '../source-facts';
 import { pct, row, type RuleRow, type Thresholds } from './rule-kit';
+import { isRandomHelo } from './client-names';
 
 export type VerdictRule = RuleRow<SourceFacts, Thresholds>;
 
@@ -24,27 +25,6 @@ export function isOrdinaryLogin(f: SourceFacts): boolean {
     f.recipientsPerMessage < ORDINARY_LOGIN.maxRecipientsPerMessage &&
     f.messagesPerDay <= ORDINARY_LOGIN.maxMessagesPerDay
   );
-}
-
-/** A HELO that is neither a dotted hostname nor an address literal: typical of bots. */
-export function isBogusHelo(helo: string): boolean {
-  if (/^\[.*\]$/.test(helo)) return false;
-  return !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(helo);
-}
-
-/**
- * A mail program behind a login greets with the PC's name ("DESKTOP-4F7QK2L",
- * "anna-laptop", "[192.168.1.5]"); a spam bot with a stolen password with random
- * lower-case letters ("cisqyltfbn"). Only the latter counts against a login.
- */
-export function isRandomHelo(helo: string): boolean {
-  return /^[a-z]{6,20}$/.test(helo) && !/^(localhost|mailserver|webmail|outlook|thunderbird)$/.test(helo);
-}
-
-/** Reverse names ISPs give dial-up and dynamic addresses. */
-export function looksDynamic(name: string): boolean {
-  return /\b(dynamic|dyn|dsl|adsl|dhcp|pool|ppp|cable|dial|client|broadband)\b/i.test(name.replace(/[-_.]/g, ' ')) ||
-    /\d{1,3}[-.]\d{1,3}[-.]\d{1,3}[-.]\d{1,3}/.test(name);
 }
 
 export const VERDICT_RULES: readonly VerdictRule[] = [

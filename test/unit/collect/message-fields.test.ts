@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveMessageFields, innerPickupUidOf, parseFromHeader, pickupUidOf } from '../../../src/collect/queue/message-fields';
+import { parseFromHeader } from '../../../src/collect/queue/message-fields';
+import { deriveMessageFields, innerPickupUidOf, pickupUidOf } from '../../../src/trace/message-fields';
 import { parsePostcat } from '../../../src/collect/queue/postcat-parser';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import type { QueuedMessage } from '../../../src/domain/queue';

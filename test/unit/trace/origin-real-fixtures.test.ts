@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LocalHost } from '../../../src/host/local-host';
 import { parsePostcat } from '../../../src/collect/queue/postcat-parser';
-import { deriveMessageFields } from '../../../src/collect/queue/message-fields';
+import { deriveMessageFields } from '../../../src/trace/message-fields';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import { originOf, sourceKeyOf } from '../../../src/trace/origin';
 import { packageRoot } from '../../helpers/run-cli';

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Report } from '../../../src/domain/report';
-import type { Progress } from '../../../src/cli/progress';
+import type { Progress } from '../../../src/scan/scan-options';
 import { catalogKeys, localeFromAcceptLanguage } from '../../../src/web/i18n';
 import { DECODED_IMG_SUBJECT, SCRIPT_SUBJECT } from './web-fixture';
 import { csrfIn, form, get, report, signIn, startTestApp, type TestApp } from './harness';
