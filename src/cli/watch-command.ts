@@ -24,6 +24,12 @@ import { alertAdmin, dnsblAlertText, sendAlert } from '../watch/alert';
 import { DnsblWatch } from '../watch/dnsbl-watch';
 import { DnsblMonitor, renderDnsbl, type DnsblStatus } from '../dnsbl/dnsbl-monitor';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
+import { createTransport } from '../notify/create-transport';
+import { openStore } from '../store/open-store';
+import { loadInventory } from '../scan/inventory-stage';
+import { createLogger } from '../log';
+import { InventoryCache } from '../watch/inventory-cache';
+import { TripNotifier } from '../watch/trip-notice';
 
 
 export const WATCH_HELP = `Usage: spamtrace watch [options]              follow the mail log and trip the breaker
@@ -157,11 +163,28 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     actor: sub === 'release' ? (io.env.SUDO_USER ?? userInfo().username).slice(0, 64) : 'spamtrace-watch',
   });
   const owner = await mailOwnerUid(host);
+  // the customer's notice on a trip: the subscription from the inventory, the notify policy, the outbox
+  const inventory = new InventoryCache(async () => {
+    const r = await loadInventory(host, { vhostsRoot: null, confixxRoot: null, staticMap: null }, createLogger(), config);
+    for (const w of r.warnings) log(`watch: inventory: ${w}`);
+    return r.subscriptions;
+  });
+  let ownStore = null as ReturnType<typeof openStore> | null;
+  const notifier = new TripNotifier({
+    config: notify,
+    // the UI's store when it exists (openCliActEngine opened it), else the outbox is created
+    openStore: () => store ?? (ownStore = openStore(config.store.path)),
+    subscriptions: () => inventory.get(),
+    transport: () => createTransport(notify!),
+    host: host.name,
+    log,
+  });
   const breaker = new Breaker({
     policy,
     engine,
     trips,
     exempt: { uids: new Set([0, ...(owner === null ? [] : [owner])]) },
+    notice: (t, s) => notifier.notice(t, s),
     alert: (t) => alertAdmin(t, { policy, log }),
     log,
   });
@@ -194,6 +217,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   const maillog = v.maillog ?? [...(logSettings.maillogFile ? [logSettings.maillogFile] : []), ...config.mailLogs].find((p) => existsSync(p));
   if (!maillog) throw new SpamtraceError('E_MAILLOG', `watch: no mail log found (tried ${config.mailLogs.join(', ')}); name one with --maillog`);
   await breaker.restore();
+  if (notify) inventory.warm();
   const follower = new LogFollower({ path: maillog, statePath: join(stateDir, 'position.json'), startAt: v['from-start'] ? 'start' : 'end' });
   const service = new WatchService({ follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log, syslogName: logSettings.syslogName });
   log(`watch: following ${maillog} (${policy.mode}${policy.mode === 'dry-run' ? ': nothing is changed, trips are reported' : ''}), window ${policy.windowMinutes} min, state ${stateDir}`);
@@ -202,6 +226,9 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   if (v.once) {
     const t = await service.step(true);
     await follower.close();
+    await notifier.idle();
+    ownStore?.close();
+    store?.close();
     return t.length > 0 ? 1 : 0;
   }
   const controller = new AbortController();
@@ -229,6 +256,8 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     await follower.save().catch(() => undefined);
     await follower.close();
     await dnsbl.idle();
+    await notifier.idle();
+    ownStore?.close();
     store?.close();
   }
   log('watch: stopped');

@@ -47,11 +47,14 @@ export interface SourceOutcome {
   notices: EnqueuedNotice[];
 }
 
-export function enqueueReport(store: Store, report: Report, options: EnqueueOptions): SourceOutcome[] {
+/** A report, or what the watcher knows at a trip: the host, the time and the source(s). */
+export type EnqueueInput = Pick<Report, 'host' | 'generatedAt' | 'sources'>;
+
+export function enqueueReport(store: Store, report: EnqueueInput, options: EnqueueOptions): SourceOutcome[] {
   return report.sources.map((s) => enqueueSource(store, report, s, options));
 }
 
-function enqueueSource(store: Store, report: Report, source: ReportSource, o: EnqueueOptions): SourceOutcome {
+function enqueueSource(store: Store, report: EnqueueInput, source: ReportSource, o: EnqueueOptions): SourceOutcome {
   const contacts = (o.contacts ?? contactsFromReport)(source);
   const policy = policyFor(o.config, report.host, contacts.reseller?.login ?? source.subscription?.reseller ?? null);
   const d = decide(source, policy);

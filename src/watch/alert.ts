@@ -35,6 +35,13 @@ export function alertText(t: Trip): { subject: string; text: string } {
     'Actions / Maßnahmen:',
     ...(t.actions.length ? t.actions.map((a) => `  - ${a.action} ${plain(a.target)}: ${a.ok ? 'ok' : 'FAILED'} ${plain(a.notes[0] ?? '')}${a.id ? ` [${a.id}]` : ''}`) : ['  (none)']),
     '',
+    ...(t.notice
+      ? [
+          `Customer notice / Kundenhinweis: ${plain(t.notice.reason)}`,
+          ...t.notice.notices.map((n) => `  - ${plain(n.recipient)} (${n.role}, ${n.locale}): ${n.state}${n.id !== null ? ` [notice ${n.id}]` : ''}`),
+          '',
+        ]
+      : []),
     `Release / Freigeben: spamtrace watch release ${t.id}`,
     'No mail was deleted: held mail stays in the hold queue. / Es wurde keine Mail gelöscht: angehaltene Mails bleiben in der Hold-Queue.',
   ];

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { ReportSource } from '../domain/report';
 import type { Rate, Window } from './source-windows';
 import type { WatchPolicy, SourceKindPolicy } from './watch-policy';
-import type { Trip, TripAction, TripStore, TripView } from './trip-store';
+import type { Trip, TripAction, TripNotice, TripStore, TripView } from './trip-store';
 
 /** The part of the act engine the breaker uses (ActionEngine fits). */
 export interface BreakerEngine {
@@ -35,6 +35,8 @@ export interface BreakerDeps {
   engine: BreakerEngine;
   trips: TripStore;
   exempt: Exemptions;
+  /** the customer's notice for a trip, decided after its actions ran (queued through the outbox) */
+  notice?: (trip: Trip, source: ReportSource) => Promise<TripNotice>;
   /** told of every trip (log, admin mail, the UI) */
   alert?: (trip: Trip) => Promise<void> | void;
   log?: (line: string) => void;
@@ -143,6 +145,7 @@ export class Breaker {
     } else {
       this.recent.push(at.getTime());
       for (const a of this.actionsFor(s)) trip.actions.push(await this.run(a.action, a.target, p.mode === 'live'));
+      if (this.d.notice) trip.notice = await this.d.notice(trip, s);
       this.open.set(s.id, { ...trip, followUps: [], released: null });
     }
     await this.d.trips.append(trip);

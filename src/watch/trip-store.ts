@@ -16,6 +16,24 @@ export interface TripAction {
   notes: string[];
 }
 
+/** The customer's notice for a trip: what the notify policy decided and the outbox rows. */
+export interface TripNotice {
+  decision: 'auto' | 'approval' | 'never' | 'error';
+  reason: string;
+  /** the subscription the source belongs to (its customer is told) */
+  subscription: string | null;
+  notices: {
+    /** the outbox row (notify list); null in dry-run */
+    id: number | null;
+    recipient: string;
+    role: string;
+    locale: 'de' | 'en';
+    /** the outbox state, or would-queue / would-await-approval in dry-run */
+    state: string;
+    note?: string;
+  }[];
+}
+
 export interface Trip {
   type: 'trip';
   id: string;
@@ -39,6 +57,8 @@ export interface Trip {
   rate: { messages: number; recipients: number };
   sampleQueueIds: string[];
   actions: TripAction[];
+  /** the customer's notice (absent: the watcher was started without notices) */
+  notice?: TripNotice;
 }
 
 /** A later action for a tripped source (its new mail put on hold too). */
