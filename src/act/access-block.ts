@@ -100,7 +100,7 @@ interface Data {
   change: MainCfChange | null;
 }
 
-export class AccessBlockAction implements Action {
+export class AccessBlockAction implements Action<Data> {
   readonly name: string;
   readonly description: string;
   readonly targetHelp: string;
@@ -113,7 +113,7 @@ export class AccessBlockAction implements Action {
     this.targetHelp = this.spec.targetHelp;
   }
 
-  async plan(target: string): Promise<ActionPlan> {
+  async plan(target: string): Promise<ActionPlan<Data>> {
     const spec = this.spec;
     const login = spec.checkTarget(target);
     const postfix = this.o.postfix;
@@ -162,15 +162,15 @@ export class AccessBlockAction implements Action {
           ]
         : [],
       before: { mapExists: mapBefore.exists, mapSha256: mapBefore.sha256, restriction: change ? { [change.param]: change.oldValue } : 'already in place', mainCfSha256: change?.before.sha256 ?? null },
-      data: data as unknown as Json,
+      data,
       reversible: true,
       noop: steps.length === 0,
       warnings: hasLine ? [`${mapFile} already has a line for ${login}`] : [],
     };
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as unknown as Data;
+  async apply(plan: ActionPlan<Data>): Promise<Json> {
+    const d = plan.data;
     const now = await readFileState(d.mapFile);
     if (now.sha256 !== d.mapAfterSha256) {
       if (now.sha256 !== d.mapBefore.sha256) throw stepFailed(`${d.mapFile} changed since the plan was made; plan again`);
@@ -182,8 +182,8 @@ export class AccessBlockAction implements Action {
     return { mapSha256: d.mapAfterSha256, mainCfSha256: d.change?.afterSha256 ?? null };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verify(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     const lookup = await this.lookup(d);
     const lists = await this.lists(d);
     return {
@@ -192,8 +192,8 @@ export class AccessBlockAction implements Action {
     };
   }
 
-  async undo(plan: ActionPlan): Promise<UndoResult> {
-    const d = plan.data as unknown as Data;
+  async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
+    const d = plan.data;
     const warnings: string[] = [];
     const now = await readFileState(d.mapFile);
     let others = 0;
@@ -226,8 +226,8 @@ export class AccessBlockAction implements Action {
     return { after: { mapExists: after.exists, mapSha256: after.sha256, mainCf }, warnings };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verifyUndone(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     const lookup = await this.lookup(d);
     const lists = await this.lists(d);
     return {

@@ -15,7 +15,12 @@ export type PlanStep =
   | { kind: 'move'; from: string; to: string; why: string }
   | { kind: 'panel'; call: string; why: string };
 
-export interface ActionPlan {
+/**
+ * `Data` is the action's own: what its plan method wrote is what its apply, verify and undo
+ * read back (from the journal after a crash, too). The engine sees `ActionPlan` (data
+ * unknown) and hands a plan only to the action whose name it carries.
+ */
+export interface ActionPlan<Data = unknown> {
   action: string;
   /** the target as validated and normalised ("uid:4079", "web274", "/var/www/x/a.php") */
   target: string;
@@ -25,8 +30,8 @@ export interface ActionPlan {
   undoSteps: PlanStep[];
   /** the state before, enough to undo from the journal alone */
   before: Json;
-  /** what apply needs beyond the steps (new file bytes, queue IDs, hashes) */
-  data: Json;
+  /** what apply needs beyond the steps (new file bytes, queue IDs, hashes); JSON-safe, it is journaled */
+  data: Data;
   /** false for requeue and delete: undo cannot bring anything back */
   reversible: boolean;
   /** true when the system is already in the wanted state: nothing to apply */
@@ -54,23 +59,28 @@ export interface PlanOptions {
   confirmDelete?: number;
 }
 
-export interface Action {
+/**
+ * One containment action over plans of its own data. The engine and the registry hold
+ * `Action` (= Action<unknown>): every Action<Data> is one, since a plan goes back only to
+ * the action that made it (the engine looks the action up by plan.action).
+ */
+export interface Action<Data = unknown> {
   /** the name on the command line: "queue-hold", "block-submit", ... */
   readonly name: string;
   /** what it does, for --help and list */
   readonly description: string;
   /** what TARGET is, for --help */
   readonly targetHelp: string;
-  plan(target: string, options: PlanOptions): Promise<ActionPlan>;
+  plan(target: string, options: PlanOptions): Promise<ActionPlan<Data>>;
   /** does what the plan says; returns the state after */
-  apply(plan: ActionPlan): Promise<Json>;
-  verify(plan: ActionPlan): Promise<Verification>;
+  apply(plan: ActionPlan<Data>): Promise<Json>;
+  verify(plan: ActionPlan<Data>): Promise<Verification>;
   /**
    * Takes the change back using the plan (and its before-state); `after` is what apply
    * returned, absent when the process died before it was journaled.
    */
-  undo(plan: ActionPlan, after?: Json): Promise<UndoResult>;
-  verifyUndone(plan: ActionPlan): Promise<Verification>;
+  undo(plan: ActionPlan<Data>, after?: Json): Promise<UndoResult>;
+  verifyUndone(plan: ActionPlan<Data>): Promise<Verification>;
 }
 
 /** The plan as the admin reads it before saying yes. */

@@ -25,11 +25,14 @@ export interface EngineDeps {
   host: string;
   now?: () => Date;
   /**
-   * Tests only: SIGKILL this process right after the named step (the crash the journal
-   * is for). From SPAMTRACE_TEST_CRASH_AFTER.
+   * Called right after each journaled step. Production passes none; the crash tests pass
+   * one that SIGKILLs the process at a step (the crash the journal is for).
    */
-  crashAfter?: 'apply' | 'applied' | 'verified' | 'undo';
+  afterStep?: (step: EngineStep) => void;
 }
+
+/** The points between journal writes where a process can die. */
+export type EngineStep = 'apply' | 'applied' | 'verified' | 'undo';
 
 export interface ApplyOutcome {
   id: string | null;
@@ -180,8 +183,8 @@ export class ActionEngine {
     return this.deps.journal.append({ id, phase, at: this.now().toISOString(), ...extra });
   }
 
-  private crashPoint(step: NonNullable<EngineDeps['crashAfter']>): void {
-    if (this.deps.crashAfter === step) process.kill(process.pid, 'SIGKILL');
+  private crashPoint(step: EngineStep): void {
+    this.deps.afterStep?.(step);
   }
 }
 

@@ -17,7 +17,23 @@ export type PleskMailPort = Pick<PleskActions, 'setMailboxOutgoingLimit' | 'mail
 export type PleskSubscriptionPort = Pick<PleskActions, 'suspendSubscription' | 'reactivateSubscription' | 'subscriptionStatus'>;
 export type ConfixxLockPort = Pick<ConfixxInventory, 'lockCustomer' | 'unlockCustomer' | 'list'>;
 
-function base(action: string, target: string, summary: string, before: Json, data: Json, call: string, undoCall: string, noop: boolean): ActionPlan {
+/** What each panel action journals for apply and undo. */
+interface MailLimitData {
+  address: string;
+  restore: OutgoingLimit;
+}
+
+interface SuspendData {
+  target: { id: string; name: string };
+  restore: string;
+}
+
+interface ConfixxLockData {
+  login: string;
+  restore: number;
+}
+
+function base<Data>(action: string, target: string, summary: string, before: Json, data: Data, call: string, undoCall: string, noop: boolean): ActionPlan<Data> {
   return {
     action,
     target,
@@ -33,14 +49,14 @@ function base(action: string, target: string, summary: string, before: Json, dat
 }
 
 /** plesk-mail-limit ADDRESS: outgoing limit 0 for one mailbox. */
-export class PleskMailLimitAction implements Action {
+export class PleskMailLimitAction implements Action<MailLimitData> {
   readonly name = 'plesk-mail-limit';
   readonly description = "set a Plesk mailbox's outgoing message limit to 0 (it sends nothing)";
   readonly targetHelp = 'a mailbox address hosted on this Plesk';
 
   constructor(private readonly plesk: PleskMailPort) {}
 
-  async plan(target: string): Promise<ActionPlan> {
+  async plan(target: string): Promise<ActionPlan<MailLimitData>> {
     const address = checkSaslLogin(target);
     if (!address.includes('@')) throw refused(`a Plesk mailbox is an address: ${address}`);
     const current = await this.plesk.mailboxOutgoingLimit(address);
@@ -66,40 +82,40 @@ export class PleskMailLimitAction implements Action {
     return plan;
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as { address: string };
+  async apply(plan: ActionPlan<MailLimitData>): Promise<Json> {
+    const d = plan.data;
     const out = await this.plesk.setMailboxOutgoingLimit(d.address, 0);
     return { limit: 0, via: out.via, warnings: out.warnings };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as { address: string };
+  async verify(plan: ActionPlan<MailLimitData>): Promise<Verification> {
+    const d = plan.data;
     const now = await this.plesk.mailboxOutgoingLimit(d.address);
     return { ok: now === 0, observations: [`plesk mail --info ${d.address}: outgoing limit ${now ?? 'not shown'}`] };
   }
 
-  async undo(plan: ActionPlan): Promise<UndoResult> {
-    const d = plan.data as { address: string; restore: OutgoingLimit };
+  async undo(plan: ActionPlan<MailLimitData>): Promise<UndoResult> {
+    const d = plan.data;
     const out = await this.plesk.setMailboxOutgoingLimit(d.address, d.restore);
     return { after: { limit: d.restore, via: out.via }, warnings: out.warnings };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as { address: string; restore: OutgoingLimit };
+  async verifyUndone(plan: ActionPlan<MailLimitData>): Promise<Verification> {
+    const d = plan.data;
     const now = await this.plesk.mailboxOutgoingLimit(d.address);
     return { ok: String(now ?? 'default') === String(d.restore), observations: [`plesk mail --info ${d.address}: outgoing limit ${now ?? 'not shown'} (wanted ${d.restore})`] };
   }
 }
 
 /** plesk-suspend NAME#ID: suspend a subscription (web, mail, FTP) in Plesk. */
-export class PleskSuspendAction implements Action {
+export class PleskSuspendAction implements Action<SuspendData> {
   readonly name = 'plesk-suspend';
   readonly description = 'suspend a Plesk subscription (its sites and mail stop)';
   readonly targetHelp = 'the subscription as DOMAIN#ID (Plesk domain id of its main domain)';
 
   constructor(private readonly plesk: PleskSubscriptionPort) {}
 
-  async plan(text: string): Promise<ActionPlan> {
+  async plan(text: string): Promise<ActionPlan<SuspendData>> {
     const target = parsePleskTarget(text);
     const status = await this.plesk.subscriptionStatus(target);
     return base(
@@ -107,34 +123,34 @@ export class PleskSuspendAction implements Action {
       `${target.name}#${target.id}`,
       `subscription ${target.name} suspended (was ${status})`,
       { status },
-      { target: { id: String(target.id), name: target.name }, restore: status } as unknown as Json,
+      { target: { id: String(target.id), name: target.name }, restore: status },
       `PUT /domains/${target.id}/status {"status":"suspended"}`,
       `PUT /domains/${target.id}/status {"status":"active"}`,
       status === 'suspended',
     );
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as unknown as { target: PleskTarget };
+  async apply(plan: ActionPlan<SuspendData>): Promise<Json> {
+    const d = plan.data;
     const out = await this.plesk.suspendSubscription(d.target);
     return { status: 'suspended', via: out.via, warnings: out.warnings };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as { target: PleskTarget };
+  async verify(plan: ActionPlan<SuspendData>): Promise<Verification> {
+    const d = plan.data;
     const s = await this.plesk.subscriptionStatus(d.target);
     return { ok: s === 'suspended', observations: [`GET /domains/${d.target.id}/status: ${s}`] };
   }
 
-  async undo(plan: ActionPlan): Promise<UndoResult> {
-    const d = plan.data as unknown as { target: PleskTarget; restore: string };
+  async undo(plan: ActionPlan<SuspendData>): Promise<UndoResult> {
+    const d = plan.data;
     if (d.restore !== 'active') return { after: { status: d.restore }, warnings: [`it was "${d.restore}" before: left suspended`] };
     const out = await this.plesk.reactivateSubscription(d.target);
     return { after: { status: 'active', via: out.via }, warnings: out.warnings };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as { target: PleskTarget; restore: string };
+  async verifyUndone(plan: ActionPlan<SuspendData>): Promise<Verification> {
+    const d = plan.data;
     const s = await this.plesk.subscriptionStatus(d.target);
     return { ok: d.restore !== 'active' || s === 'active', observations: [`GET /domains/${d.target.id}/status: ${s}`] };
   }
@@ -147,14 +163,14 @@ export function parsePleskTarget(text: string): PleskTarget & { id: string } {
 }
 
 /** confixx-lock webN: the Confixx customer lock. */
-export class ConfixxLockAction implements Action {
+export class ConfixxLockAction implements Action<ConfixxLockData> {
   readonly name = 'confixx-lock';
   readonly description = 'lock a Confixx customer (kunden.gesperrt = 1)';
   readonly targetHelp = 'the Confixx customer login webN';
 
   constructor(private readonly confixx: ConfixxLockPort) {}
 
-  async plan(target: string): Promise<ActionPlan> {
+  async plan(target: string): Promise<ActionPlan<ConfixxLockData>> {
     const login = checkCustomerLogin(target);
     const sub = (await this.confixx.list()).subscriptions.find((s) => s.id === login);
     if (!sub) throw refused(`Confixx has no customer ${login}`);
@@ -171,31 +187,31 @@ export class ConfixxLockAction implements Action {
     );
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as { login: string };
+  async apply(plan: ActionPlan<ConfixxLockData>): Promise<Json> {
+    const d = plan.data;
     const c = await this.confixx.lockCustomer(d.login);
     return { gesperrt: c.after, before: c.before, changed: c.changed };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
+  async verify(plan: ActionPlan<ConfixxLockData>): Promise<Verification> {
     return this.observe(plan, true);
   }
 
-  async undo(plan: ActionPlan, after?: Json): Promise<UndoResult> {
-    const d = plan.data as { login: string; restore: number };
+  async undo(plan: ActionPlan<ConfixxLockData>, after?: Json): Promise<UndoResult> {
+    const d = plan.data;
     // the value apply saw is exact; the plan's is the fallback after a crash
     const seen = after && typeof after === 'object' && !Array.isArray(after) && typeof after['before'] === 'number' ? (after['before'] as number) : d.restore;
     const c = await this.confixx.unlockCustomer(d.login, seen);
     return { after: { gesperrt: c.after }, warnings: [] };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as { restore: number };
+  async verifyUndone(plan: ActionPlan<ConfixxLockData>): Promise<Verification> {
+    const d = plan.data;
     return this.observe(plan, d.restore !== 0);
   }
 
-  private async observe(plan: ActionPlan, wantLocked: boolean): Promise<Verification> {
-    const d = plan.data as { login: string };
+  private async observe(plan: ActionPlan<ConfixxLockData>, wantLocked: boolean): Promise<Verification> {
+    const d = plan.data;
     const sub = (await this.confixx.list()).subscriptions.find((s) => s.id === d.login);
     const locked = sub?.suspended === true;
     return { ok: locked === wantLocked, observations: [`Confixx lists ${d.login} as ${locked ? 'locked' : 'not locked'}`] };

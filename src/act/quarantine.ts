@@ -59,6 +59,9 @@ interface Data {
   fpm: FpmMaster[];
 }
 
+/** A quarantine plan, as its apply and undo read it. */
+export type QuarantinePlan = ActionPlan<Data>;
+
 /** sha256 of a file in root's own directory (never of a path in a site's tree). */
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -92,14 +95,14 @@ export async function checkScriptPath(path: string, roots: readonly string[]): P
   throw refused(`${real} is outside the configured roots (${roots.join(', ') || 'none'}): refused`);
 }
 
-export class QuarantineAction implements Action {
+export class QuarantineAction implements Action<Data> {
   readonly name = 'quarantine-script';
   readonly description = 'move a script out of the docroot into the root-only quarantine (restorable)';
   readonly targetHelp = 'the absolute path of the script, under a configured root';
 
   constructor(private readonly o: QuarantineOptions) {}
 
-  async plan(target: string): Promise<ActionPlan> {
+  async plan(target: string): Promise<ActionPlan<Data>> {
     const path = await checkScriptPath(target, this.o.roots);
     // root's lstat only tells whom to act as; the owner's own fstat below is what counts
     const owner = (await fs.lstat(path)).uid;
@@ -127,7 +130,7 @@ export class QuarantineAction implements Action {
       ],
       undoSteps: [{ kind: 'command', program: 'create as owner', args: [`uid ${f.uid}`, path], why: `the owner's process creates it again (never over an existing file), group ${f.gid}, mode ${f.mode.toString(8)}, mtime ${mtimeIso}` }],
       before: { path, sha256: sha, size: f.size, uid: f.uid, gid: f.gid, mode: f.mode.toString(8), mtime: mtimeIso },
-      data: data as unknown as Json,
+      data,
       reversible: true,
       noop: false,
       warnings: [
@@ -137,8 +140,8 @@ export class QuarantineAction implements Action {
     };
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as unknown as Data;
+  async apply(plan: ActionPlan<Data>): Promise<Json> {
+    const d = plan.data;
     if (d.dev === undefined || d.ino === undefined) throw stepFailed('this plan was made by an older spamtrace: plan again');
     await ensureRootOnlyDir(this.o.quarantineDir);
     const account = await accountOf(d.uid);
@@ -181,8 +184,8 @@ export class QuarantineAction implements Action {
     return { quarantinePath: d.quarantinePath, fpm };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verify(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     // lstat only: metadata of whatever the name leads to, nothing opened in the site's tree
     const atPath = await fs.lstat(d.path).catch(() => null);
     const q = await fs.lstat(d.quarantinePath).catch(() => null);
@@ -196,8 +199,8 @@ export class QuarantineAction implements Action {
     };
   }
 
-  async undo(plan: ActionPlan): Promise<UndoResult> {
-    const d = plan.data as unknown as Data;
+  async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
+    const d = plan.data;
     const q = await fs.lstat(d.quarantinePath).catch(() => null);
     const stillThere = (await fs.lstat(d.path).catch(() => null)) !== null;
     // a crash before the original was removed: the file never left (a copy may exist)
@@ -224,8 +227,8 @@ export class QuarantineAction implements Action {
     return { after: { path: d.path, restored: true }, warnings };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verifyUndone(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     const seen = await hashAsOwner(d.uid, d.path, d.size).catch((e: Error) => e);
     if (seen instanceof Error) return { ok: false, observations: [`${d.path}: ${seen.message}`] };
     const { facts: f, sha256: sha } = seen;

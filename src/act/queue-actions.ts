@@ -84,7 +84,7 @@ interface Data {
   ids: string[];
 }
 
-export class QueueAction implements Action {
+export class QueueAction implements Action<Data> {
   readonly name: string;
   readonly description: string;
   readonly targetHelp = 'a queue source as the scan names it: uid:N, user:NAME, sasl:LOGIN, client:IP';
@@ -96,7 +96,7 @@ export class QueueAction implements Action {
     this.description = this.spec.description;
   }
 
-  async plan(target: string, options: PlanOptions = {}): Promise<ActionPlan> {
+  async plan(target: string, options: PlanOptions = {}): Promise<ActionPlan<Data>> {
     const source = await sourceKeyOfTarget(this.o.host, parseSourceTarget(target));
     const all = await messagesOfSource(this.o.host, source);
     const picked = all.filter((m) => this.spec.from.includes(m.queueName));
@@ -113,7 +113,7 @@ export class QueueAction implements Action {
           : this.kind === 'delete' && ids.length
             ? [{ kind: 'command', program: '-', args: [], why: 'deleted mail is gone for good' }]
             : [];
-    const plan: ActionPlan = {
+    const plan: ActionPlan<Data> = {
       action: this.name,
       target: source,
       summary: `${ids.length} of ${all.length} queued messages of ${source} ${this.spec.verb}`,
@@ -146,15 +146,15 @@ export class QueueAction implements Action {
     return plan;
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as unknown as Data;
+  async apply(plan: ActionPlan<Data>): Promise<Json> {
+    const d = plan.data;
     const n = await this.postsuper(this.spec.flag, this.spec.from, d.ids, this.spec.said);
     if (this.kind === 'requeue') await this.o.postfix.run('postkick', ['public', 'pickup', 'W']).catch(() => undefined);
     return { [this.spec.verb]: n };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verify(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     const where = await this.where(d.ids);
     const present = d.ids.filter((id) => where.has(id));
     const count = (q: QueueName): number => present.filter((id) => where.get(id) === q).length;
@@ -183,16 +183,16 @@ export class QueueAction implements Action {
     }
   }
 
-  async undo(plan: ActionPlan): Promise<UndoResult> {
-    const d = plan.data as unknown as Data;
+  async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
+    const d = plan.data;
     if (!this.spec.undoFlag) throw refused(`${this.name} cannot be undone`);
     const undoSaid = this.kind === 'hold' ? SPECS.release.said : SPECS.hold.said;
     const n = await this.postsuper(this.spec.undoFlag, this.spec.undoQueues, d.ids, undoSaid);
     return { after: { undone: n }, warnings: [] };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verifyUndone(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     const where = await this.where(d.ids);
     const held = d.ids.filter((id) => where.get(id) === 'hold').length;
     const present = d.ids.filter((id) => where.has(id)).length;

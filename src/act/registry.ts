@@ -29,7 +29,8 @@ export interface ActSettings {
   controlUser?: string;
   /** extra actions (panel adapters) */
   extraActions?: readonly Action[];
-  crashAfter?: EngineDeps['crashAfter'];
+  /** tests: called after each journaled step (see EngineDeps) */
+  afterStep?: EngineDeps['afterStep'];
   now?: () => Date;
 }
 
@@ -56,7 +57,7 @@ export function createActEngine(s: ActSettings): ActionEngine {
     lockPath: join(dir, 'lock'),
     actor: s.actor,
     host: s.host.name,
-    ...(s.crashAfter ? { crashAfter: s.crashAfter } : {}),
+    ...(s.afterStep ? { afterStep: s.afterStep } : {}),
     ...(s.now ? { now: s.now } : {}),
   });
 }

@@ -28,14 +28,14 @@ interface Data {
 
 const PROBE = 'Subject: spamtrace submission probe\n\nno recipient: never queued\n';
 
-export class SubmitBlockAction implements Action {
+export class SubmitBlockAction implements Action<Data> {
   readonly name = 'block-submit';
   readonly description = 'stop a local user from submitting mail with sendmail (authorized_submit_users)';
   readonly targetHelp = 'a system user name (web274) or uid:N';
 
   constructor(private readonly o: SubmitBlockOptions) {}
 
-  async plan(target: string): Promise<ActionPlan> {
+  async plan(target: string): Promise<ActionPlan<Data>> {
     const { user, uid } = await this.resolve(target);
     if (uid === 0) throw refused('blocking root from submitting would stop system mail (cron, bounces to the admin); refused');
     const { change, result, step } = await planMainCfChange(this.o.postfix, SUBMIT_USERS, (v) => blockSubmitUser(v, user));
@@ -50,34 +50,34 @@ export class SubmitBlockAction implements Action {
         ? [{ kind: 'edit', file: change.file, diff: [`main.cf back byte for byte (sha256 ${change.before.sha256}); if edited since, only "!${user}" is taken out`], why: 'undo' }, reload]
         : [],
       before: { [SUBMIT_USERS]: change.oldValue, mainCfSha256: change.before.sha256 },
-      data: data as unknown as Json,
+      data,
       reversible: true,
       noop: !result.changed,
       warnings: [...(result.reason ? [result.reason] : []), 'a script that speaks SMTP to 127.0.0.1 is not stopped by this; hold its queue and quarantine the script'],
     };
   }
 
-  async apply(plan: ActionPlan): Promise<Json> {
-    const d = plan.data as unknown as Data;
+  async apply(plan: ActionPlan<Data>): Promise<Json> {
+    const d = plan.data;
     await applyMainCfChange(d.change);
     await this.o.postfix.reload();
     return { [SUBMIT_USERS]: d.change.newValue, mainCfSha256: d.change.afterSha256 };
   }
 
-  async verify(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verify(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     return this.observe(d.user, true);
   }
 
-  async undo(plan: ActionPlan): Promise<UndoResult> {
-    const d = plan.data as unknown as Data;
+  async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
+    const d = plan.data;
     const r = await undoMainCfChange(d.change, (v) => unblockSubmitUser(v, d.user));
     if (r.how !== 'untouched' && r.how !== 'absent') await this.o.postfix.reload();
     return { after: { [SUBMIT_USERS]: await this.o.postfix.parameter(SUBMIT_USERS), mainCf: r.how, mainCfSha256: r.sha256 }, warnings: r.warnings };
   }
 
-  async verifyUndone(plan: ActionPlan): Promise<Verification> {
-    const d = plan.data as unknown as Data;
+  async verifyUndone(plan: ActionPlan<Data>): Promise<Verification> {
+    const d = plan.data;
     return this.observe(d.user, false);
   }
 

@@ -10,7 +10,7 @@ import { LocalHost } from '../host/local-host';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { renderPlan } from '../act/action';
 import { ACTION_ID, DEFAULT_JOURNAL, type JournalEntry } from '../act/journal';
-import type { ActionEngine } from '../act/engine';
+import type { ActionEngine, EngineDeps } from '../act/engine';
 import { terminalSafe } from '../terminal-safe';
 import { openCliActEngine } from './cli-act-engine';
 import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
@@ -58,9 +58,17 @@ export interface ActIo {
   env: NodeJS.ProcessEnv;
 }
 
-const CRASH_POINTS = ['apply', 'applied', 'verified', 'undo'] as const;
+/** What tests inject; the command line sets none of it. */
+export interface ActHooks {
+  /** called after each journaled step: the crash tests kill the process there */
+  afterStep?: EngineDeps['afterStep'];
+}
 
-export async function actCommand(argv: string[], io: ActIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function actCommand(
+  argv: string[],
+  io: ActIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  hooks: ActHooks = {},
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -95,7 +103,6 @@ export async function actCommand(argv: string[], io: ActIo = { stdout: process.s
     confirmDelete = Number(v['confirm-delete']);
   }
   const { config } = loadConfig(resolveConfigPath(v.config, io.env));
-  const crash = io.env.SPAMTRACE_TEST_CRASH_AFTER;
   const host = new LocalHost();
   const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL);
   const { engine } = openCliActEngine({
@@ -105,7 +112,7 @@ export async function actCommand(argv: string[], io: ActIo = { stdout: process.s
     ...(v.root ? { roots: v.root } : {}),
     ...(v['quarantine-dir'] ? { quarantineDir: v['quarantine-dir'] } : {}),
     actor: (v.actor ?? io.env.SUDO_USER ?? userInfo().username).slice(0, 64),
-    ...(crash && (CRASH_POINTS as readonly string[]).includes(crash) ? { crashAfter: crash as (typeof CRASH_POINTS)[number] } : {}),
+    ...(hooks.afterStep ? { afterStep: hooks.afterStep } : {}),
   });
   const json = v.json === true;
   // paths and logins in plans may be attacker-named (a dropped script's file name)

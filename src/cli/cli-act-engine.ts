@@ -22,7 +22,7 @@ export interface CliActEngineOptions {
   actor: string;
   roots?: readonly string[];
   quarantineDir?: string;
-  crashAfter?: ActSettings['crashAfter'];
+  afterStep?: ActSettings['afterStep'];
 }
 
 export interface CliActEngine {
@@ -42,7 +42,7 @@ export function openCliActEngine(o: CliActEngineOptions): CliActEngine {
     roots: o.roots ?? [o.config.roots.vhosts, o.config.roots.confixx],
     quarantineDir: o.quarantineDir ?? DEFAULT_QUARANTINE_DIR,
     actor: o.actor,
-    ...(o.crashAfter ? { crashAfter: o.crashAfter } : {}),
+    ...(o.afterStep ? { afterStep: o.afterStep } : {}),
   });
   return { engine, store };
 }

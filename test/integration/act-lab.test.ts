@@ -18,6 +18,7 @@ import { labHttpRequest } from '../lab/web/http-submitter';
 import { DROPPED_SCRIPT, droppedScriptFile, webSite } from '../lab/web/web-layout';
 import { packageRoot, runCli } from '../helpers/run-cli';
 import type { Report } from '../../src/domain/report';
+import type { EngineStep } from '../../src/act/engine';
 import { JsonlAuditSink } from '../../src/act/audit';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/saslpasswd2');
@@ -35,9 +36,11 @@ interface Run {
 }
 
 /** `spamtrace act ...` in a child process, exactly as src/cli.ts runs it. */
-function act(args: string[], env: Record<string, string>): Promise<Run> {
+/** spamtrace act in a child process; `crashAfter`: SIGKILLed right after that engine step. */
+function act(args: string[], env: Record<string, string>, crashAfter?: EngineStep): Promise<Run> {
   const entry = join(packageRoot(), 'dist', 'src', 'cli', 'act-command.js');
-  const script = `require(${JSON.stringify(entry)}).actCommand(process.argv.slice(1)).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write('spamtrace: ' + (e.code || 'E_INTERNAL') + ': ' + e.message + '\\n'); process.exitCode = 2; });`;
+  const hooks = `{ afterStep: (s) => { if (s === ${JSON.stringify(crashAfter ?? null)}) process.kill(process.pid, 'SIGKILL'); } }`;
+  const script = `require(${JSON.stringify(entry)}).actCommand(process.argv.slice(1), undefined, ${hooks}).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write('spamtrace: ' + (e.code || 'E_INTERNAL') + ': ' + e.message + '\\n'); process.exitCode = 2; });`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -102,7 +105,6 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     env = {
       SPAMTRACE_ACT_JOURNAL: join(journalDir, 'journal.jsonl'),
       SPAMTRACE_CONFIG: '',
-      SPAMTRACE_TEST_CRASH_AFTER: '',
     };
     mainCfBefore = await sha256File(MAIN_CF);
   });
@@ -278,7 +280,7 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
   });
 
   test('killed between apply and its record: the next start reports the half-done action and undo restores main.cf', async () => {
-    const crashed = await act(['apply', 'block-submit', 'web274'], { ...env, SPAMTRACE_TEST_CRASH_AFTER: 'apply' });
+    const crashed = await act(['apply', 'block-submit', 'web274'], env, 'apply');
     assert.equal(crashed.signal, 'SIGKILL');
     assert.notEqual(await sha256File(MAIN_CF), mainCfBefore, 'the change was made');
     assert.match(sendmailAs('web274').stderr, /not allowed to submit mail/);
@@ -306,7 +308,7 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     const r = await act(['apply', 'queue-hold', 'uid:4079'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const id = idOf(r);
-    const crashed = await act(['undo', id], { ...env, SPAMTRACE_TEST_CRASH_AFTER: 'undo' });
+    const crashed = await act(['undo', id], env, 'undo');
     assert.equal(crashed.signal, 'SIGKILL');
     const status = await act(['status'], env);
     assert.match(status.stdout, new RegExp(`HALF-DONE ${id} queue-hold uid:4079: undo started`));

@@ -22,8 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActionPlan } from '../../src/act/action';
-import { QuarantineAction } from '../../src/act/quarantine';
+import { QuarantineAction, type QuarantinePlan } from '../../src/act/quarantine';
 
 const ROUNDS = Number(process.env['SPAMTRACE_RACE_ROUNDS'] ?? 500);
 const USER = 65534; // nobody
@@ -151,7 +150,7 @@ for (const variant of [
 
       const action = new QuarantineAction({ roots: [root], quarantineDir, reloadFpm: false });
       // quiet phase: plans for the a-scripts, and the s-scripts into the quarantine, to be restored under the race
-      const plans = new Map<string, ActionPlan>();
+      const plans = new Map<string, QuarantinePlan>();
       await inParallel(ROUNDS, 2, async (i) => {
         plans.set(`a${i}.php`, await action.plan(join(d, `a${i}.php`)));
         const s = await action.plan(join(d, `s${i}.php`));

@@ -95,6 +95,31 @@ test('a failed apply is journaled as half-done and undo still restores from the 
   assert.equal((await s.engine.halfDone()).length, 0);
 });
 
+test('the injected afterStep hook sees each crash point with the journal as a crash there would leave it', async () => {
+  const s = setup();
+  const seen: string[] = [];
+  const phasesNow = async () => (await s.journal.entries()).entries[0]?.phases.join('>') ?? '';
+  const engine = new ActionEngine({
+    actions: [s.action],
+    journal: s.journal,
+    audit: s.audit,
+    lockPath: join(s.dir, 'lock'),
+    actor: 'alice',
+    host: 'h1',
+    // synchronous like a SIGKILL: read the journal file as it is at that instant
+    afterStep: (step) => seen.push(`${step}: ${readFileSync(s.journal.path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { phase: string }).phase).join('>')}`),
+  });
+  const r = await engine.apply('flag', s.target);
+  await engine.undo(r.id!);
+  assert.deepEqual(seen, [
+    'apply: intent',
+    'applied: intent>applied',
+    'verified: intent>applied>verified',
+    'undo: intent>applied>verified>recorded>undo-intent',
+  ]);
+  assert.equal(await phasesNow(), 'intent>applied>verified>recorded>undo-intent>undone>undo-verified>undo-recorded');
+});
+
 test('nothing is journaled when the system is already in the wanted state', async () => {
   const s = setup();
   writeFileSync(s.target, 'blocked');
