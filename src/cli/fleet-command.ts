@@ -7,7 +7,9 @@
 import { existsSync } from 'node:fs';
 import { createLogger } from '../log';
 import { SpamtraceError } from '../errors';
-import { parseFleetConfig, loadFleetConfig, type FleetConfig } from '../fleet/fleet-config';
+import { parseFleetConfig, loadFleetConfig, selectHosts, type FleetConfig } from '../fleet/fleet-config';
+import { loadConfig, resolveConfigPath } from '../config/load-config';
+import { scanMaybeStored } from './stored-scan-command';
 import { scanFleet, type HostProgressEvent } from '../fleet/fleet-scan';
 import { renderFleetText } from '../fleet/render-fleet-text';
 import type { FleetReport } from '../fleet/fleet-report';
@@ -66,7 +68,12 @@ export function fleetExitCode(r: FleetReport): number {
 export async function fleetScanCommand(fleet: FleetArgs, options: Readonly<ScanOptions>): Promise<number> {
   const config = await resolveFleetConfig(fleet);
   const logger = createLogger({ level: options.logLevel });
-  const report = await scanFleet(
+  // the fleet's progress goes to stderr by host; the store's row counts hosts finished
+  const total = selectHosts(config, fleet.hosts).length;
+  const finished = new Set<string>();
+  const printer = progressPrinter(process.stderr, options.progress !== false);
+  const storeConfig = options.store ? loadConfig(resolveConfigPath(options.configPath ?? undefined)).config : null;
+  const report = await scanMaybeStored(options, storeConfig, null, (progress) => scanFleet(
     fleet.hosts,
     {
       config,
@@ -75,8 +82,16 @@ export async function fleetScanCommand(fleet: FleetArgs, options: Readonly<ScanO
       ...(fleet.hostTimeoutSeconds !== null ? { hostTimeoutMs: fleet.hostTimeoutSeconds * 1000 } : {}),
       ...(fleet.sshConfig !== null ? { sshConfigPath: fleet.sshConfig } : {}),
     },
-    { logger, now: () => new Date(), onProgress: progressPrinter(process.stderr, options.progress !== false) },
-  );
+    {
+      logger,
+      now: () => new Date(),
+      onProgress: (e) => {
+        printer(e);
+        if (e.phase === 'done' || e.phase === 'failed') finished.add(e.alias);
+        progress.update(finished.size, total, `${e.alias}: ${e.what ?? e.phase}`);
+      },
+    },
+  ));
   process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderFleetText(report, { all: options.all }));
   return fleetExitCode(report);
 }

@@ -16,6 +16,10 @@ export interface ScanOptions extends ScanInput {
   help: boolean;
   /** --config FILE; null: $SPAMTRACE_CONFIG or /etc/spamtrace/spamtrace.json when present */
   configPath: string | null;
+  /** --store (or --db): keep the report in the store the UI reads */
+  store: boolean;
+  /** --db FILE; null: store.path of the config, the store `serve` opens */
+  db: string | null;
 }
 
 export const SCAN_HELP = `Usage: spamtrace scan [options]
@@ -54,6 +58,10 @@ History and web logs:
   --config FILE          configuration (default $SPAMTRACE_CONFIG or /etc/spamtrace/spamtrace.json
                          when present): which panel answers "who owns what" (Plesk API or CLI,
                          Confixx database, filesystem), roots and mail logs
+  --store                also keep the report in the store, where "spamtrace serve" (the UI)
+                         shows it as the newest scan, with the same findings a UI scan records
+  --db FILE              the store for --store (implies --store); default: store.path of the
+                         configuration (/var/lib/spamtrace/spamtrace.db), the one serve opens
   --batch-size N         queue IDs per postcat process (default 2000, 1-5000)
   --progress / --no-progress
                          progress on stderr (default: when the scan runs long)
@@ -90,6 +98,8 @@ export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<
         'confixx-root': { type: 'string' },
         'static-map': { type: 'string' },
         config: { type: 'string' },
+        store: { type: 'boolean' },
+        db: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -143,5 +153,7 @@ export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<
     confixxRoot: v['confixx-root'] ?? null,
     staticMap: v['static-map'] ?? null,
     configPath: v.config ?? null,
+    store: Boolean(v.store) || v.db !== undefined,
+    db: v.db ?? null,
   });
 }

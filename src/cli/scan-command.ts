@@ -8,6 +8,7 @@ import { parseScanArgs, SCAN_HELP } from './scan-args';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { extractFleetArgs, FLEET_HELP } from './fleet-args';
 import { fleetScanCommand } from './fleet-command';
+import { scanMaybeStored } from './stored-scan-command';
 
 export async function scanCommand(argv: string[]): Promise<number> {
   const fleet = extractFleetArgs(argv);
@@ -20,7 +21,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const logger = createLogger({ level: options.logLevel });
   const progress = createProgress(process.stderr, options.progress);
   const { config } = loadConfig(resolveConfigPath(options.configPath ?? undefined));
-  const report = await runScan(options, { host: new LocalHost(), logger, progress, now: () => new Date(), config });
+  const report = await scanMaybeStored(options, config, progress, (p) => runScan(options, { host: new LocalHost(), logger, progress: p, now: () => new Date(), config }));
   progress.end();
   process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report, { all: options.all }));
   return report.sources.some((s) => s.verdict === 'spam') ? 1 : 0;

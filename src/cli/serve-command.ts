@@ -139,7 +139,7 @@ export async function serveCommand(
   }
   if (native.length > 0) throw new SpamtraceError('E_NATIVE_MODULE', native.map((p) => p.message).join('; '));
   // checked now, so a typo fails at start and not at the first scan
-  parseScanArgs(scanArgv);
+  if (parseScanArgs(scanArgv).store) throw new SpamtraceError('E_USAGE', 'serve: every scan of the UI is stored in --store FILE; leave --store and --db out of the scan options after "--"');
   const { config } = loadConfig(resolveConfigPath(v.config, io.env));
   const listen = v.listen ? parseListen(v.listen) : config.service.listen;
   const intervalMs = v.interval ? parseDuration(v.interval) : 0;

@@ -74,8 +74,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { scanner?: Scanner; withReport?: boolean; deps?: Partial<AppDeps> } = {}): Promise<TestApp> {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'web-test-')), 'store.db'));
+export async function startTestApp(options: { scanner?: Scanner; withReport?: boolean; deps?: Partial<AppDeps>; storePath?: string } = {}): Promise<TestApp> {
+  const store = openStore(options.storePath ?? join(mkdtempSync(join(tmpdir(), 'web-test-')), 'store.db'));
   if (options.withReport !== false) {
     const id = createScanRow(store, 'test', null);
     finishScan(store, id, await report());
