@@ -1,25 +1,37 @@
 /**
- * `spamtrace config print | check [--config FILE]`.
+ * `spamtrace config print | check [--config FILE] [--notify-config FILE] [--fleet FILE]`.
  * print: the effective config as JSON with each secret file's state (never its content).
- * check: the same checks the service runs at start; exit 0 when it would start, 2 with
- * the first problem otherwise (E_CONFIG / E_SECRET_FILE).
+ * check: the checks `serve` and `scan --hosts` run at start, over every file they would
+ * load (the config and its secret files, notify.json, the fleet file); each problem on
+ * its own line with its file and JSON path; exit 0 when all are fine, 2 otherwise (the
+ * first problem's code, E_CONFIG or E_SECRET_FILE).
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { describeConfig, renderConfig, type OwnersFor } from '../config/print-config';
 import { ownersAllowed } from '../config/secret-file';
-import { secretFileError } from '../config/config-error';
+import { ConfigProblemsError } from '../config/config-error';
+import { problemLine } from '../config/config-check';
+import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
+import { loadFleetConfig } from '../fleet/fleet-config';
+import { DEFAULT_FLEET_FILE } from './fleet-args';
 
-export const CONFIG_HELP = `Usage: spamtrace config <print|check> [--config FILE]
+export const CONFIG_HELP = `Usage: spamtrace config <print|check> [--config FILE] [--notify-config FILE] [--fleet FILE]
 
   print    show the effective configuration (defaults filled in) as JSON, and the
            state of each secret file (ok, missing, unsafe: why); secrets are never shown
-  check    validate the config file and the secret files it names; exit 0 when the
-           service would start, 2 with the reason otherwise
+  check    validate every file serve would load: the config file and the secret files
+           it names, the notify settings and the fleet file; print each problem as
+           "FILE: KEY.PATH: what is wrong"; exit 0 when all are fine, 2 otherwise
 
 The config file is --config FILE, else $SPAMTRACE_CONFIG, else /etc/spamtrace/spamtrace.json
 (absent: defaults). Keys: src/config/README.md.
+The notify settings: --notify-config FILE, else $SPAMTRACE_NOTIFY_CONFIG, else
+/etc/spamtrace/notify.json (absent: no customer notices). Keys: src/notify/README.md.
+The fleet file: --fleet FILE, else $SPAMTRACE_FLEET, else /etc/spamtrace/fleet.json
+(absent: none). Keys: src/fleet/README.md.
 `;
 
 export interface ConfigCommandIo {
@@ -32,7 +44,11 @@ export interface ConfigCommandIo {
 export async function configCommand(args: string[], io: ConfigCommandIo = { stdout: process.stdout, env: process.env }): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, 'notify-config': { type: 'string' }, fleet: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (e) {
     throw new SpamtraceError('E_USAGE', `config: ${(e as Error).message}`);
   }
@@ -45,19 +61,75 @@ export async function configCommand(args: string[], io: ConfigCommandIo = { stdo
     throw new SpamtraceError('E_USAGE', `config: expected "print" or "check"${sub ? `, got "${[sub, ...extra].join(' ')}"` : ''} (see spamtrace config --help)`);
   }
 
+  if (sub === 'check') return checkAll(parsed.values, io);
+  if (parsed.values['notify-config'] !== undefined || parsed.values.fleet !== undefined) {
+    throw new SpamtraceError('E_USAGE', 'config print shows the main configuration; --notify-config and --fleet go with "config check"');
+  }
   const loaded = loadConfig(resolveConfigPath(parsed.values.config, io.env));
   const panelOwners = ownersAllowed(loaded.config.service.panelUser, io.lookupUid);
   const ownersFor: OwnersFor = (key) => (key === 'service.panelSecretFile' ? panelOwners : [0]);
   const printed = describeConfig(loaded, ownersFor);
 
-  if (sub === 'print') {
-    io.stdout.write(renderConfig(printed));
-    return 0;
+  io.stdout.write(renderConfig(printed));
+  return 0;
+}
+
+interface Found {
+  code: 'E_CONFIG' | 'E_SECRET_FILE';
+  line: string;
+}
+
+/** Every problem of one file, each as "FILE: PATH: message". */
+function problemsOf(e: unknown, file: string): Found[] {
+  if (e instanceof ConfigProblemsError) return e.problems.map((p) => ({ code: 'E_CONFIG', line: `${e.file}: ${problemLine(p)}` }));
+  if (e instanceof SpamtraceError && (e.code === 'E_CONFIG' || e.code === 'E_SECRET_FILE')) {
+    return [{ code: e.code, line: e.message.startsWith(file) || e.message.includes(` ${file} `) ? e.message : `${file}: ${e.message}` }];
   }
-  const unsafe = Object.entries(printed.secretFiles).find(([, r]) => r.state === 'unsafe');
-  if (unsafe) throw secretFileError(`${unsafe[0]} ${unsafe[1].path}: ${unsafe[1].problem}`);
-  const missing = Object.entries(printed.secretFiles).filter(([, r]) => r.state === 'missing');
-  io.stdout.write(`config ok: ${printed.source}\n`);
-  for (const [key, r] of missing) io.stdout.write(`note: ${key} ${r.path} does not exist yet\n`);
+  throw e;
+}
+
+async function checkAll(flags: { config?: string; 'notify-config'?: string; fleet?: string }, io: ConfigCommandIo): Promise<number> {
+  const found: Found[] = [];
+  const notes: string[] = [];
+  const ok: string[] = [];
+
+  const location = resolveConfigPath(flags.config, io.env);
+  try {
+    const loaded = loadConfig(location);
+    const panelOwners = ownersAllowed(loaded.config.service.panelUser, io.lookupUid);
+    const printed = describeConfig(loaded, (key) => (key === 'service.panelSecretFile' ? panelOwners : [0]));
+    for (const [key, r] of Object.entries(printed.secretFiles)) {
+      if (r.state === 'unsafe') found.push({ code: 'E_SECRET_FILE', line: `${printed.source ?? location.path}: ${key}: ${r.path}: ${r.problem}` });
+      if (r.state === 'missing') notes.push(`note: ${key} ${r.path} does not exist yet`);
+    }
+    ok.push(`config ok: ${printed.source ?? `${location.path} is absent, the defaults apply`}`);
+  } catch (e) {
+    found.push(...problemsOf(e, location.path));
+  }
+
+  const notify = resolveNotifyConfigPath(flags['notify-config'], io.env);
+  try {
+    if (loadNotifyConfig(notify)) ok.push(`notify settings ok: ${notify.path}`);
+    else notes.push(`note: ${notify.path} does not exist: no customer notices`);
+  } catch (e) {
+    found.push(...problemsOf(e, notify.path));
+  }
+
+  const fleetFile = flags.fleet ?? io.env['SPAMTRACE_FLEET'] ?? (existsSync(DEFAULT_FLEET_FILE) ? DEFAULT_FLEET_FILE : null);
+  if (fleetFile) {
+    try {
+      await loadFleetConfig(fleetFile);
+      ok.push(`fleet file ok: ${fleetFile}`);
+    } catch (e) {
+      found.push(...problemsOf(e, fleetFile));
+    }
+  }
+
+  const [first] = found;
+  if (first) {
+    for (const f of found) io.stdout.write(`${f.line}\n`);
+    throw new SpamtraceError(first.code, found.length > 1 ? `${first.line} (${found.length} problems in all, listed above)` : first.line);
+  }
+  for (const line of [...ok, ...notes]) io.stdout.write(`${line}\n`);
   return 0;
 }

@@ -6,7 +6,8 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { configError } from './config-error';
-import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth';
+import { MAX_JSON_DEPTH } from './json-depth';
+import { parseJsonConfig } from './config-check';
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_PATH, type SpamtraceConfig } from './config-types';
 import { validateConfig } from './validate-config';
 
@@ -34,13 +35,10 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 export function loadConfig(location: ConfigLocation): LoadedConfig {
   const text = readConfigText(location);
   if (text === null) return { config: deepFreeze(structuredClone(DEFAULT_CONFIG)), source: null };
-  let raw: unknown;
-  if (jsonNestsDeeperThan(text)) throw configError(`${location.path}: not a spamtrace config: nested more than ${MAX_JSON_DEPTH} levels deep`);
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw configError(`${location.path}: not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = parseJsonConfig(text, {
+    tooDeep: `${location.path}: not a spamtrace config: nested more than ${MAX_JSON_DEPTH} levels deep`,
+    notJson: (why) => `${location.path}: not valid JSON: ${why}`,
+  });
   return { config: deepFreeze(validateConfig(raw, location.path)), source: location.path };
 }
 

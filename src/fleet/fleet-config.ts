@@ -6,7 +6,8 @@
 import { promises as fs } from 'node:fs';
 import { SpamtraceError } from '../errors';
 import { validAlias } from '../host/ssh/ssh-command';
-import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../config/json-depth';
+import { MAX_JSON_DEPTH } from '../config/json-depth';
+import { absolutePath, checkUnknownKeys, ConfigProblems, isRecord, numberIn, parseJsonConfig, pathOf } from '../config/config-check';
 
 /** mail: queue and mail log; web: access logs; panel: inventory (subscriptions, users). */
 export type FleetRole = 'mail' | 'web' | 'panel';
@@ -36,60 +37,78 @@ export interface FleetConfig {
 export const DEFAULT_PARALLEL = 4;
 export const DEFAULT_HOST_TIMEOUT_SECONDS = 900;
 
-function fail(where: string, why: string): never {
-  throw new SpamtraceError('E_CONFIG', `fleet file ${where}: ${why}`);
-}
+const unknownField = (k: string): string => `unknown field "${k.slice(0, 40)}"`;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function wholeNumber(where: string, v: unknown, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(where, `must be a whole number from ${min} to ${max}`);
-  return v;
-}
-
+/** The fleet file checked; throws E_CONFIG naming every problem at its JSON path. */
 export function parseFleetConfig(value: unknown, source = '(inline)'): FleetConfig {
-  if (!isRecord(value)) fail(source, 'must be a JSON object with a "hosts" list');
-  const known = new Set(['version', 'sshConfig', 'parallel', 'hostTimeoutSeconds', 'hosts']);
-  for (const k of Object.keys(value)) if (!known.has(k)) fail(source, `unknown field "${k.slice(0, 40)}"`);
-  if (value['version'] !== undefined && value['version'] !== 1) fail(`${source} version`, 'only version 1 is known');
-  const sshConfig = value['sshConfig'];
-  if (sshConfig !== undefined && sshConfig !== null && (typeof sshConfig !== 'string' || !sshConfig.startsWith('/'))) fail(`${source} sshConfig`, 'must be an absolute path');
+  const p = new ConfigProblems();
+  const config = checkFleet(value, p);
+  p.throwIfAny(source, () => `fleet file ${source}: ${p.text()}`);
+  return config!;
+}
+
+function checkFleet(value: unknown, p: ConfigProblems): FleetConfig | null {
+  if (!isRecord(value)) {
+    p.add('', 'must be a JSON object with a "hosts" list');
+    return null;
+  }
+  checkUnknownKeys(value, '', ['version', 'sshConfig', 'parallel', 'hostTimeoutSeconds', 'hosts'], p, unknownField);
+  if (value['version'] !== undefined && value['version'] !== 1) p.add('version', 'only version 1 is known');
+  const sshConfig = value['sshConfig'] ?? null;
+  if (sshConfig !== null) absolutePath(sshConfig, 'sshConfig', p, false);
   const list = value['hosts'];
-  if (!Array.isArray(list) || list.length === 0) fail(`${source} hosts`, 'must be a non-empty list');
   const hosts: FleetHost[] = [];
-  const seen = new Set<string>();
-  list.forEach((h, i) => {
-    const where = `${source} hosts[${i}]`;
-    if (!isRecord(h)) fail(where, 'must be an object { "alias", "roles" }');
-    for (const k of Object.keys(h)) if (!['alias', 'roles', 'webFrom'].includes(k)) fail(where, `unknown field "${k.slice(0, 40)}"`);
-    const alias = h['alias'];
-    if (typeof alias !== 'string' || !validAlias(alias)) fail(`${where}.alias`, 'must be an SSH host alias (letters, digits, . _ - @ : % +)');
-    if (seen.has(alias)) fail(`${where}.alias`, `"${alias}" is listed twice`);
-    seen.add(alias);
-    const roles = h['roles'];
-    if (!Array.isArray(roles) || roles.length === 0) fail(`${where}.roles`, 'must list at least one of mail, web, panel');
-    for (const r of roles) if (!FLEET_ROLES.includes(r as FleetRole)) fail(`${where}.roles`, `unknown role ${JSON.stringify(r).slice(0, 40)} (mail, web, panel)`);
-    const webFrom = h['webFrom'] ?? null;
-    if (webFrom !== null && (typeof webFrom !== 'string' || !validAlias(webFrom))) fail(`${where}.webFrom`, 'must be an alias of this file');
-    hosts.push({ alias, roles: [...new Set(roles as FleetRole[])], webFrom: webFrom as string | null });
-  });
+  if (!Array.isArray(list) || list.length === 0) p.add('hosts', 'must be a non-empty list');
+  else list.forEach((h, i) => checkHost(h, pathOf('hosts', i), hosts, p));
   for (const h of hosts) {
     if (h.webFrom === null) continue;
+    const at = `${h.alias}.webFrom`;
     const w = hosts.find((x) => x.alias === h.webFrom);
-    if (!w) fail(`${source} ${h.alias}.webFrom`, `"${h.webFrom}" is not a host of this file`);
-    if (w.alias === h.alias) fail(`${source} ${h.alias}.webFrom`, 'names the host itself');
-    if (!h.roles.includes('mail')) fail(`${source} ${h.alias}.webFrom`, 'only a mail node reads another node\'s web logs');
-    if (!w.roles.includes('web') || !w.roles.includes('panel')) fail(`${source} ${h.alias}.webFrom`, `"${w.alias}" needs the roles web and panel`);
+    if (!w) p.add(at, `"${h.webFrom}" is not a host of this file`);
+    else if (w.alias === h.alias) p.add(at, 'names the host itself');
+    else if (!h.roles.includes('mail')) p.add(at, 'only a mail node reads another node\'s web logs');
+    else if (!w.roles.includes('web') || !w.roles.includes('panel')) p.add(at, `"${w.alias}" needs the roles web and panel`);
   }
   return Object.freeze({
-    sshConfig: (sshConfig as string | undefined) ?? null,
-    parallel: wholeNumber(`${source} parallel`, value['parallel'], 1, 64, DEFAULT_PARALLEL),
-    hostTimeoutSeconds: wholeNumber(`${source} hostTimeoutSeconds`, value['hostTimeoutSeconds'], 5, 86_400, DEFAULT_HOST_TIMEOUT_SECONDS),
+    sshConfig: typeof sshConfig === 'string' ? sshConfig : null,
+    parallel: numberIn(value['parallel'], 'parallel', DEFAULT_PARALLEL, 1, 64, p, true),
+    hostTimeoutSeconds: numberIn(value['hostTimeoutSeconds'], 'hostTimeoutSeconds', DEFAULT_HOST_TIMEOUT_SECONDS, 5, 86_400, p, true),
     hosts: hosts.map((h) => Object.freeze(h)),
   });
+}
+
+function checkHost(h: unknown, where: string, hosts: FleetHost[], p: ConfigProblems): void {
+  if (!isRecord(h)) {
+    p.add(where, 'must be an object { "alias", "roles" }');
+    return;
+  }
+  checkUnknownKeys(h, where, ['alias', 'roles', 'webFrom'], p, unknownField);
+  const alias = h['alias'];
+  let ok = true;
+  if (typeof alias !== 'string' || !validAlias(alias)) {
+    p.add(`${where}.alias`, 'must be an SSH host alias (letters, digits, . _ - @ : % +)');
+    ok = false;
+  } else if (hosts.some((x) => x.alias === alias)) {
+    p.add(`${where}.alias`, `"${alias}" is listed twice`);
+    ok = false;
+  }
+  const roles = h['roles'];
+  if (!Array.isArray(roles) || roles.length === 0) {
+    p.add(`${where}.roles`, 'must list at least one of mail, web, panel');
+    ok = false;
+  } else {
+    for (const r of roles) {
+      if (FLEET_ROLES.includes(r as FleetRole)) continue;
+      p.add(`${where}.roles`, `unknown role ${JSON.stringify(r).slice(0, 40)} (mail, web, panel)`);
+      ok = false;
+    }
+  }
+  const webFrom = h['webFrom'] ?? null;
+  if (webFrom !== null && (typeof webFrom !== 'string' || !validAlias(webFrom))) {
+    p.add(`${where}.webFrom`, 'must be an alias of this file');
+    ok = false;
+  }
+  if (ok) hosts.push({ alias: alias as string, roles: [...new Set(roles as FleetRole[])], webFrom: webFrom as string | null });
 }
 
 export async function loadFleetConfig(path: string): Promise<FleetConfig> {
@@ -99,13 +118,10 @@ export async function loadFleetConfig(path: string): Promise<FleetConfig> {
   } catch (e) {
     throw new SpamtraceError('E_CONFIG', `fleet file ${path} could not be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let value: unknown;
-  if (jsonNestsDeeperThan(text)) throw new SpamtraceError('E_CONFIG', `fleet file ${path} is nested more than ${MAX_JSON_DEPTH} levels deep: not a fleet file`);
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new SpamtraceError('E_CONFIG', `fleet file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
+  const value = parseJsonConfig(text, {
+    tooDeep: `fleet file ${path} is nested more than ${MAX_JSON_DEPTH} levels deep: not a fleet file`,
+    notJson: (why) => `fleet file ${path} is not valid JSON: ${why}`,
+  });
   return parseFleetConfig(value, path);
 }
 
