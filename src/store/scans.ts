@@ -162,10 +162,15 @@ export interface StoredHostRow {
   alias: string;
   roles: string[];
   target: string | null;
+  /** scanned, checked, or the error kind of a failed host (unreachable, host-key-changed, ...) */
   state: string;
+  /** E_POSTFIX_MISSING and the like, for a host whose scan itself refused */
   errorCode: string | null;
+  /** ssh's or the scan's words: attacker-influenced (ssh stderr), always escaped by the view */
   errorMessage: string | null;
+  /** ISO time this host's scan ended */
   finishedAt: string;
+  /** ISO time of this host's latest scan that did not fail (null: never) */
   lastOk: string | null;
   sources: number;
   spamSources: number;

@@ -105,7 +105,7 @@ export class PleskActions {
     if (typeof limit !== 'number' && limit !== 'default' && limit !== 'unlimited') {
       throw new PleskError('E_PLESK_CLI', 'rejected', 'an outgoing limit must be a whole number >= 0, "default" or "unlimited"', '');
     }
-    this.logger.info('plesk: setting mailbox outgoing limit', { address, limit });
+    this.logger.info('plesk: setting mailbox outgoing limit', { code: 'PLESK_MAILBOX_LIMIT', address, limit });
     return this.cli('mail', ['--update', address, '-outgoing-messages-mbox-limit', String(limit)]);
   }
 
@@ -155,7 +155,7 @@ export class PleskActions {
     if (password.length === 0 || password.length > 255 || /[\u0000\r\n]/.test(password)) {
       throw new PleskError('E_PLESK_CLI', 'rejected', 'the new mailbox password must be 1-255 characters without line breaks or NUL', '');
     }
-    this.logger.info('plesk: changing mailbox password', { address }); // never the password
+    this.logger.info('plesk: changing mailbox password', { code: 'PLESK_MAILBOX_PASSWORD', address }); // never the password
     return this.cli('mail', ['--update', address, '-passwd', password], password);
   }
 
@@ -168,7 +168,7 @@ export class PleskActions {
   private async setStatus(target: PleskTarget, status: 'suspended' | 'active'): Promise<ActionOutcome> {
     checkName(target.name);
     const flag = status === 'suspended' ? '--webspace-off' : '--webspace-on';
-    this.logger.info('plesk: changing subscription status', { subscription: target.name, status });
+    this.logger.info('plesk: changing subscription status', { code: 'PLESK_SUBSCRIPTION_STATUS', subscription: target.name, status });
     return this.cli('subscription', [flag, target.name]);
   }
 
@@ -226,7 +226,7 @@ export class PleskActions {
     const shown = `${command} ${params[0] ?? ''} ${params[1] ?? ''}`.trim();
     const said = oneLine(mask(r.stderr.trim() || r.stdout.trim(), secret), 500);
     if (r.code !== 0) {
-      this.logger.warn('plesk: command failed', { command: shown, code: r.code, stderr: said });
+      this.logger.warn('plesk: command failed', { code: 'PLESK_COMMAND_FAILED', command: shown, exitCode: r.code, stderr: said });
       throw new PleskError('E_PLESK_CLI', 'cli-exit', `plesk ${shown} failed (exit ${r.code}): ${said || 'no message'}`, said);
     }
     const warn = oneLine(mask(r.stderr, secret), 500);

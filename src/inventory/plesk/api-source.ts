@@ -53,7 +53,7 @@ export async function readFromApi(api: PleskRestClient, concurrency: number, log
   if (domainsRaw.dropped) warnings.push(`Plesk API: ${domainsRaw.dropped} domain entries without id/name were ignored`);
 
   const mains = domainsRaw.items.filter((d) => d.base_domain_id === 0);
-  logger.info('plesk api: listing subscriptions', { subscriptions: mains.length, domains: domainsRaw.items.length, concurrency });
+  logger.info('plesk api: listing subscriptions', { code: 'PLESK_API_LISTING', subscriptions: mains.length, domains: domainsRaw.items.length, concurrency });
   const details = new Map<number, SubscriptionDetails>();
   let fatal: unknown = null;
 

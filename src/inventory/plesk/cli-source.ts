@@ -37,7 +37,7 @@ export async function readFromCli(
     'plesk CLI fallback: only main domains are listed; add-on domains and subdomains are not mapped, resellers are unknown',
   ];
   if (skipped) warnings.push(`plesk bin subscription --list: ${skipped} lines were not domain names and were ignored`);
-  logger.info('plesk cli: listing subscriptions', { subscriptions: names.length, concurrency });
+  logger.info('plesk cli: listing subscriptions', { code: 'PLESK_CLI_LISTING', subscriptions: names.length, concurrency });
 
   const infos = await mapLimit(names, concurrency, async (name): Promise<DomainInfo | string> => {
     const r = await cli.run('domain', ['--info', name]);

@@ -80,7 +80,7 @@ export class PleskInventory implements Inventory {
     try {
       return await this.uidLookup(logins);
     } catch (e) {
-      this.logger.warn('plesk inventory: uid lookup failed', { error: oneLine(String((e as Error).message ?? e)) });
+      this.logger.warn('plesk inventory: uid lookup failed', { code: 'PLESK_UID_LOOKUP_FAILED', error: oneLine(String((e as Error).message ?? e)) });
       return new Map();
     }
   }
@@ -92,7 +92,7 @@ export class PleskInventory implements Inventory {
       const why = isPleskError(e) ? e.message : oneLine(String((e as Error)?.message ?? e));
       reasons.push(`${from}: ${why}`);
       warnings.push(`${from} unusable (${why}); falling back to ${to}`);
-      this.logger.warn('plesk inventory: falling back', { from, to, reason: why });
+      this.logger.warn('plesk inventory: falling back', { code: 'PLESK_FALLING_BACK', from, to, reason: why });
     };
     let cliReady: boolean | null = null;
     const cliAvailable = async (): Promise<boolean> => (cliReady ??= this.cli ? await this.cli.available() : false);
@@ -104,7 +104,7 @@ export class PleskInventory implements Inventory {
         const sysUsers = [...read.details.values()].flatMap((d) => (d.info?.ftpLogin ? [d.info.ftpLogin] : []));
         const mapped = mapSubscriptions({ ...read, uids: await this.uids(sysUsers), vhostsRoot: this.vhostsRoot });
         const all = [...read.warnings, ...mapped.warnings];
-        this.logger.info('plesk inventory: read through the REST API', { subscriptions: mapped.subscriptions.length, warnings: all.length });
+        this.logger.info('plesk inventory: read through the REST API', { code: 'PLESK_API_READ', subscriptions: mapped.subscriptions.length, warnings: all.length });
         return { subscriptions: mapped.subscriptions, source: 'plesk-api', warnings: all };
       } catch (e) {
         fellBack(`Plesk API ${this.api.url}`, (await cliAvailable()) ? `the plesk CLI (${this.cli!.path})` : fsName, e);
@@ -121,7 +121,7 @@ export class PleskInventory implements Inventory {
         }
       } else {
         reasons.push(`plesk CLI: ${this.cli.path} not found`);
-        this.logger.info('plesk inventory: no local plesk program', { path: this.cli.path });
+        this.logger.info('plesk inventory: no local plesk program', { code: 'PLESK_NO_CLI', path: this.cli.path });
       }
     }
 
@@ -130,7 +130,7 @@ export class PleskInventory implements Inventory {
         warnings.push(`Plesk not usable (${reasons.join('; ') || 'no API configured, CLI disabled'}); using the filesystem layout`);
       }
       const r = await this.options.fallback.list();
-      this.logger.warn('plesk inventory: using the fallback inventory', { fallback: this.options.fallback.name });
+      this.logger.warn('plesk inventory: using the fallback inventory', { code: 'PLESK_FALLBACK_INVENTORY', fallback: this.options.fallback.name });
       return { subscriptions: r.subscriptions, source: r.source, warnings: [...warnings, ...r.warnings] };
     }
     const all = reasons.join('; ') || 'no Plesk API configured and no plesk program found';
