@@ -15,7 +15,8 @@ const HELP = `Usage: spamtrace <command> [options]
 
 Commands:
   scan      trace the Postfix queue to its senders (spamtrace scan --help)
-  config    print or check the configuration (spamtrace config --help)
+  config    print the configuration, or check it with notify.json and the fleet file
+            (spamtrace config --help)
   serve     the panel UI: overview, subscriptions, actions, audit (spamtrace serve --help)
   act       contain a source: plan, apply, undo, list, status (spamtrace act --help)
   notify    customer notices: preview, send, list, approve (spamtrace notify --help)
