@@ -12,7 +12,7 @@ import { startStoredScan } from '../scan/stored-scan';
 import { openStore } from '../store';
 import { SpamtraceError } from '../errors';
 import type { SpamtraceConfig } from '../config/config-types';
-import type { Progress } from './progress';
+import type { Progress } from '../scan/scan-options';
 import type { ScanOptions } from './scan-args';
 
 const NO_PROGRESS: Progress = { update: () => undefined, end: () => undefined };
