@@ -19,6 +19,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { refused, stepFailed } from './act-errors';
+import { accountFromGetent } from '../collect/users/passwd';
 
 /** The account a child runs as: never root, never with group root. */
 export interface Account {
@@ -94,14 +95,13 @@ export async function accountOf(uid: number): Promise<Account> {
   return account;
 }
 
-async function lookUpAccount(uid: number): Promise<Account> {  const r = await run('getent', ['passwd', String(uid)], { timeoutMs: 10_000 });
-  const fields = r.stdout.split('\n')[0]?.split(':') ?? [];
-  if (r.code !== 0 || fields.length < 7 || Number(fields[2]) !== uid) {
-    throw refused(`uid ${uid} has no account on this server: spamtrace acts inside a site's tree only as its owner`);
-  }
-  const gid = Number(fields[3]);
-  if (!Number.isSafeInteger(gid) || gid === 0) throw refused(`the account of uid ${uid} has group root: not acting as it`);
-  return { name: fields[0]!, uid, gid };
+async function lookUpAccount(uid: number): Promise<Account> {
+  const r = await run('getent', ['passwd', '--', String(uid)], { timeoutMs: 10_000 });
+  const none = () => refused(`uid ${uid} has no account on this server: spamtrace acts inside a site's tree only as its owner`);
+  const u = accountFromGetent(r, uid, { throw: none });
+  if (!u) throw none();
+  if (u.gid === 0) throw refused(`the account of uid ${uid} has group root: not acting as it`);
+  return { name: u.login, uid, gid: u.gid };
 }
 
 /** Reads a file as its owner: the facts of the opened descriptor, then its bytes into `sink`, at most `maxBytes`. */

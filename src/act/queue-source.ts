@@ -10,6 +10,7 @@ import { collectQueue } from '../collect/queue/queue-collector';
 import { originOfQueued } from '../trace/queued-origin';
 import { parsePostqueueJsonLine } from '../collect/queue/postqueue-json';
 import { parseQueueId } from '../collect/queue/queue-id';
+import { getentAccount } from '../collect/users/passwd';
 import { sourceKeyOf } from '../trace/origin';
 import { refused, stepFailed, oneLine } from './act-errors';
 import { sourceTargetText, type SourceTarget } from './names';
@@ -24,10 +25,9 @@ export interface SourceMessage {
 /** The scan's source key for a target: user:NAME becomes uid:N through getent. */
 export async function sourceKeyOfTarget(host: Host, t: SourceTarget): Promise<string> {
   if (t.kind !== 'user') return sourceTargetText(t);
-  const r = await host.run('getent', ['passwd', t.user], { timeoutMs: 10_000 });
-  const f = r.code === 0 ? r.stdout.split(':') : [];
-  if (f.length < 7 || !/^\d+$/.test(f[2]!)) throw refused(`no system user ${t.user}`);
-  return `uid:${f[2]}`;
+  const u = await getentAccount(host, t.user, 'pass');
+  if (!u) throw refused(`no system user ${t.user}`);
+  return `uid:${u.uid}`;
 }
 
 export async function messagesOfSource(host: Host, key: string): Promise<SourceMessage[]> {

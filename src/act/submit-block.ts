@@ -9,6 +9,7 @@ import type { Action, ActionPlan, Json, UndoResult, Verification } from './actio
 import type { Host } from '../host/host';
 import { refused } from './act-errors';
 import { checkUserName } from './names';
+import { getentAccount } from '../collect/users/passwd';
 import { applyMainCfChange, planMainCfChange, undoMainCfChange, type MainCfChange } from './main-cf-change';
 import type { PostfixSystem } from './postfix-system';
 import { blockSubmitUser, SUBMIT_USERS, unblockSubmitUser } from './submit-users';
@@ -106,17 +107,14 @@ export class SubmitBlockAction implements Action<Data> {
 
   private async resolve(target: string): Promise<{ user: string; uid: number }> {
     const m = /^uid:(\d{1,10})$/.exec(target);
-    const key = m ? m[1]! : checkUserName(target);
-    const r = await this.o.host.run('getent', ['passwd', key], { timeoutMs: 10_000 });
-    const fields = r.code === 0 ? r.stdout.split('\n')[0]!.split(':') : [];
-    if (fields.length < 7) throw refused(`no system user ${key}`);
-    return { user: checkUserName(fields[0]!), uid: Number(fields[2]) };
+    const key = m ? Number(m[1]) : checkUserName(target);
+    const u = await getentAccount(this.o.host, key, 'pass');
+    if (!u) throw refused(`no system user ${key}`);
+    return { user: checkUserName(u.login), uid: u.uid };
   }
 
   private async uidOf(user: string): Promise<number | null> {
-    const r = await this.o.host.run('getent', ['passwd', user], { timeoutMs: 10_000 });
-    const f = r.code === 0 ? r.stdout.split(':') : [];
-    return f.length >= 7 ? Number(f[2]) : null;
+    return (await getentAccount(this.o.host, user, 'pass'))?.uid ?? null;
   }
 }
 

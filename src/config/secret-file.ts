@@ -8,7 +8,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { parsePasswdLine } from '../collect/users/passwd';
+import { accountFromGetent } from '../collect/users/passwd';
 import { secretFileError } from './config-error';
 
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -81,10 +81,10 @@ export function ownersAllowed(extraUser: string | null, lookupUid: (name: string
 }
 
 function getentUid(name: string): number | null {
-  const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8', timeout: 5000 });
-  if (r.status !== 0) return null;
-  const u = parsePasswdLine(r.stdout.split('\n')[0] ?? '');
-  return u && u.login === name ? u.uid : null;
+  const r = spawnSync('getent', ['passwd', '--', name], { encoding: 'utf8', timeout: 5000 });
+  const spawnError = r.error ? { code: (r.error as NodeJS.ErrnoException).code ?? r.error.message } : undefined;
+  const u = accountFromGetent({ code: r.status, stdout: r.stdout ?? '', ...(spawnError ? { spawnError } : {}) }, name, 'pass');
+  return u ? u.uid : null;
 }
 
 function openSecret(path: string): number {

@@ -17,7 +17,7 @@ import { packageRoot } from '../helpers/run-cli';
  * own unit and units of lower rows; units of one row do not import each other.
  */
 const LAYERS: readonly Layer[] = [
-  { name: 'foundation', units: ['errors', 'log', 'log-codes', 'package-root', 'terminal-safe'] },
+  { name: 'foundation', units: ['errors', 'log', 'log-codes', 'package-root', 'terminal-safe', 'bounded-map'] },
   { name: 'domain types', units: ['domain'] },
   { name: 'host', units: ['host'] },
   { name: 'collect and store', units: ['collect', 'store'] },

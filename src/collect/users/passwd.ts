@@ -18,6 +18,63 @@ export function parsePasswdLine(line: string): SystemUser | null {
   return { login, uid: Number(uid), gid: Number(gid), gecos, home, shell };
 }
 
+/**
+ * What a failed `getent passwd` does (it could not run, exited other than 0 or 2, or printed
+ * a line that is no entry for a key asked): 'pass' gives what was found, as for a key that
+ * has no account; `warn` reports each failure and goes on; `throw` throws the first.
+ */
+export type GetentFailure = 'pass' | { warn: (why: string) => void } | { throw: (why: string) => Error };
+
+/** What getent's run left: Host.run's result, or spawnSync's as { code: status, stdout, spawnError }. */
+export interface GetentRun {
+  code: number | null;
+  stdout: string;
+  spawnError?: { code: string };
+}
+
+/**
+ * The accounts `getent passwd KEY...` printed for the keys asked (logins or uids), in its
+ * order. Exit 2 means some key has no account: those are simply absent. One reader for
+ * every caller; what a failure means is the caller's (`onFailure`).
+ */
+export function accountsFromGetent(r: GetentRun, keys: readonly (string | number)[], onFailure: GetentFailure): SystemUser[] {
+  const fail = (why: string): void => {
+    if (onFailure === 'pass') return;
+    if ('warn' in onFailure) onFailure.warn(why);
+    else throw onFailure.throw(why);
+  };
+  if (r.spawnError) {
+    fail(`getent could not run: ${r.spawnError.code}`);
+    return [];
+  }
+  // a login key must come back as that login, a uid key as that uid: nothing else is believed
+  const logins = new Set(keys.filter((k): k is string => typeof k === 'string'));
+  const uids = new Set(keys.filter((k): k is number => typeof k === 'number'));
+  const found: SystemUser[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const u = parsePasswdLine(line);
+    if (u && (logins.delete(u.login) || uids.delete(u.uid))) {
+      found.push(u);
+    } else {
+      fail('getent gave no usable answer');
+    }
+  }
+  if (r.code !== 0 && r.code !== 2) fail(`getent failed (exit ${r.code ?? 'by signal'})`);
+  return found;
+}
+
+/** The one account getent printed for `key`; null when it has none (or a failure was passed or warned). */
+export function accountFromGetent(r: GetentRun, key: string | number, onFailure: GetentFailure): SystemUser | null {
+  return accountsFromGetent(r, [key], onFailure)[0] ?? null;
+}
+
+/** `getent passwd -- KEY` on the host: one account by login or uid (NSS and LDAP users too). */
+export async function getentAccount(host: Host, key: string | number, onFailure: GetentFailure): Promise<SystemUser | null> {
+  const r = await host.run('getent', ['passwd', '--', String(key)], { timeoutMs: 10_000 });
+  return accountFromGetent(r, key, onFailure);
+}
+
 export class MapUserDirectory implements UserDirectory {
   private readonly users = new Map<number, SystemUser>();
 

@@ -13,7 +13,7 @@
 import type { Logger } from '../../log';
 import { listOf, toClient, toDomain, type PleskClient, type PleskDomain } from './api-shapes';
 import { parseDomainInfo } from './cli-output';
-import { mapLimit } from './concurrency';
+import { mapBounded } from '../../bounded-map';
 import { PleskError, isPleskError, oneLine } from './errors';
 import type { SubscriptionDetails } from './map-subscriptions';
 import type { PleskRestClient } from './rest-client';
@@ -57,7 +57,7 @@ export async function readFromApi(api: PleskRestClient, concurrency: number, log
   const details = new Map<number, SubscriptionDetails>();
   let fatal: unknown = null;
 
-  await mapLimit(mains, concurrency, async (main) => {
+  await mapBounded(mains, concurrency, async (main) => {
     if (fatal) return;
     const detail: SubscriptionDetails = { info: null, owner: null };
     try {

@@ -11,7 +11,7 @@
 import type { Customer, Subscription } from '../../domain/subscription';
 import type { Logger } from '../../log';
 import { parseCustomerInfo, parseDomainInfo, parseNameList, type DomainInfo } from './cli-output';
-import { mapLimit } from './concurrency';
+import { mapBounded } from '../../bounded-map';
 import { PleskError, oneLine } from './errors';
 import type { PleskCliRunner } from './cli-runner';
 
@@ -39,14 +39,14 @@ export async function readFromCli(
   if (skipped) warnings.push(`plesk bin subscription --list: ${skipped} lines were not domain names and were ignored`);
   logger.info('plesk cli: listing subscriptions', { code: 'PLESK_CLI_LISTING', subscriptions: names.length, concurrency });
 
-  const infos = await mapLimit(names, concurrency, async (name): Promise<DomainInfo | string> => {
+  const infos = await mapBounded(names, concurrency, async (name): Promise<DomainInfo | string> => {
     const r = await cli.run('domain', ['--info', name]);
     return r.code === 0 ? parseDomainInfo(r.stdout) : `exit ${r.code}: ${oneLine(r.stderr || r.stdout, 300)}`;
   });
 
   const owners = new Map<string, Customer>();
   const ownerLogins = [...new Set(infos.flatMap((i) => (typeof i !== 'string' && i.ownerLogin && !i.ownerLogin.startsWith('-') ? [i.ownerLogin] : [])))];
-  await mapLimit(ownerLogins, concurrency, async (login) => {
+  await mapBounded(ownerLogins, concurrency, async (login) => {
     const c: Customer = { login };
     const r = await cli.run('customer', ['--info', login]);
     if (r.code === 0) {
