@@ -4,7 +4,7 @@
  * entries, turned into `uid:N` once at start (the live windows only know uids).
  */
 import type { Host } from '../host/host';
-import { parsePasswdLine } from '../collect/users/passwd';
+import { getentAccount } from '../collect/users/passwd';
 
 export async function mailOwnerUid(host: Host): Promise<number | null> {
   const r = await host.run('postconf', ['-h', 'queue_directory'], { timeoutMs: 10_000 }).catch(() => null);
@@ -20,8 +20,7 @@ export async function allowUids(host: Host, allow: readonly string[], log?: (lin
   for (const a of allow) {
     if (!a.startsWith('user:')) continue;
     const name = a.slice('user:'.length);
-    const r = await host.run('getent', ['passwd', '--', name], { timeoutMs: 10_000 }).catch(() => null);
-    const u = r && r.code === 0 ? parsePasswdLine(r.stdout.trim().split('\n')[0] ?? '') : null;
+    const u = await getentAccount(host, name, 'pass').catch(() => null);
     if (u) out.push(`uid:${u.uid}`);
     else log?.(`watch: allow-list entry ${a}: no such system user`);
   }
