@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { SpamtraceError } from '../errors';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { describeConfig, renderConfig, type OwnersFor } from '../config/print-config';
-import { ownersAllowed } from '../config/secret-file';
+import { checkSecretFile, ownersAllowed } from '../config/secret-file';
 import { ConfigProblemsError } from '../config/config-error';
 import { problemLine } from '../config/config-check';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
@@ -109,8 +109,16 @@ async function checkAll(flags: { config?: string; 'notify-config'?: string; flee
 
   const notify = resolveNotifyConfigPath(flags['notify-config'], io.env);
   try {
-    if (loadNotifyConfig(notify)) ok.push(`notify settings ok: ${notify.path}`);
-    else notes.push(`note: ${notify.path} does not exist: no customer notices`);
+    const settings = loadNotifyConfig(notify);
+    if (!settings) notes.push(`note: ${notify.path} does not exist: no customer notices`);
+    else {
+      // the SMTP password file as the sender reads it (create-transport.ts): root's or the sender's own
+      const secret = settings.transport.kind === 'smtp' ? settings.transport.auth?.passwordFile : undefined;
+      const state = secret ? checkSecretFile(secret, [...new Set([0, process.getuid?.() ?? 0])]) : null;
+      if (state?.state === 'unsafe') found.push({ code: 'E_SECRET_FILE', line: `${notify.path}: transport.auth.passwordFile: ${secret}: ${state.problem}` });
+      else ok.push(`notify settings ok: ${notify.path}`);
+      if (state?.state === 'missing') notes.push(`note: transport.auth.passwordFile ${secret} does not exist yet`);
+    }
   } catch (e) {
     found.push(...problemsOf(e, notify.path));
   }

@@ -91,3 +91,14 @@ test('all three good: each named as ok, exit 0; an absent default notify file is
 test('config print refuses the flags that only check reads', async () => {
   await assert.rejects(configCommand(['print', '--fleet', '/x'], { stdout: { write: () => true }, env: {} }), (e: { code: string }) => e.code === 'E_USAGE');
 });
+
+test('notify.json: an SMTP password file others may read is named like the config\'s secret files', async () => {
+  const loose = join(dir, 'smtp-password');
+  writeFileSync(loose, 'secret\n', { mode: 0o644 });
+  const notify = file('notify-smtp.json', { from: 'abuse@hoster.example', transport: { kind: 'smtp', host: 'mail.example', auth: { user: 'abuse', passwordFile: loose } } });
+  const r = await check(['--config', goodMain(), '--notify-config', notify]);
+  assert.equal(r.code, 'E_SECRET_FILE');
+  assert.equal(r.lines.length, 1, r.lines.join('\n'));
+  assert.ok(r.lines[0]!.startsWith(`${notify}: transport.auth.passwordFile: ${loose}: `), r.lines[0]);
+  assert.doesNotMatch(r.lines.join('\n'), /secret\n/);
+});
