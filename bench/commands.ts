@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { constants as fsc, promises as fs } from 'node:fs';
 
 export const XARGS = 'xargs';
-export const ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+/** The environment of every program the bench starts (--fill instance adds MAIL_CONFIG). */
+export const ENV: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 
 /** A small unmeasured command (argument array), stdout as text. */
 export function capture(program: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -7,8 +7,8 @@ import { TARGET_A_OVER_OURS, TARGET_OURS_OVER_B } from './targets';
 export const HELP = `Usage: npm run bench:queue -- [options]
        node dist/bench/scan-bench.js [options]
 
-Brings the Postfix lab up (root, throw-away machine: see test/lab/README.md), fills the
-queue with N messages and measures, in the same run:
+Fills a Postfix queue with N messages (once: the bench's own Postfix instance keeps it, see
+bench/README.md; or the lab's, with --fill hold|deferred) and measures, in the same run:
 
   ours  spamtrace scan --json                    (node dist/src/cli.js scan --json)
   (b)   postqueue -j, then postcat -e -h -q ID... in batches of ${DEFAULT_BATCH_SIZE}, output to /dev/null
@@ -19,8 +19,12 @@ Prints wall seconds, peak RSS and the ratios against the targets
 
 Options:
   --messages N             queue size to fill to (default 20000; at least this many are measured)
-  --fill hold|deferred     how the queue is filled (default hold): hold = SMTP to a private
-                           smtpd listener whose restrictions put every message on hold
+  --fill instance|hold|deferred
+                           where and how the queue is filled (default instance): instance =
+                           the bench's own Postfix instance /etc/postfix-bench-N (no lab, no
+                           lab lock; filled once over SMTP, everything held, kept between
+                           runs: stopped afterwards, spool left); hold = the lab Postfix, SMTP
+                           to a private smtpd listener whose restrictions put every message on hold
                            (~450 messages/s; local sources through sendmail, capped at 300,
                            then held); deferred = the lab's normal fill, every message tried
                            once against the fake MX and deferred (slow: 20-50 messages/s)
@@ -28,9 +32,10 @@ Options:
   --per-message-sample N   time (a) over N queue IDs only and extrapolate to the whole
                            queue (0: every message; default: every message up to 25,000,
                            a sample of 2,000 above)
-  --reuse                  keep a queue that already holds >= N messages (top it up if it
+  --reuse                  (lab fills) keep a queue that already holds >= N messages (top it up if it
                            holds fewer) instead of flushing it and filling it again
-  --keep                   leave the lab and the queue up afterwards (for --reuse)
+  --keep                   leave the lab (or the instance) up afterwards (for --reuse)
+  --fill-only              fill the queue (as --fill says) and stop: nothing is measured
   --cpu-prof               after the measurements, one more (unmeasured) run of ours under
                            node --cpu-prof: the profile goes to bench/results/ and the
                            functions and files with the most self time are printed
@@ -45,10 +50,11 @@ export interface BenchOptions {
   messages: number;
   runs: number;
   sample: number;
-  fill: 'hold' | 'deferred';
+  fill: 'instance' | 'hold' | 'deferred';
   reuse: boolean;
   keep: boolean;
   cpuProf: boolean;
+  fillOnly: boolean;
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -66,6 +72,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         reuse: { type: 'boolean' },
         keep: { type: 'boolean' },
         'cpu-prof': { type: 'boolean' },
+        'fill-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -82,8 +89,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
     return n;
   };
-  const fill = v.fill ?? 'hold';
-  if (fill !== 'hold' && fill !== 'deferred') throw new UsageError(`--fill takes hold or deferred (got ${JSON.stringify(fill)})`);
+  const fill = v.fill ?? 'instance';
+  if (fill !== 'instance' && fill !== 'hold' && fill !== 'deferred') throw new UsageError(`--fill takes instance, hold or deferred (got ${JSON.stringify(fill)})`);
   const messages = int('messages', v.messages, 20000, 1, 1_000_000);
   return {
     messages,
@@ -93,5 +100,6 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     reuse: Boolean(v.reuse),
     keep: Boolean(v.keep),
     cpuProf: Boolean(v['cpu-prof']),
+    fillOnly: Boolean(v['fill-only']),
   };
 }

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-export const FAKE_MX_JS = path.join(ROOT, 'dist', 'test', 'lab', 'fake-mx.js');
+/** beside this build of the bench (dist/, or a copy of it that a rebuild cannot pull away) */
+export const CLI = path.join(__dirname, '..', 'src', 'cli.js');
+export const FAKE_MX_JS = path.join(__dirname, '..', 'test', 'lab', 'fake-mx.js');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');

@@ -1,6 +1,7 @@
 /** Fills the lab queue to the size the benchmark measures (or reuses / tops up a queue left by --keep). */
 import { DEFAULT_FILL_MIX, fillQueueFast, flushQueue, waitForQueueSettled, type FillResult } from '../test/lab/lab';
 import { BrokenBenchmark } from './errors';
+import type { InstanceFillResult } from './bench-instance';
 import { fillHold, type HoldFillResult } from './hold-fill';
 import type { BenchOptions } from './options';
 import type { Tools } from './prerequisites';
@@ -10,7 +11,7 @@ import { queueSize } from './queue-ids';
 export interface FillInfo {
   mode: 'filled' | 'reused' | 'topped-up';
   flushed: number;
-  fills: Array<FillResult | HoldFillResult>;
+  fills: Array<FillResult | HoldFillResult | InstanceFillResult>;
   fillSeconds: number;
   queueSize: number;
 }

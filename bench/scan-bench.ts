@@ -35,7 +35,9 @@ import { profileOurs } from './cpu-profile';
 import { BrokenBenchmark, UsageError } from './errors';
 import { endMeasuredCommand } from './measure';
 import { HELP, parseOptions, type BenchOptions } from './options';
-import { prepareQueue } from './prepare-queue';
+import { stopInstance, type BenchInstance } from './bench-instance';
+import { openInstance, prepareInstanceQueue } from './instance-queue';
+import { prepareQueue, type FillInfo } from './prepare-queue';
 import { checkPrerequisites, type Tools } from './prerequisites';
 import { fmt, mb, note, out, t0Bench } from './print';
 import { queueSize } from './queue-ids';
@@ -94,19 +96,28 @@ async function main(argv: string[]): Promise<number> {
 
   const startedAt = new Date().toISOString();
   let lockHeld = false;
+  let instance: BenchInstance | undefined;
   let code = 0;
   try {
-    const holder = await fs.readFile(LAB_LOCK, 'utf8').catch(() => '');
-    if (holder.trim()) note(`waiting for the lab lock ${LAB_LOCK} (held by pid ${holder.trim()})`);
-    await acquireLabLock(30 * 60 * 1000);
-    lockHeld = true;
-    note(`lab lock taken (${LAB_LOCK})`);
+    let fill: FillInfo;
+    if (o.fill === 'instance') {
+      instance = await openInstance(o);
+      fill = await prepareInstanceQueue(instance, o, tools);
+    } else {
+      const holder = await fs.readFile(LAB_LOCK, 'utf8').catch(() => '');
+      if (holder.trim()) note(`waiting for the lab lock ${LAB_LOCK} (held by pid ${holder.trim()})`);
+      await acquireLabLock(30 * 60 * 1000);
+      lockHeld = true;
+      note(`lab lock taken (${LAB_LOCK})`);
 
-    const up = await labUp({ log: (l) => note(`  ${l}`) });
-    note(`lab up in ${(up.elapsedMs / 1000).toFixed(1)} s (postfix pid ${up.postfixPid}, fake MX pid ${up.fakeMxPid})`);
+      const up = await labUp({ log: (l) => note(`  ${l}`) });
+      note(`lab up in ${(up.elapsedMs / 1000).toFixed(1)} s (postfix pid ${up.postfixPid}, fake MX pid ${up.fakeMxPid})`);
 
-    const fill = await prepareQueue(o, tools);
+      fill = await prepareQueue(o, tools);
+    }
     out(`queue: ${fill.queueSize.toLocaleString('en-US')} messages (${fill.mode}${fill.mode !== 'reused' ? `; fill took ${fmt(fill.fillSeconds, 1)} s` : ''})`);
+
+    if (o.fillOnly) return code;
 
     // warm-up, not measured: the first read of 20,000 queue files pays for the page cache
     note('warm-up (not measured): postqueue -j + batched postcat');
@@ -162,6 +173,12 @@ async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`\nscan-bench: ${(e as Error)?.stack ?? String(e)}\n`);
   } finally {
     try {
+      if (instance && !o.keep) {
+        await stopInstance(instance);
+        note(`${instance.name} stopped; its queue stays in ${instance.queueDir} for the next run`);
+      } else if (instance) {
+        note(`--keep: ${instance.name} stays up (postfix -c ${instance.configDir} stop)`);
+      }
       if (lockHeld && !o.keep) {
         note('teardown: flushing the queue and taking the lab down (--keep leaves them up)');
         const deleted = await flushQueue().catch((e: Error) => {

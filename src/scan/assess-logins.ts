@@ -5,19 +5,18 @@
 import type { SaslFailure } from '../domain/maillog';
 import type { ReportSource } from '../domain/report';
 import { assessSaslLogin } from '../trace/correlate';
+import type { SaslFailureDigest } from '../trace/correlate/sasl-failure-digest';
 import type { SubmissionLog } from './submission-log';
 
-export function assessLogins(sources: ReportSource[], failures: readonly SaslFailure[], log: SubmissionLog): void {
+export function assessLogins(sources: ReportSource[], failures: readonly SaslFailure[] | SaslFailureDigest, log: SubmissionLog): void {
   for (const s of sources) {
     if (s.kind !== 'sasl' || !s.saslUsername) continue;
     const logins = log.loginsOf(s.id);
-    const perClient = new Map<string, number>();
-    for (const l of logins) perClient.set(l.clientAddress, (perClient.get(l.clientAddress) ?? 0) + 1);
     const clients = s.clientAddresses.map((address) => ({
       address,
       // reverse names are per source, not per address: only a single client can own them
       names: s.clientAddresses.length === 1 ? s.clientNames : [],
-      count: perClient.get(address) ?? 0,
+      count: log.loginCountFrom(s.id, address),
     }));
     s.login = assessSaslLogin({
       username: s.saslUsername,

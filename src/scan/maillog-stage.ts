@@ -1,7 +1,8 @@
 /**
  * The mail log as a second witness: messages the queue no longer holds (delivered,
  * bounced, expired) are added to the tracer; a message the queue already showed is not
- * counted again. SASL failures are kept for the login assessment.
+ * counted again. SASL failures are kept for the login assessment, as a digest (their times
+ * per login and network, sasl-failure-digest.ts), so a big log does not keep one object each.
  *
  * What counts as one message: one queue file's lifetime. Short queue IDs are reused (an
  * inode number plus microseconds), so the log's message and the queue's are the same
@@ -10,12 +11,12 @@
  * (`forwarded as ID`) is the original's message: its recipients are added to the
  * original's source, it is not counted a second time.
  */
-import type { SaslFailure } from '../domain/maillog';
 import type { Host } from '../host/host';
 import type { Progress } from './scan-options';
 import type { SkipTally } from '../collect/skip-tally';
 import { mailLogPaths, streamMailLog, type MailLogFile, type PostfixLogSettings } from '../collect/maillog';
 import { SpamtraceError } from '../errors';
+import { MAX_GROUPS, SaslFailureDigest } from '../trace/correlate/sasl-failure-digest';
 import { traceMessageOfLog } from '../trace/maillog-message';
 import type { SourceTracer } from '../trace/source-tracer';
 import { isQueuedCopy, type QueuedIndex } from './queue-log-merge';
@@ -53,9 +54,9 @@ export async function readMailLogInto(
   sink: { tracer: SourceTracer; submissions: SubmissionLog; queued: QueuedIndex },
   skipped: SkipTally,
   progress: Progress,
-): Promise<{ summary: MailLogSummary; failures: SaslFailure[] }> {
+): Promise<{ summary: MailLogSummary; failures: SaslFailureDigest }> {
   const summary: MailLogSummary = { files: [], messages: 0, alsoInQueue: 0, fromLogOnly: 0, forwardedCopies: 0, saslFailures: 0, postfix: input.postfix };
-  const failures: SaslFailure[] = [];
+  const failures = new SaslFailureDigest();
   const files: MailLogFile[] = [];
   const options = {
     ...(input.paths ? { paths: input.paths } : {}),
@@ -71,7 +72,7 @@ export async function readMailLogInto(
       continue;
     }
     if (event.kind === 'sasl-failure') {
-      failures.push(event.failure);
+      failures.add(event.failure);
       continue;
     }
     const m = event.message;
@@ -97,7 +98,8 @@ export async function readMailLogInto(
     }
   }
   summary.files = files.map((f) => ({ path: f.path, bytes: f.bytes, read: f.read, ...(f.why ? { why: f.why } : {}) }));
-  summary.saslFailures = failures.length;
+  summary.saslFailures = failures.total;
+  if (failures.notKept > 0) skipped.add('SASL failure', `of a login/network pair past the first ${MAX_GROUPS.toLocaleString('en-US')}: counted, not weighed`, failures.notKept);
   // History was asked for: no log at all (or none readable) must not look like "no spam".
   const usable = files.filter((f) => f.read || (f.why ?? '').startsWith('last written before'));
   if (usable.length === 0) {

@@ -195,7 +195,7 @@ async function readQueueInto(
     const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
     const key = tracer.add(tm);
     sourceOf.set(detach(m.queueId), { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
-    submissions.record(key, tm);
+    submissions.record(key, tm, true);
   }
   await collection.listed;
   const examined = sourceOf.size;

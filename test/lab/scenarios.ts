@@ -73,7 +73,8 @@ export interface SmtpSubmission extends MessageFields {
   /** SMTP AUTH; user and password are templates too (one expansion per connection) */
   auth?: { user: string; password: string; mechanism?: 'LOGIN' | 'PLAIN' };
   /** XCLIENT attributes, expanded once per connection */
-  xclient?: { addr: Template; name?: Template; helo?: Template };
+  /** login: XCLIENT LOGIN= (the SASL login without a real AUTH: the bench instance has no sasldb) */
+  xclient?: { addr: Template; name?: Template; helo?: Template; login?: Template };
   /** EHLO name when there is no XCLIENT helo (default: localhost) */
   helo?: Template;
   /** messages sent over one connection (default 1: a new connection, XCLIENT and login each time) */

@@ -32,6 +32,7 @@ export async function runSmtp(sub: SmtpSubmission, msgs: BuiltMessage[], rng: Rn
       session.xclient = { addr: expand(sub.xclient.addr, ctx) };
       if (sub.xclient.name !== undefined) session.xclient.name = expand(sub.xclient.name, ctx);
       if (sub.xclient.helo !== undefined) session.xclient.helo = expand(sub.xclient.helo, ctx);
+      if (sub.xclient.login !== undefined) session.xclient.extra = { LOGIN: expand(sub.xclient.login, ctx) };
     }
     if (sub.auth) {
       session.auth = { user: expand(sub.auth.user, ctx), password: expand(sub.auth.password, ctx), mechanism: sub.auth.mechanism ?? 'LOGIN' };

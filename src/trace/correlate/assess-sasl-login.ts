@@ -13,6 +13,7 @@ import type { SaslAssessment } from '../../domain/findings';
 import type { SaslFailure } from '../../domain/maillog';
 import { isRandomHelo } from '../rules/client-names';
 import { networkOf } from './ip-network';
+import { SaslFailureDigest } from './sasl-failure-digest';
 import { SASL_RULES, STOLEN_SCORE, UNCLEAR_SCORE, type SaslFacts, type SaslRule } from '../rules/sasl-rules';
 import { scoreRows } from '../rules/rule-kit';
 
@@ -37,7 +38,8 @@ export interface SaslLoginInput {
   clients: readonly SaslClient[];
   heloNames: readonly string[];
   recipientsPerMessage: number | null;
-  failures: readonly SaslFailure[];
+  /** the mail log's failed logins (a digest of them for big logs: sasl-failure-digest.ts) */
+  failures: readonly SaslFailure[] | SaslFailureDigest;
   /** times of successful uses; without them "before the first success" cannot be checked */
   logins?: readonly SaslLogin[];
 }
@@ -80,23 +82,8 @@ function factsOf(input: SaslLoginInput, clients: SaslAssessment['clients']): Sas
     if (last === null || t > last) last = t;
   }
 
-  let failedTotal = 0;
-  let failedNamingLogin = 0;
-  let before = 0;
-  const beforeByNet = new Map<string, number>();
-  for (const f of input.failures) {
-    const named = typeof f.username === 'string' && f.username.toLowerCase() === user;
-    if (f.username !== null && !named) continue; // another mailbox's failure
-    const net = networkOf(f.clientAddress);
-    const fromOwn = net !== null && ownNets.has(net);
-    if (!named && !fromOwn) continue;
-    failedTotal += 1;
-    if (named) failedNamingLogin += 1;
-    if (fromOwn && (first === null || (validTime(f.time) && f.time.getTime() < first))) {
-      before += 1;
-      beforeByNet.set(net!, (beforeByNet.get(net!) ?? 0) + 1);
-    }
-  }
+  const digest = input.failures instanceof SaslFailureDigest ? input.failures : SaslFailureDigest.of(input.failures);
+  const { failedTotal, failedNamingLogin, before, beforeByNet } = digest.countsFor(user, ownNets, first);
   const topNet = [...beforeByNet].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
 
   const countries = [...new Set(input.clients.map((c) => c.country?.trim().toUpperCase()).filter((c): c is string => !!c))].sort();
