@@ -17,6 +17,26 @@
 import { detach } from './detach';
 import { DistinctSketch } from './distinct-sketch';
 
+/**
+ * Exact entries shared by every counter of one scan. The per-counter caps bound one source;
+ * with hundreds of sources (a big mail log: every login, uid and client is one) the exact
+ * entries of all of them are the memory. Once the budget is spent, every counter treats a
+ * new value as past its cap (sketch + Space-Saving), so the estimate flags stay true.
+ */
+export class ExactBudget {
+  constructor(private left: number) {}
+
+  /** one more exact entry, if any is left */
+  take(): boolean {
+    if (this.left <= 0) return false;
+    this.left--;
+    return true;
+  }
+}
+
+/** no shared limit (a counter on its own, the tests) */
+export const UNLIMITED = new ExactBudget(Infinity);
+
 /** later values tracked for the top lists */
 const LATE_SLOTS = 64;
 
@@ -25,7 +45,10 @@ export class CappedCounts {
   private late: Map<string, { count: number; over: number }> | null = null;
   private sketch: DistinctSketch | null = null;
 
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly budget: ExactBudget = UNLIMITED,
+  ) {}
 
   add(key: string, by = 1): void {
     const n = this.exact.get(key);
@@ -33,7 +56,7 @@ export class CappedCounts {
       this.exact.set(key, n + by);
       return;
     }
-    if (this.exact.size < this.cap) {
+    if (this.exact.size < this.cap && this.budget.take()) {
       this.exact.set(detach(key), by);
       return;
     }
@@ -76,7 +99,7 @@ export class CappedCounts {
     return this.sketch !== null;
   }
 
-  /** the first `cap` distinct values, in first-seen order */
+  /** the first `cap` distinct values (fewer once the shared budget ran out), in first-seen order */
   keys(): IterableIterator<string> {
     return this.exact.keys();
   }
@@ -98,11 +121,14 @@ export class CappedDistinct {
   private readonly exact = new Set<string>();
   private sketch: DistinctSketch | null = null;
 
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly budget: ExactBudget = UNLIMITED,
+  ) {}
 
   add(value: string): void {
     if (this.exact.has(value)) return;
-    if (this.exact.size < this.cap) this.exact.add(detach(value));
+    if (this.exact.size < this.cap && this.budget.take()) this.exact.add(detach(value));
     else (this.sketch ??= new DistinctSketch()).add(value);
   }
 

@@ -13,7 +13,7 @@ import { domainOf, type TraceMessage } from './trace-message';
 import type { Direction } from './direction';
 
 const HOUR_MS = 3_600_000;
-import { CappedCounts, CappedDistinct } from './capped-counts';
+import { CappedCounts, CappedDistinct, UNLIMITED, type ExactBudget } from './capped-counts';
 import { detach, detachAll } from './detach';
 
 const SAMPLE_IDS = 10;
@@ -22,6 +22,12 @@ const SAMPLE_SUBJECTS = 5;
 export const EXACT_RECIPIENTS = 10_000;
 /** distinct senders, domains, clients, HELOs, scripts kept with exact counts per source */
 export const EXACT_KEYS = 2_000;
+/**
+ * Exact entries for all sources of one scan together (~100 bytes each): far above a queue's
+ * few sources at their caps (3 x 22,000 at 100,000 messages), reached by a big mail log with
+ * hundreds of sources; past it, new values go to each counter's sketch.
+ */
+export const EXACT_ENTRIES_PER_SCAN = 2_000_000;
 
 export class SourceAccumulator {
   readonly key: string;
@@ -39,15 +45,15 @@ export class SourceAccumulator {
   examined = 0;
   inferred = 0;
   recipients = 0;
-  readonly uniqueRecipients = new CappedDistinct(EXACT_RECIPIENTS);
-  readonly recipientDomains = new CappedCounts(EXACT_KEYS);
+  readonly uniqueRecipients: CappedDistinct;
+  readonly recipientDomains: CappedCounts;
   freemailRecipients = 0;
-  readonly senders = new CappedCounts(EXACT_KEYS);
-  readonly senderDomains = new CappedCounts(EXACT_KEYS);
-  readonly clientAddresses = new CappedCounts(EXACT_KEYS);
-  readonly clientNames = new CappedCounts(EXACT_KEYS);
-  readonly heloNames = new CappedCounts(EXACT_KEYS);
-  readonly phpScripts = new CappedCounts(EXACT_KEYS);
+  readonly senders: CappedCounts;
+  readonly senderDomains: CappedCounts;
+  readonly clientAddresses: CappedCounts;
+  readonly clientNames: CappedCounts;
+  readonly heloNames: CappedCounts;
+  readonly phpScripts: CappedCounts;
   fromCompared = 0;
   fromMismatch = 0;
   listUnsubscribe = 0;
@@ -62,9 +68,18 @@ export class SourceAccumulator {
   readonly sampleQueueIds: string[] = [];
   readonly sampleSubjects: string[] = [];
 
-  constructor(key: string, origin: Origin) {
+  /** `budget`: exact entries shared with the scan's other sources (EXACT_ENTRIES_PER_SCAN) */
+  constructor(key: string, origin: Origin, budget: ExactBudget = UNLIMITED) {
     this.key = detach(key);
     this.origin = detachAll(origin);
+    this.uniqueRecipients = new CappedDistinct(EXACT_RECIPIENTS, budget);
+    this.recipientDomains = new CappedCounts(EXACT_KEYS, budget);
+    this.senders = new CappedCounts(EXACT_KEYS, budget);
+    this.senderDomains = new CappedCounts(EXACT_KEYS, budget);
+    this.clientAddresses = new CappedCounts(EXACT_KEYS, budget);
+    this.clientNames = new CappedCounts(EXACT_KEYS, budget);
+    this.heloNames = new CappedCounts(EXACT_KEYS, budget);
+    this.phpScripts = new CappedCounts(EXACT_KEYS, budget);
   }
 
   add(m: TraceMessage, direction: Direction = 'outgoing'): void {

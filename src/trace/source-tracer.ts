@@ -5,7 +5,8 @@
  */
 import type { ReportSource, SourceKind } from '../domain/report';
 import type { UserDirectory } from '../domain/users';
-import { SourceAccumulator, topCounts } from './source-accumulator';
+import { EXACT_ENTRIES_PER_SCAN, SourceAccumulator, topCounts } from './source-accumulator';
+import { ExactBudget } from './capped-counts';
 import { factsOf } from './source-facts';
 import { sourceKeyOf } from './origin';
 import { domainOf, type TraceMessage } from './trace-message';
@@ -20,12 +21,21 @@ export function bySeverity(a: ReportSource, b: ReportSource): number {
   return VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict] || b.score - a.score || b.messages - a.messages || (a.id < b.id ? -1 : 1);
 }
 
+/** sender domains remembered for placing listed-only messages (see senderDomainOwners) */
+export const MAX_SENDER_DOMAINS = 100_000;
+
 export class SourceTracer {
   /** `hosted`: this server's domains, to tell inbound mail from mail sent here (direction.ts) */
   constructor(private readonly hosted: HostedDomains = NO_HOSTED_DOMAINS) {}
 
   private readonly sources = new Map<string, SourceAccumulator>();
-  /** sender domain -> keys of the examined sources that used it */
+  /** exact entries of all sources' counters together */
+  private readonly budget = new ExactBudget(EXACT_ENTRIES_PER_SCAN);
+  /**
+   * sender domain -> keys of the examined sources that used it (to place listed-only queue
+   * messages); random sender domains of a spam run would grow it without end, so at most
+   * MAX_SENDER_DOMAINS domains, first seen first
+   */
   private readonly senderDomainOwners = new Map<string, Set<string>>();
   private readonly unexamined: TraceMessage[] = [];
   /** recipient domains the listing showed for examined messages (addListingOf) */
@@ -36,17 +46,13 @@ export class SourceTracer {
     const key = sourceKeyOf(m.origin);
     let acc = this.sources.get(key);
     if (!acc) {
-      acc = new SourceAccumulator(key, m.origin);
+      acc = new SourceAccumulator(key, m.origin, this.budget);
       this.sources.set(key, acc);
     }
     const direction = directionOf(m, this.hosted);
     acc.add(m, direction);
     const d = domainOf(m.sender);
-    if (d && direction !== 'inbound') {
-      let owners = this.senderDomainOwners.get(d);
-      if (!owners) this.senderDomainOwners.set(detach(d), (owners = new Set()));
-      owners.add(acc.key);
-    }
+    if (d && direction !== 'inbound') this.ownerOf(d, acc.key);
     // the accumulator's own copy: callers keep it per message
     return acc.key;
   }
@@ -77,15 +83,20 @@ export class SourceTracer {
    * the listing's sender domain and recipient domains then connect the listed-only
    * messages to this source too, and its recipients stand in when postcat showed none.
    */
+  private ownerOf(domain: string, key: string): void {
+    let owners = this.senderDomainOwners.get(domain);
+    if (!owners) {
+      if (this.senderDomainOwners.size >= MAX_SENDER_DOMAINS) return;
+      this.senderDomainOwners.set(detach(domain), (owners = new Set()));
+    }
+    owners.add(key);
+  }
+
   addListingOf(key: string, listing: { sender: string; recipients: readonly string[] }, examinedRecipients: number): void {
     const acc = this.sources.get(key);
     if (!acc) return;
     const d = domainOf(listing.sender);
-    if (d) {
-      let owners = this.senderDomainOwners.get(d);
-      if (!owners) this.senderDomainOwners.set(d, (owners = new Set()));
-      owners.add(key);
-    }
+    if (d) this.ownerOf(d, key);
     let domains = this.listedDomains.get(key);
     if (!domains) this.listedDomains.set(key, (domains = new Set()));
     for (const r of listing.recipients) domains.add(domainOf(r));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CappedCounts, CappedDistinct } from '../../../src/trace/capped-counts';
+import { CappedCounts, CappedDistinct, ExactBudget } from '../../../src/trace/capped-counts';
 import { DISTINCT_SKETCH_ERROR, DistinctSketch } from '../../../src/trace/distinct-sketch';
 import { SourceAccumulator, topCounts, EXACT_RECIPIENTS } from '../../../src/trace/source-accumulator';
 import type { TraceMessage } from '../../../src/trace/trace-message';
@@ -84,4 +84,22 @@ test('a source says which counts are estimates, and only past the caps', () => {
   assert.ok(Math.abs(big.uniqueRecipients.size - 2 * n) / (2 * n) < 4 * DISTINCT_SKETCH_ERROR);
   assert.equal(big.recipients, 2 * n, 'totals stay exact');
   assert.equal(big.messages, n);
+});
+
+test('a shared budget of exact entries: once spent, every counter sketches new values and says so', () => {
+  const budget = new ExactBudget(5);
+  const a = new CappedCounts(100, budget);
+  const b = new CappedDistinct(100, budget);
+  for (const k of ['a1', 'a2', 'a3']) a.add(k);
+  for (const k of ['b1', 'b2', 'b3']) b.add(k);
+  // 5 exact entries in all: a took 3, b 2; b3 went to b's sketch
+  assert.equal(a.estimated, false);
+  assert.equal(b.estimated, true);
+  assert.equal(b.size, 3);
+  a.add('a1', 2); // a known value still counts exactly
+  a.add('a4');
+  assert.equal(a.estimated, true);
+  assert.deepEqual([...a.keys()], ['a1', 'a2', 'a3']);
+  assert.equal(new Map(a.entries()).get('a1'), 3);
+  assert.equal(a.size, 4);
 });
