@@ -88,7 +88,11 @@ async function main(argv: string[]): Promise<number> {
     endMeasuredCommand();
     releaseLockSync();
     rmSync(workDir, { recursive: true, force: true });
-    process.stderr.write(`\nscan-bench: ${sig}: stopped; lab lock released. The lab is still up: "npm run lab -- down" (or rerun with --reuse).\n`);
+    process.stderr.write(
+      o.fill === 'instance'
+        ? `\nscan-bench: ${sig}: stopped. The bench instance may still be up: postfix -c /etc/postfix-bench-${o.messages} stop (its queue is kept).\n`
+        : `\nscan-bench: ${sig}: stopped; lab lock released. The lab is still up: "npm run lab -- down" (or rerun with --reuse).\n`,
+    );
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
