@@ -15,6 +15,9 @@ import { cpus } from 'node:os';
 import { flushQueue, labDown, labUp, runScenario } from '../test/lab/lab';
 import { acquireLabLock, releaseLabLock } from '../test/lab/lab-lock';
 import { canRunSshd, startPrivateSshd, type PrivateSshd } from './fleet/private-sshd';
+import { makeCpuGroup, processTree, type CpuGroup } from './fleet/cpu-meter';
+import { readFile } from 'node:fs/promises';
+import { formatCpuBreakdown, measurePhase } from './fleet/cpu-breakdown';
 import { parseBenchArgs, FLEET_BENCH_HELP } from './fleet/bench-options';
 import { parseFleetConfig } from '../src/fleet/fleet-config';
 import { scanFleet } from '../src/fleet/fleet-scan';
@@ -52,11 +55,24 @@ async function main(argv: string[]): Promise<number> {
   }
   await acquireLabLock();
   let sshd: PrivateSshd | null = null;
+  let scannerGroup: CpuGroup | null = null;
+  let serverGroup: CpuGroup | null = null;
+  let postfixGroup: CpuGroup | null = null;
   try {
     await labUp();
     await flushQueue();
     await runScenario(opts.scenario, { wait: true });
     sshd = await startPrivateSshd({ goodAliases: opts.hosts, slowLoginSeconds: opts.loginDelay });
+    // the scanner (this process, its ssh clients and masters) and the "servers" (the sshd
+    // and all it starts) each in a cpuacct group, so the one box's CPU can be split
+    scannerGroup = await makeCpuGroup('scanner');
+    serverGroup = await makeCpuGroup('servers');
+    await scannerGroup?.add(process.pid);
+    await serverGroup?.add(sshd.pid);
+    postfixGroup = await makeCpuGroup('postfix');
+    const master = Number((await readFile('/var/spool/postfix/pid/master.pid', 'utf8').catch(() => '')).trim());
+    if (postfixGroup && Number.isInteger(master) && master > 0) for (const pid of await processTree(master)) await postfixGroup.add(pid).catch(() => undefined);
+    const groups = { scanner: scannerGroup, servers: serverGroup, postfix: postfixGroup, sshd };
     const config = parseFleetConfig({ sshConfig: sshd.configPath, hosts: sshd.good.map((alias) => ({ alias, roles: ['mail', 'web', 'panel'] })) });
     const scan = parseScanArgs([]);
     const deps = { logger: silentLogger(), now: () => new Date() };
@@ -66,18 +82,16 @@ async function main(argv: string[]): Promise<number> {
     const localMs = performance.now() - t;
 
     // one host over SSH, connect included, sessions counted by the login script
-    let before = await sshd.sessions();
-    t = performance.now();
-    const one = await scanFleet(sshd.good.slice(0, 1), { config, scan, parallel: 1 }, deps);
-    const oneMs = performance.now() - t;
-    const oneSessions = (await sshd.sessions()) - before;
+    const oneRun = await measurePhase(groups, () => scanFleet(sshd!.good.slice(0, 1), { config, scan, parallel: 1 }, deps));
+    const one = oneRun.value;
+    const oneMs = oneRun.cpu.wallMs;
+    const oneSessions = oneRun.cpu.sessions;
     check('one host', one, local, 1);
 
-    before = await sshd.sessions();
-    t = performance.now();
-    const fleet = await scanFleet('all', { config, scan, parallel: opts.parallel }, deps);
-    const fleetMs = performance.now() - t;
-    const fleetSessions = (await sshd.sessions()) - before;
+    const fleetRun = await measurePhase(groups, () => scanFleet('all', { config, scan, parallel: opts.parallel }, deps));
+    const fleet = fleetRun.value;
+    const fleetMs = fleetRun.cpu.wallMs;
+    const fleetSessions = fleetRun.cpu.sessions;
     check('fleet', fleet, local, opts.hosts);
 
     const oneTarget = Math.max(2 * localMs, localMs + 5000);
@@ -93,10 +107,15 @@ async function main(argv: string[]): Promise<number> {
         `  ratio one host SSH / local           ${(oneMs / localMs).toFixed(2)}x`,
         `  machine: ${cpus().length} CPUs; every host's report matched the local scan`,
         '',
+        ...formatCpuBreakdown({ one: oneRun.cpu, fleet: fleetRun.cpu, hosts: opts.hosts, parallel: opts.parallel, cores: cpus().length }),
+        '',
       ].join('\n'),
     );
     return 0;
   } finally {
+    await scannerGroup?.remove();
+    await serverGroup?.remove();
+    await postfixGroup?.remove();
     await sshd?.stop();
     if (!opts.keep) await labDown();
     await releaseLabLock();

@@ -51,6 +51,8 @@ export interface PrivateSshd {
   pid: number;
   /** sessions whose login shell started so far (each ran the login script once) */
   sessions(): Promise<number>;
+  /** the sessions so far and the CPU their login shells and their commands used */
+  sessionCpu(): Promise<SessionCpu>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,42 @@ export interface PrivateSshdOptions {
   slowLoginSeconds?: number;
   /** a directory put first in PATH of every session (wrappers that act like old tools) */
   pathPrefix?: string;
+}
+
+export interface SessionCpu {
+  sessions: number;
+  /** CPU of the login shells up to the command (root's ~/.bashrc: pyenv init ...) */
+  loginMs: number;
+  /** CPU of the commands (the agent's /bin/sh and the programs it ran), sessions that ended */
+  commandMs: number;
+  /** sessions whose command has ended (the others' command CPU is not in commandMs yet) */
+  ended: number;
+}
+
+/** Clock ticks of /proc/PID/stat: 100 per second on Linux (USER_HZ). */
+const TICK_MS = 10;
+
+async function readSessionLog(path: string): Promise<SessionCpu> {
+  const text = await fs.readFile(path, 'utf8').catch(() => '');
+  const start = new Map<string, number>();
+  const out: SessionCpu = { sessions: 0, loginMs: 0, commandMs: 0, ended: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^(start|end) (\d+) (\d+)$/.exec(line);
+    if (!m) continue;
+    const ticks = Number(m[3]);
+    if (m[1] === 'start') {
+      out.sessions++;
+      out.loginMs += ticks * TICK_MS;
+      start.set(m[2]!, ticks);
+    } else {
+      const s = start.get(m[2]!);
+      if (s === undefined) continue;
+      out.ended++;
+      out.commandMs += (ticks - s) * TICK_MS;
+      start.delete(m[2]!);
+    }
+  }
+  return out;
 }
 
 async function keygen(path: string, comment: string): Promise<string> {
@@ -109,14 +147,22 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
   // sshd runs it (ForceCommand) through root's login shell for every session, with the
   // asked-for command in SSH_ORIGINAL_COMMAND: it counts the session, waits like a slow
   // ~/.bashrc, puts the wrappers first in PATH, then runs the command as sh would
+  // It also records CPU: at its start, the CPU this process (the login bash it was exec'd
+  // from, with its ~/.bashrc) and its waited children (pyenv's helpers) used so far: the
+  // login shell's cost; at the end, what the session's command and its programs added.
+  // Fields 14-17 of /proc/PID/stat: utime stime cutime cstime, in clock ticks.
   await fs.writeFile(
     loginScript,
     [
       '#!/bin/sh',
-      `echo "$$" >> ${sessionLog}`,
+      'cpu() { set -- $(cat /proc/$$/stat 2>/dev/null); echo $((${14:-0} + ${15:-0} + ${16:-0} + ${17:-0})); }',
+      `echo "start $$ $(cpu)" >> ${sessionLog}`,
       slow > 0 ? `sleep ${slow}` : '',
       opts.pathPrefix ? `PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
-      'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
+      '/bin/sh -c "$SSH_ORIGINAL_COMMAND"',
+      's=$?',
+      `echo "end $$ $(cpu)" >> ${sessionLog}`,
+      'exit $s',
       '',
     ].join('\n'),
     { mode: 0o755 },
@@ -193,9 +239,9 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
     noKey: 'nokey',
     pid: child.pid!,
     async sessions() {
-      const text = await fs.readFile(sessionLog, 'utf8').catch(() => '');
-      return text.split('\n').filter((l) => l !== '').length;
+      return (await readSessionLog(sessionLog)).sessions;
     },
+    sessionCpu: () => readSessionLog(sessionLog),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

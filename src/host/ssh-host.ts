@@ -100,8 +100,9 @@ export class SshHost implements Host {
    */
   connect(): Promise<void> {
     this.connecting ??= this.startMaster().then(async () => {
+      const t0 = Date.now();
       const shell = await this.startShell();
-      this.pool.adopt(shell);
+      this.pool.adopt(shell, Date.now() - t0);
     });
     return this.connecting;
   }
@@ -229,13 +230,13 @@ export class SshHost implements Host {
     };
   }
 
-  /** env(1) says why it could not start the program: that is LocalHost's spawn error. */
+  /** The agent's exec (or timeout) says why it could not start the program: that is LocalHost's spawn error. */
   private result(status: number, stdout: string, stderr: string, truncated: boolean, timedOut: boolean): RunResult {
     const base: RunResult = { code: status, signal: null, stdout, stderr, truncated, timedOut };
-    if (status === 127 && /^env: .*: No such file or directory$/m.test(stderr)) {
+    if (status === 127 && /(?:^|: )exec: .*: not found$|^timeout: failed to run command .*: No such file or directory$/m.test(stderr)) {
       return { ...base, code: null, spawnError: { code: 'ENOENT', message: `${this.name}: ${printableSsh(stderr)}` } };
     }
-    if (status === 126 && /^env: /m.test(stderr)) {
+    if (status === 126 && /(?:^|: )exec: .*: Permission denied$|^timeout: failed to run command /m.test(stderr)) {
       return { ...base, code: null, spawnError: { code: 'EACCES', message: `${this.name}: ${printableSsh(stderr)}` } };
     }
     return base;

@@ -14,9 +14,13 @@
  *   NONCE MODE SECONDS COUNT INPUT      MODE p: stdout streams; f: through a private file
  *   ARG x COUNT                         each escaped by escapeLine(): never script text
  *   [INPUT line when INPUT is 1]        the program's stdin, escaped the same way
- * The arguments are decoded with printf %b into "$@" and run as `"$@"`: argv[0] is
- * always `env` or `timeout` (never a shell builtin or function), stdin is the request's
- * input or empty (a program never reads the agent's own stdin).
+ * The arguments are decoded with printf %b into "$@". argv is `env NAME=value...
+ * program args...` (remoteArgv): the agent does what env(1) would, in the subshell that
+ * runs the program, and then `exec`s it, so a request costs one fork and one exec (a
+ * process start is what a remote request mostly costs). `exec` never runs a shell
+ * builtin or function: a program called `exit` or `set` is just a missing program (127,
+ * "exec: NAME: not found"). stdin is the request's input or empty (a program never reads
+ * the agent's own stdin).
  *
  * The answer (agent -> client): the program's stdout bytes as they are, then
  * `NONCE:STATUS\n`, then at most 64 KiB of its stderr, then `NONCE;\n`. The nonce is 128
@@ -57,7 +61,7 @@ export const STDERR_CAP_BYTES = 64 * 1024;
  */
 const SCRIPT = String.raw`
 umask 077
-LC_ALL=C; export LC_ALL
+LC_ALL=C; LANG=C; export LC_ALL LANG
 B=@BOOT@
 d=
 cleanup() { if [ -n "$d" ]; then rm -rf "$d"; fi; }
@@ -84,6 +88,14 @@ if [ "$(printf 'a\nok\n' | grep -a -n -F -e ok 2>/dev/null)" = 2:ok ]; then caps
 u=$(id -u 2>/dev/null)
 z=$(date +%z 2>/dev/null)
 printf '%s READY %s %s %s%s\n' "$B" "$$" "${'$'}{u:-x}" "${'$'}{z:-x}" "$caps"
+x() {
+  if [ "$1" = env ]; then
+    shift
+    while :; do case $1 in [A-Za-z_]*=*) export "$1"; shift;; *) break;; esac; done
+  fi
+  if [ -n "$W" ]; then exec timeout -k 5 "$W" "$@"; fi
+  exec "$@"
+}
 while IFS=' ' read -r n m t c i; do
   case $n in ST[0-9a-f]*) ;; *) exit 2;; esac
   case $c in ''|*[!0-9]*) exit 2;; esac
@@ -99,13 +111,15 @@ while IFS=' ' read -r n m t c i; do
   : >"$d/in"
   if [ "$i" = 1 ]; then IFS= read -r a || exit 0; printf '%b' "$a" >"$d/in"; fi
   if [ "$m" = f ]; then exec 3>"$d/out"; else exec 3>&1; fi
+  W=
   if [ "$t" = 0 ]; then
-    "$@" <"$d/in" >&3 2>"$d/err"; s=$?
+    ( x "$@" ) <"$d/in" >&3 2>"$d/err"; s=$?
   elif [ -n "$TO" ]; then
-    timeout -k 5 "$t" "$@" <"$d/in" >&3 2>"$d/err"; s=$?
+    W=$t
+    ( x "$@" ) <"$d/in" >&3 2>"$d/err"; s=$?
   else
     rm -f "$d/to"
-    "$@" <"$d/in" >&3 2>"$d/err" &
+    ( x "$@" ) <"$d/in" >&3 2>"$d/err" &
     p=$!
     ( sp=; trap 'if [ -n "$sp" ]; then kill $sp 2>/dev/null; fi; exit 0' TERM
       sleep "$t" & sp=$!; wait $sp; : >"$d/to"; kill -TERM $p 2>/dev/null

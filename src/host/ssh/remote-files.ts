@@ -42,14 +42,21 @@ function safePath(path: string): string {
   return path.startsWith('/') ? path : `./${path}`;
 }
 
+/** An entry's lstat facts as find prints them (type, size, mtime, mode, uid, gid). */
+const FACTS = '%y %s %T@ %m %U %G';
+
 /**
  * Names in a directory, NUL-separated so a name with a newline stays one name. The
  * trailing slash makes find fail with "Not a directory" on a file (readdir's ENOTDIR)
  * and follow a symlink to a directory (as readdir does).
+ *
+ * No backslash in the arguments: the agent decodes an escaped argument with a command
+ * substitution, a fork per argument, and a process start is most of a request's cost.
+ * So the NUL comes from -print0, not from a `\0` in the format.
  */
 export function listArgs(dir: string): string[] {
-  // each entry: its name, then its lstat facts (find -P does not follow entries), NUL after each
-  return ['find', `${safePath(dir).replace(/\/+$/, '')}/`, '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\0%y %s %T@ %m %U %G\\0'];
+  // each entry: its lstat facts (find -P does not follow entries), a space, its path, NUL
+  return ['find', `${safePath(dir).replace(/\/+$/, '')}/`, '-mindepth', '1', '-maxdepth', '1', '-printf', `${FACTS} `, '-print0'];
 }
 
 const TYPE_BITS: Record<string, number> = { f: 0o100000, d: 0o040000, l: 0o120000, p: 0o010000, s: 0o140000, c: 0o020000, b: 0o060000 };
@@ -78,15 +85,23 @@ export interface ListedEntry {
   info: FileInfo | null;
 }
 
-/** The names (sorted, like LocalHost) and what find said about each. */
+/** "f 3 1795908958.1162689770 644 0 0 " and then the path: six fields, each without a space. */
+const RECORD = /^((?:\S+ ){5}\S+) ([^]*)$/;
+
+/**
+ * The names (sorted, like LocalHost) and what find said about each. A record is the
+ * facts, a space and the entry's path as find printed it: the name is what follows the
+ * last slash (a name never holds one).
+ */
 export function parseListing(dir: string, stdout: Buffer | string): ListedEntry[] {
   const text = typeof stdout === 'string' ? stdout : stdout.toString('utf8');
-  const parts = text.split('\0');
   const out: ListedEntry[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const name = parts[i]!;
+  for (const record of text.split('\0')) {
+    const m = RECORD.exec(record);
+    if (!m) continue;
+    const name = m[2]!.slice(m[2]!.lastIndexOf('/') + 1);
     if (name === '') continue;
-    out.push({ name, info: entryInfo(joinPath(dir, name), parts[i + 1]!) });
+    out.push({ name, info: entryInfo(joinPath(dir, name), m[1]!) });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -115,7 +130,7 @@ export function catArgs(path: string): string[] {
  * The file name and needles are positional parameters, never part of the script text.
  */
 export const GREP_SCRIPT =
-  'f=$1; s=$2; shift 2; if [ ! -f "$f" ]; then printf \'grep: %s: No such file or directory\\n\' "$f" >&2; exit 2; fi; ' +
+  'f=$1; s=$2; shift 2; if [ ! -f "$f" ]; then printf \'grep: %s: No such file or directory\' "$f" >&2; echo >&2; exit 2; fi; ' +
   // sh has no pipefail: dd's and zcat's status go out on fd 3 next to grep's, so a file that
   // cannot be read or a broken .gz is an error (2), not grep's "no match" (1)
   '{ st=$( { { dd if="$f" iflag=nofollow bs=1048576 $s; echo "d$?" >&3; } | { zcat -f; echo "z$?" >&3; } | LC_ALL=C grep -a -n -F "$@" >&4; echo "g$?"; } 3>&1 ); } 4>&1; ' +
@@ -137,7 +152,7 @@ export function noFollowReadArgs(path: string, statusNone = true): string[] {
 
 /** One entry's lstat facts through find (no `stat -c` needed): the format listArgs uses per entry. */
 export function findStatArgs(path: string): string[] {
-  return ['find', safePath(path), '-maxdepth', '0', '-printf', '%y %s %T@ %m %U %G\\0'];
+  return ['find', safePath(path), '-maxdepth', '0', '-printf', FACTS];
 }
 
 /** find's facts for one path (findStatArgs' output) as FileInfo. */
