@@ -65,6 +65,12 @@ export class RoutedHost implements Host {
     return this.hostFor(dir).list(dir);
   }
 
+  /** each node is asked for its own paths */
+  async prefetch(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void> {
+    const part = (h: Host, xs: readonly string[] | undefined): string[] => (xs ?? []).filter((p) => this.hostFor(p) === h);
+    await Promise.all([this.mail, this.web].map((h) => h.prefetch?.({ stat: part(h, what.stat), list: part(h, what.list) })));
+  }
+
   effectiveUid(): Promise<number> {
     return this.mail.effectiveUid();
   }

@@ -92,6 +92,14 @@ export interface Host {
   grepLines?(path: string, needles: readonly string[], options?: { maxLineBytes?: number }): AsyncIterable<NumberedLine>;
   stat(path: string): Promise<FileInfo | null>;
   list(dir: string): Promise<string[]>;
+  /**
+   * A hint: these paths are about to be stat'ed and these directories listed. A host
+   * where every question is a round trip (SshHost) asks for all of them at once and
+   * answers the stat()/list() calls that follow from that, for a few seconds. It never
+   * changes an answer (what could not be told apart is asked again), never fails, and a
+   * host without it is asked one by one.
+   */
+  prefetch?(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void>;
   /** effective uid of the process that does the work (0 = root) */
   effectiveUid(): Promise<number>;
   /**

@@ -23,8 +23,25 @@ import { DEFAULT_MAX_LINE_BYTES, splitLines } from './line-splitter';
 import { LocalHost } from './local-host';
 import { baseSshArgs, remoteArgv, validAlias } from './ssh/ssh-command';
 import { classifySshFailure, printableSsh, SshError } from './ssh/ssh-errors';
-import { catArgs, errnoOf, findStatArgs, grepArgs, listArgs, noFollowReadArgs, parseFindStat, parseListing, parseStat, RemoteFileError, statArgs } from './ssh/remote-files';
-import { StatCache } from './ssh/stat-cache';
+import {
+  catArgs,
+  errnoOf,
+  findStatArgs,
+  findStatManyArgs,
+  grepArgs,
+  listArgs,
+  listManyArgs,
+  noFollowReadArgs,
+  parseFindStat,
+  parseListing,
+  parseListMany,
+  parseStat,
+  parseStatMany,
+  RemoteFileError,
+  statArgs,
+  type ListedEntry,
+} from './ssh/remote-files';
+import { StatCache, TtlCache } from './ssh/stat-cache';
 import { ShellPool } from './ssh/shell-pool';
 import { RemoteShell, type ShellAnswer } from './ssh/remote-shell';
 import type { AgentBanner, RemoteCaps } from './ssh/agent-script';
@@ -59,14 +76,19 @@ export class SshHost implements Host {
   private connecting: Promise<void> | null = null;
   private closed = false;
   private first: AgentBanner | null = null;
-  /** what the last listings said about each entry: spares a round trip per stat after a list */
+  /** what the last listings and prefetches said about each path: spares a round trip per stat */
   private readonly listed = new StatCache();
+  /** directories a prefetch listed, by path without a trailing slash */
+  private readonly listings = new TtlCache<string[]>();
 
   constructor(private readonly opts: SshHostOptions) {
     if (!validAlias(opts.alias)) throw new SshError('config', opts.alias.slice(0, 80), `not a usable SSH host alias: ${JSON.stringify(opts.alias.slice(0, 80))}`);
     this.name = opts.alias;
     this.pool = new ShellPool(opts.maxSessions ?? 4, () => this.startShell());
   }
+
+  /** Requests sent to the remote shells so far (each one round trip). */
+  requestsMade = 0;
 
   /** Remote sessions opened so far (each paid the login shell's start-up once). */
   get sessionsOpened(): number {
@@ -178,6 +200,7 @@ export class SshHost implements Host {
   private async begin(argv: string[], options: RunOptions): Promise<Asked> {
     const seconds = options.timeoutMs ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : 0;
     const shell = await this.pool.acquire();
+    this.requestsMade++;
     let answer: ShellAnswer;
     try {
       answer = shell.request({ argv, seconds, viaFile: Boolean(options.outputViaFile), ...(options.input !== undefined ? { input: options.input } : {}) });
@@ -375,8 +398,8 @@ export class SshHost implements Host {
   }
 
   async stat(path: string): Promise<FileInfo | null> {
-    const cached = this.listed.get(path);
-    if (cached) return cached;
+    const cached = this.listed.lookup(path);
+    if (cached !== undefined) return cached;
     const caps = await this.caps();
     const [program, ...args] = caps.findPrintf ? findStatArgs(path) : statArgs(path);
     const r = await this.run(program!, args, { timeoutMs: 60_000, maxOutputBytes: 4096 });
@@ -391,6 +414,8 @@ export class SshHost implements Host {
   }
 
   async list(dir: string): Promise<string[]> {
+    const known = this.listings.get(dirKey(dir));
+    if (known) return [...known];
     const caps = await this.caps();
     if (!caps.findPrintf) throw new RemoteFileError('ENOTSUP', dir, `${this.name}: the remote find has no -printf (GNU findutils needed) to list`);
     const [program, ...args] = listArgs(dir);
@@ -404,10 +429,87 @@ export class SshHost implements Host {
     throw new RemoteFileError(errnoOf(r.stderr) ?? 'EIO', dir, `${this.name}: cannot list`);
   }
 
+  /**
+   * One `find` for all the stats, one for all the listings (in slices that keep the
+   * command line short), instead of a round trip each. Only what find answered without
+   * doubt is kept: a path with no record counts as missing only when every line on
+   * stderr says "No such file or directory" and there is one per missing path; a
+   * directory with no entries only when find said nothing on stderr at all. The rest is
+   * asked again by stat()/list(), which then give the exact error. Output past 16 MiB
+   * (a huge queue's hash directories) is dropped: list() reads those one by one.
+   */
+  async prefetch(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void> {
+    try {
+      const caps = await this.caps();
+      if (!caps.findPrintf) return;
+      const stats = [...new Set(what.stat ?? [])].filter((p) => p !== '' && this.listed.lookup(p) === undefined);
+      const dirs = [...new Set(what.list ?? [])].filter((d) => d !== '' && this.listings.get(dirKey(d)) === undefined);
+      // a single path costs the same round trip either way
+      if (stats.length > 1) for (const part of slices(stats)) await this.prefetchStats(part);
+      if (dirs.length > 1) for (const part of slices(dirs)) await this.prefetchLists(part);
+    } catch {
+      // a hint: stat() and list() ask again and report what went wrong
+    }
+  }
+
+  private async prefetchStats(paths: string[]): Promise<void> {
+    const [program, ...args] = findStatManyArgs(paths);
+    const r = await this.run(program!, args, { timeoutMs: 60_000, maxOutputBytes: PREFETCH_MAX_BYTES });
+    if (r.truncated || r.spawnError || r.timedOut) return;
+    const found = parseStatMany(paths, r.stdout);
+    for (const [path, info] of found) this.listed.set(path, info);
+    const missing = paths.filter((p) => !found.has(p));
+    const complaints = r.stderr.split('\n').filter((l) => l !== '');
+    if (missing.length > 0 && complaints.length === missing.length && complaints.every((l) => errnoOf(l) === 'ENOENT')) {
+      for (const p of missing) this.listed.set(p, null);
+    }
+  }
+
+  private async prefetchLists(dirs: string[]): Promise<void> {
+    const [program, ...args] = listManyArgs(dirs);
+    const r = await this.run(program!, args, { timeoutMs: 120_000, maxOutputBytes: PREFETCH_MAX_BYTES });
+    if (r.truncated || r.spawnError || r.timedOut) return;
+    const quiet = r.stderr.trim() === '';
+    for (const [dir, entries] of parseListMany(dirs, r.stdout)) {
+      if (!quiet && entries.length === 0) continue;
+      this.keepListing(dir, entries);
+    }
+  }
+
+  private keepListing(dir: string, entries: ListedEntry[]): void {
+    for (const e of entries) if (e.info) this.listed.set(e.info.path, e.info);
+    this.listings.set(dirKey(dir), entries.map((e) => e.name));
+  }
+
   async effectiveUid(): Promise<number> {
     await this.connect();
     return this.first?.uid ?? -1;
   }
+}
+
+const PREFETCH_MAX_BYTES = 16 * 1024 * 1024;
+/** paths per prefetching find: far below any ARG_MAX, and a sane request size */
+const PREFETCH_SLICE_PATHS = 256;
+const PREFETCH_SLICE_BYTES = 64 * 1024;
+
+function* slices(paths: string[]): Generator<string[]> {
+  let part: string[] = [];
+  let bytes = 0;
+  for (const p of paths) {
+    if (part.length > 0 && (part.length >= PREFETCH_SLICE_PATHS || bytes + p.length > PREFETCH_SLICE_BYTES)) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    part.push(p);
+    bytes += p.length + 1;
+  }
+  if (part.length > 0) yield part;
+}
+
+/** A directory's key in the listing cache: its path without trailing slashes ("/" stays). */
+function dirKey(dir: string): string {
+  return dir.replace(/\/+$/, '') || '/';
 }
 
 interface Asked {

@@ -78,12 +78,13 @@ async function existsOn(host: Host, path: string, warnings: string[]): Promise<b
 async function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, logger: Logger, filesystem: Inventory, warnings: string[]): Promise<Inventory | null> {
   const want = config?.panel ?? 'auto';
   if (want === 'filesystem' || want === 'static') return null;
+  const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
+  if (want === 'auto') await host.prefetch?.({ stat: [PLESK_HOME, confFile] });
   const plesk = want === 'plesk' || (want === 'auto' && (await existsOn(host, PLESK_HOME, warnings)));
   if (plesk) {
     const api = config ? pleskApi(config, warnings) : undefined;
     return new PleskInventory({ host, ...(api ? { api } : {}), fallback: filesystem, logger, vhostsRoot: config?.roots.vhosts ?? '/var/www/vhosts' });
   }
-  const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
   if (want === 'confixx' || (want === 'auto' && (await existsOn(host, confFile, warnings)))) {
     // a remote Confixx server's MySQL listens on its own socket: ask its mysql client
     return new ConfixxInventory({ host, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www', dbVia: host instanceof LocalHost ? 'direct' : 'host' });

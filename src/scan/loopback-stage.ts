@@ -41,6 +41,8 @@ export async function attributeLoopbackSources(
 ): Promise<number> {
   let attributed = 0;
   const stats = newReadStats();
+  // every subscription's log directories are listed for such a source: at once (over SSH: one round trip)
+  if (sources.some((s) => isLoopbackSource(s) && !s.subscription)) await host.prefetch?.({ list: subscriptions.flatMap((s) => s.logDirs) });
   for (const source of sources) {
     if (!isLoopbackSource(source) || source.subscription) continue;
     const subs = submissions.of(source.id);

@@ -40,6 +40,8 @@ export async function correlateWebLogs(
 ): Promise<WebStageSummary> {
   const stats = newReadStats();
   let correlated = 0;
+  // the log directories the loop lists, announced at once (over SSH: one round trip)
+  await host.prefetch?.({ list: sources.filter((s) => s.kind === 'local').flatMap((s) => subscriptionFor(s)?.logDirs ?? []) });
   for (const source of sources) {
     if (source.kind !== 'local') continue;
     const sub = subscriptionFor(source);

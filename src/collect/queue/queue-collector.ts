@@ -241,21 +241,34 @@ const SPOOL_QUEUES = ['active', 'incoming', 'deferred', 'hold'];
  * 20,000 messages. Hash subdirectories are one character; names are validated IDs.
  */
 async function spoolIds(host: Host, queueDir: string): Promise<QueueId[]> {
-  const ids: QueueId[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let names: string[];
-    try {
-      names = await host.list(dir);
-    } catch {
-      return;
+  // read level by level (each level's directories announced together: over SSH one
+  // round trip per level, not one per hash directory), then walked in depth-first order
+  const listed = new Map<string, string[]>();
+  const isHashDir = (name: string): boolean => /^[0-9A-Za-z]$/.test(name) && !parseQueueId(name);
+  let level = SPOOL_QUEUES.map((q) => `${queueDir}/${q}`);
+  for (let depth = 0; level.length > 0; depth++) {
+    await host.prefetch?.({ list: level });
+    const next: string[] = [];
+    for (const dir of level) {
+      try {
+        const names = await host.list(dir);
+        listed.set(dir, names);
+        if (depth < 3) for (const name of names) if (isHashDir(name)) next.push(`${dir}/${name}`);
+      } catch {
+        // a queue directory that cannot be read: postqueue still lists its messages
+      }
     }
-    for (const name of names) {
+    level = next;
+  }
+  const ids: QueueId[] = [];
+  const walk = (dir: string): void => {
+    for (const name of listed.get(dir) ?? []) {
       const id = parseQueueId(name);
       if (id) ids.push(id);
-      else if (depth < 3 && /^[0-9A-Za-z]$/.test(name)) await walk(`${dir}/${name}`, depth + 1);
+      else if (listed.has(`${dir}/${name}`)) walk(`${dir}/${name}`);
     }
   };
-  for (const q of SPOOL_QUEUES) await walk(`${queueDir}/${q}`, 0);
+  for (const q of SPOOL_QUEUES) walk(`${queueDir}/${q}`);
   return ids;
 }
 

@@ -1,6 +1,6 @@
 /**
- * uid -> account, the `grep 4079 /etc/passwd` step. Live: `getent passwd UID` per uid we
- * actually need (getent also sees LDAP/NSS users, and asking per uid avoids enumerating
+ * uid -> account, the `grep 4079 /etc/passwd` step. Live: `getent passwd UID...` for the uids
+ * we actually need (getent also sees LDAP/NSS users, and asking per uid avoids enumerating
  * a directory of thousands). Offline: a saved passwd file.
  */
 import type { Host } from '../../host/host';
@@ -104,20 +104,21 @@ export async function readPasswdFile(host: Host, path: string, skipped: SkipTall
   return new MapUserDirectory(users);
 }
 
-/** Looks up each uid with getent; uids without an account stay unknown. */
+/** uids per getent run: a short command line, and one round trip for a scan's usual few. */
+const UIDS_PER_LOOKUP = 100;
+
+/**
+ * Looks up the uids with getent, many per run (`getent passwd 4079 10002 ...`: one line
+ * per key it found, in the order asked, exit 2 when some were not); over SSH that is one
+ * round trip, not one per uid. uids without an account stay unknown.
+ */
 export async function lookupUids(host: Host, uids: Iterable<number>, skipped: SkipTally): Promise<MapUserDirectory> {
+  const wanted = [...new Set([...uids].filter((uid) => Number.isInteger(uid) && uid >= 0))];
   const found: SystemUser[] = [];
-  for (const uid of uids) {
-    if (!Number.isInteger(uid) || uid < 0) continue;
-    const r = await host.run('getent', ['passwd', String(uid)], { timeoutMs: 10_000 });
-    if (r.spawnError) {
-      skipped.add('uid lookup', `getent could not run: ${r.spawnError.code}`);
-      continue;
-    }
-    if (r.code === 2) continue; // getent: key not found
-    const u = parsePasswdLine(r.stdout.split('\n')[0] ?? '');
-    if (u && u.uid === uid) found.push(u);
-    else skipped.add('uid lookup', 'getent gave no usable answer');
+  for (let i = 0; i < wanted.length; i += UIDS_PER_LOOKUP) {
+    const part = wanted.slice(i, i + UIDS_PER_LOOKUP);
+    const r = await host.run('getent', ['passwd', ...part.map(String)], { timeoutMs: 10_000 + 100 * part.length });
+    found.push(...accountsFromGetent(r, part, { warn: (why) => skipped.add('uid lookup', why) }));
   }
   return new MapUserDirectory(found);
 }

@@ -155,6 +155,65 @@ export function findStatArgs(path: string): string[] {
   return ['find', safePath(path), '-maxdepth', '0', '-printf', FACTS];
 }
 
+/**
+ * Many paths' lstat facts in one run: `find P... -maxdepth 0`, each printed as facts, a
+ * space, the path as given, NUL. A missing path is a line on stderr and no record.
+ */
+export function findStatManyArgs(paths: readonly string[]): string[] {
+  return ['find', ...paths.map(safePath), '-maxdepth', '0', '-printf', `${FACTS} `, '-print0'];
+}
+
+/** What findStatManyArgs printed, by the caller's path; a path with no record is not in the map. */
+export function parseStatMany(paths: readonly string[], stdout: string): Map<string, FileInfo> {
+  const byArg = new Map(paths.map((p) => [safePath(p), p]));
+  const out = new Map<string, FileInfo>();
+  for (const record of stdout.split('\0')) {
+    const m = RECORD.exec(record);
+    const path = m ? byArg.get(m[2]!) : undefined;
+    if (!m || path === undefined) continue;
+    const info = entryInfo(path, m[1]!);
+    if (info) out.set(path, info);
+  }
+  return out;
+}
+
+/**
+ * Many directories listed in one run: `find D1/ D2/... -maxdepth 1`, every record led by
+ * its depth. Depth 0 is the directory itself (proof it was there and is one), the depth-1
+ * records after it are its entries, in the order find walks the start points.
+ */
+export function listManyArgs(dirs: readonly string[]): string[] {
+  return ['find', ...dirs.map(listStart), '-maxdepth', '1', '-printf', `%d ${FACTS} `, '-print0'];
+}
+
+function listStart(dir: string): string {
+  return `${safePath(dir).replace(/\/+$/, '')}/`;
+}
+
+const DEPTH_RECORD = /^([01]) ((?:\S+ ){5}\S+) ([^]*)$/;
+
+/** listManyArgs' output: per directory that answered, its entries (sorted); the others are left out. */
+export function parseListMany(dirs: readonly string[], stdout: string): Map<string, ListedEntry[]> {
+  const byStart = new Map(dirs.map((d) => [listStart(d), d]));
+  const out = new Map<string, ListedEntry[]>();
+  let current: { dir: string; entries: ListedEntry[] } | null = null;
+  for (const record of stdout.split('\0')) {
+    const m = DEPTH_RECORD.exec(record);
+    if (!m) continue;
+    if (m[1] === '0') {
+      const dir = byStart.get(m[3]!);
+      current = dir !== undefined && m[2]!.startsWith('d ') ? { dir, entries: [] } : null;
+      if (current) out.set(dir!, current.entries);
+      continue;
+    }
+    if (!current) continue;
+    const name = m[3]!.slice(m[3]!.lastIndexOf('/') + 1);
+    if (name !== '') current.entries.push({ name, info: entryInfo(joinPath(current.dir, name), m[2]!) });
+  }
+  for (const entries of out.values()) entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
+}
+
 /** find's facts for one path (findStatArgs' output) as FileInfo. */
 export function parseFindStat(path: string, stdout: string): FileInfo | null {
   const facts = stdout.endsWith('\0') ? stdout.slice(0, -1) : stdout;

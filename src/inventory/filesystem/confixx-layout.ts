@@ -26,7 +26,10 @@ export async function discoverConfixx(host: Host, root: string, users: SystemUse
   if (!names?.some((n) => CUSTOMER.test(n))) return null;
 
   const subscriptions: Subscription[] = [];
-  for (const e of await subdirsAmong(host, root, names, (n) => CUSTOMER.test(n), warnings)) {
+  const customers = await subdirsAmong(host, root, names, (n) => CUSTOMER.test(n), warnings);
+  // each customer's docroot and log directory, announced at once (over SSH: one round trip)
+  await host.prefetch?.({ stat: customers.flatMap((e) => [`${e.path}/html`, `${e.path}/log`]) });
+  for (const e of customers) {
     const sub = await toSubscription(host, e, users, warnings);
     if (sub) subscriptions.push(sub);
   }

@@ -23,6 +23,8 @@ export async function discoverSubscriptions(host: Host, options: FilesystemInven
   const o = resolveOptions(options);
   const warnings: string[] = [];
   const sources: string[] = [];
+  // the layouts' roots, announced at once (over SSH: one round trip for all)
+  await host.prefetch?.({ stat: [o.vhostsRoot, o.mailnamesRoot, o.confixxRoot] });
   const users = await loadSystemUsers(host, o.passwdFile, warnings);
   let found: Subscription[] = [];
 

@@ -90,6 +90,32 @@ describe('SshHost over a real sshd', { skip, concurrency: false }, () => {
     assert.equal(existsSync(canary), false, 'no name was executed');
   });
 
+  test('a prefetch asks once for many stats and listings; the answers that follow are LocalHost\'s', async () => {
+    const logs = join(dir, 'logs');
+    const paths = [...hostileNames.map((n) => join(logs, n)), join(logs, 'link'), join(logs, 'nope'), join(dir, 'nope', 'deeper')];
+    const dirs = [logs, join(logs, 'a;touch ', 'tmp'), join(dir, 'no-such-dir'), join(logs, 'big')];
+    const before = ssh.requestsMade;
+    await ssh.prefetch({ stat: paths, list: dirs });
+    assert.equal(ssh.requestsMade - before, 2, 'one find for the stats, one for the listings');
+    const answered = ssh.requestsMade;
+    for (const p of paths) {
+      const [remote, here] = [await ssh.stat(p), await local.stat(p)];
+      assert.equal(remote === null, here === null, p);
+      if (remote && here) {
+        assert.equal(remote.mode, here.mode, p);
+        assert.equal(remote.size, here.size, p);
+        assert.equal(remote.path, p);
+      }
+    }
+    assert.deepEqual(await ssh.list(logs), await local.list(logs));
+    assert.deepEqual(await ssh.list(join(logs, 'a;touch ', 'tmp')), ['pwned']);
+    assert.equal(ssh.requestsMade, answered, 'all of these came from the prefetch');
+    // what the prefetch could not tell is asked again and fails as a list() does
+    assert.equal(await errorCode(ssh.list(join(dir, 'no-such-dir'))), 'ENOENT');
+    assert.equal(await errorCode(ssh.list(join(logs, 'big'))), 'ENOTDIR');
+    assert.equal(existsSync(canary), false, 'no name was executed');
+  });
+
   test('every hostile name is read literally and nothing runs on the remote side', async () => {
     for (const [i, n] of hostileNames.entries()) {
       const p = join(dir, 'logs', n);

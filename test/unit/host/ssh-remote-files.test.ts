@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errnoOf, listArgs, parseList, parseListing, parseStat, statArgs } from '../../../src/host/ssh/remote-files';
+import { errnoOf, findStatManyArgs, listArgs, listManyArgs, parseList, parseListing, parseListMany, parseStat, parseStatMany, statArgs } from '../../../src/host/ssh/remote-files';
 import { classifySshFailure } from '../../../src/host/ssh/ssh-errors';
 
 const C = { ...process.env, LC_ALL: 'C', LANG: 'C' };
@@ -94,6 +94,67 @@ test('a listing carries each entry\'s lstat facts, a name with a newline include
       assert.equal(e.info?.size, s.size);
       assert.ok(Math.abs(e.info!.mtime.getTime() - s.mtime.getTime()) <= 1);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('many stats in one find: each path gets its own facts, a missing one has no record', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-statmany-'));
+  try {
+    const names = ['a;touch x', 'b\nc', "it's", '-dash', 'd'];
+    for (const n of names) writeFileSync(join(dir, n), n);
+    symlinkSync('/etc/passwd', join(dir, 'l'));
+    mkdirSync(join(dir, 'sub'));
+    const paths = [...names, 'l', 'sub', 'missing'].map((n) => join(dir, n));
+    const [prog, ...args] = findStatManyArgs(paths);
+    assert.ok(!args.some((a) => a.includes('\\')), 'no argument the agent would have to decode');
+    let out = '';
+    try {
+      out = execFileSync(prog!, args, { env: C, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    } catch (e) {
+      out = (e as { stdout: Buffer }).stdout.toString(); // find exits 1 for the missing path
+    }
+    const got = parseStatMany(paths, out);
+    assert.equal(got.size, paths.length - 1);
+    assert.equal(got.has(join(dir, 'missing')), false);
+    for (const p of paths.slice(0, -1)) {
+      const s = lstatSync(p);
+      const info = got.get(p)!;
+      assert.equal(info.path, p);
+      assert.equal(info.mode, s.mode, p);
+      assert.equal(info.size, s.size, p);
+      assert.equal(info.isSymbolicLink, s.isSymbolicLink(), p);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('many listings in one find: entries go to their own directory, an empty one is empty, a missing one is absent', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spamtrace-listmany-'));
+  try {
+    for (const d of ['one', 'two', 'empty', 'one/nested']) mkdirSync(join(dir, d));
+    writeFileSync(join(dir, 'one', 'x\ny'), '1');
+    writeFileSync(join(dir, 'one', 'nested', 'deep'), 'not listed: depth 2');
+    writeFileSync(join(dir, 'two', 'b'), '22');
+    writeFileSync(join(dir, 'two', 'a b'), '');
+    writeFileSync(join(dir, 'file'), '');
+    const dirs = ['one', 'two/', 'empty', 'missing', 'file'].map((n) => join(dir, n));
+    const [prog, ...args] = listManyArgs(dirs);
+    let out = '';
+    try {
+      out = execFileSync(prog!, args, { env: C, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    } catch (e) {
+      out = (e as { stdout: Buffer }).stdout.toString();
+    }
+    const got = parseListMany(dirs, out);
+    assert.deepEqual([...got.keys()].sort(), [dirs[0], dirs[1], dirs[2]].sort());
+    assert.deepEqual(got.get(dirs[0]!)!.map((e) => e.name), ['nested', 'x\ny']);
+    assert.deepEqual(got.get(dirs[1]!)!.map((e) => e.name), ['a b', 'b']);
+    assert.equal(got.get(dirs[1]!)![1]!.info?.path, join(dir, 'two', 'b'));
+    assert.equal(got.get(dirs[1]!)![1]!.info?.size, 2);
+    assert.deepEqual(got.get(dirs[2]!), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

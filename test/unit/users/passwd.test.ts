@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { accountFromGetent, accountsFromGetent, parsePasswdLine, readPasswdFile } from '../../../src/collect/users/passwd';
+import { accountFromGetent, accountsFromGetent, lookupUids, parsePasswdLine, readPasswdFile } from '../../../src/collect/users/passwd';
 import { LocalHost } from '../../../src/host/local-host';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import { isSpamtraceError } from '../../../src/errors';
@@ -64,4 +64,23 @@ test('getent with many keys: the ones it knows, in its order; the unknown ones a
   const found = accountsFromGetent(r, [5010, 'web274', 'gone'], { warn: (w) => warned.push(w) });
   assert.deepEqual(found.map((u) => u.login), ['web274', 'shopuser']);
   assert.deepEqual(warned, []);
+});
+
+test('lookupUids asks getent for all uids in one run and keeps the ones it knows', async () => {
+  const local = new LocalHost('local');
+  const runs: string[][] = [];
+  const counting = Object.assign(Object.create(local) as typeof local, {
+    run: (program: string, args: readonly string[], o?: object) => {
+      runs.push([program, ...args]);
+      return local.run(program, args, o);
+    },
+  });
+  const skipped = new SkipTally();
+  const users = await lookupUids(counting, [0, 3999999, 0, 1], skipped);
+  assert.equal(runs.length, 1, JSON.stringify(runs));
+  assert.deepEqual(runs[0], ['getent', 'passwd', '0', '3999999', '1']);
+  assert.equal(users.byUid(0)?.login, 'root');
+  assert.equal(users.byUid(1)?.uid, 1);
+  assert.equal(users.byUid(3999999), undefined);
+  assert.equal(skipped.total(), 0, 'a uid without an account is not a skipped line');
 });
