@@ -46,6 +46,8 @@ export interface MailLogStageInput {
   until: Date | null;
   now: Date;
   postfix: PostfixLogSettings;
+  /** the scanned host's zone (minutes east of UTC) for year-less syslog times; null: this machine's */
+  utcOffsetMinutes?: number | null;
 }
 
 export async function readMailLogInto(
@@ -65,6 +67,7 @@ export async function readMailLogInto(
     ...(input.until ? { until: input.until } : {}),
     now: input.now,
     postfix: input.postfix,
+    ...(input.utcOffsetMinutes !== undefined && input.utcOffsetMinutes !== null ? { utcOffsetMinutes: input.utcOffsetMinutes } : {}),
   };
   for await (const event of streamMailLog(host, options, skipped)) {
     if (event.kind === 'file') {

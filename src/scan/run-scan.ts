@@ -75,6 +75,8 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
           now: deps.now(),
           // saved output may come from another server: its Postfix is not asked
           postfix: offline ? NO_POSTFIX_LOG_SETTINGS : await readPostfixLogSettings(host),
+          // syslog writes wall-clock times without a zone: the scanned host's (over SSH, not ours)
+          utcOffsetMinutes: offline ? null : ((await host.utcOffsetMinutes?.()) ?? null),
         },
         { tracer, submissions, queued: sourceOf },
         skipped,

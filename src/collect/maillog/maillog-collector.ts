@@ -39,6 +39,11 @@ export interface MailLogOptions {
   postfix?: PostfixLogSettings;
   /** where syslog writes the mail log when no `paths` are given (default DEFAULT_MAILLOG_PATHS) */
   defaultPaths?: string[];
+  /**
+   * The zone the log was written in (minutes east of UTC; Host.utcOffsetMinutes of the
+   * scanned host): year-less syslog times are read in it. Default: this machine's zone.
+   */
+  utcOffsetMinutes?: number;
 }
 
 /**
@@ -115,7 +120,7 @@ export async function* streamMailLog(host: Host, options: MailLogOptions, skippe
 }
 
 class FileReader {
-  private readonly clock = new YearClock();
+  private readonly clock: YearClock;
   private readonly out: MailLogFile;
 
   constructor(
@@ -128,6 +133,7 @@ class FileReader {
     private readonly pending: MailLogEvent[],
   ) {
     this.out = { path: f.path, bytes: f.info.size, read: false, lines: 0 };
+    this.clock = new YearClock(options.utcOffsetMinutes);
   }
 
   async *read(): AsyncGenerator<MailLogEvent> {

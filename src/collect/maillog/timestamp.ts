@@ -60,12 +60,21 @@ const NEW_YEAR_MONTH_JUMP = 6;
  * the year that puts it closest before the file's mtime (when Postfix last wrote to it; or
  * `now`), and within the file a month jump backward (Dec -> Jan) advances the year. Each
  * file is anchored on its own, so a missing rotation in between shifts nothing. Year-less
- * times are local time of the machine running spamtrace (syslog writes no zone).
+ * times are wall-clock times of the machine that wrote the log (syslog writes no zone):
+ * the scanned host's zone when given, else this machine's.
  */
 export class YearClock {
   private reference = 0;
   private year: number | null = null;
   private lastMonth = -1;
+
+  /**
+   * `utcOffsetMinutes`: the zone the log was written in, minutes east of UTC (a remote
+   * host's `date +%z`); without it, the zone of the machine running spamtrace. A fixed
+   * offset: a DST change inside the log shifts the other half by an hour, as it does
+   * for the queue's times.
+   */
+  constructor(private readonly utcOffsetMinutes?: number) {}
 
   /** Start a file whose last write was at `reference`. */
   startFile(reference: Date): void {
@@ -83,21 +92,34 @@ export class YearClock {
       return t.date;
     }
     if (this.year === null) {
-      let y = new Date(this.reference).getFullYear();
-      if (local(y, t) - this.reference > AFTER_REFERENCE_SLACK_MS) y -= 1;
+      let y = this.civil(this.reference).year;
+      if (this.local(y, t) - this.reference > AFTER_REFERENCE_SLACK_MS) y -= 1;
       this.year = y;
     } else if (t.month < this.lastMonth - NEW_YEAR_MONTH_JUMP) {
       this.year += 1;
     }
     this.lastMonth = t.month;
-    const ms = local(this.year, t);
-    const d = new Date(ms);
+    const ms = this.local(this.year, t);
+    const c = this.civil(ms);
     // Date rolls Feb 30 over to March: such a line was not written by syslog
-    if (d.getDate() !== t.day || d.getMonth() !== t.month) return null;
-    return d;
+    if (c.day !== t.day || c.month !== t.month) return null;
+    return new Date(ms);
   }
-}
 
-function local(year: number, t: { month: number; day: number; hour: number; minute: number; second: number }): number {
-  return new Date(year, t.month, t.day, t.hour, t.minute, Math.min(t.second, 59)).getTime();
+  /** The instant of a wall-clock time in the log's zone. */
+  private local(year: number, t: { month: number; day: number; hour: number; minute: number; second: number }): number {
+    const second = Math.min(t.second, 59);
+    if (this.utcOffsetMinutes === undefined) return new Date(year, t.month, t.day, t.hour, t.minute, second).getTime();
+    return Date.UTC(year, t.month, t.day, t.hour, t.minute, second) - this.utcOffsetMinutes * 60_000;
+  }
+
+  /** Year, month and day of an instant on the log zone's calendar. */
+  private civil(ms: number): { year: number; month: number; day: number } {
+    if (this.utcOffsetMinutes === undefined) {
+      const d = new Date(ms);
+      return { year: d.getFullYear(), month: d.getMonth(), day: d.getDate() };
+    }
+    const d = new Date(ms + this.utcOffsetMinutes * 60_000);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate() };
+  }
 }

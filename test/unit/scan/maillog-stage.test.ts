@@ -68,3 +68,25 @@ test("root's cron mails forwarded by the root alias count once each, not twice (
   assert.equal(r.summary.forwardedCopies, 3);
   assert.equal(r.summary.messages, 128);
 });
+
+test('the scanned host\'s zone reaches the mail log reader: submission times move with it', async () => {
+  const t = tempLogDir();
+  try {
+    const path = writeLog(t.dir, 'mail.log', reused('03'), new Date(2026, 2, 4, 10));
+    const read = async (utcOffsetMinutes: number | null) => {
+      const submissions = new SubmissionLog();
+      await readMailLogInto(
+        new LocalHost('test'),
+        { paths: [path], defaultPaths: null, since: new Date(2026, 0, 1), until: null, now: new Date(2026, 11, 1), postfix: NO_POSTFIX_LOG_SETTINGS, utcOffsetMinutes },
+        { tracer: new SourceTracer(), submissions, queued: new Map() },
+        new SkipTally(),
+        quiet,
+      );
+      return submissions.of('uid:4079').map((s) => s.time.toISOString());
+    };
+    assert.deepEqual(await read(120), ['2026-03-03T07:00:00.000Z'], 'written at UTC+2');
+    assert.deepEqual(await read(-420), ['2026-03-03T16:00:00.000Z'], 'written at UTC-7');
+  } finally {
+    t.cleanup();
+  }
+});

@@ -62,3 +62,26 @@ test('29 February exists only in leap years', () => {
   assert.deepEqual(at(new Date(2024, 2, 1), 'Feb 29 12:00:00 x y: z'), [new Date(2024, 1, 29, 12, 0, 0)]);
   assert.deepEqual(at(new Date(2023, 2, 1), 'Feb 29 12:00:00 x y: z'), [null]);
 });
+
+test('a year-less time is read in the zone the log was written in when it is given, not in this process\'s zone', () => {
+  // the remote host is at UTC+10 (Sydney in summer): 09:02 there is 23:02 UTC the day before
+  const sydney = new YearClock(600);
+  sydney.startFile(new Date('2024-02-06T00:00:00Z'));
+  assert.equal(sydney.dateOf(parseLineTime('Feb  5 09:02:09 mx x: y')!)?.toISOString(), '2024-02-04T23:02:09.000Z');
+  // UTC-5: 09:02 there is 14:02 UTC
+  const ny = new YearClock(-300);
+  ny.startFile(new Date('2024-02-06T00:00:00Z'));
+  assert.equal(ny.dateOf(parseLineTime('Feb  5 09:02:09 mx x: y')!)?.toISOString(), '2024-02-05T14:02:09.000Z');
+  // the same line through this process's zone differs from both, whatever TZ the test runs in
+  const here = at(new Date('2024-02-06T00:00:00Z'), 'Feb  5 09:02:09 mx x: y')[0]!;
+  assert.equal(here.getTime(), new Date(2024, 1, 5, 9, 2, 9).getTime());
+});
+
+test('the year of a remote zone\'s New Year: Dec 31 23:59 written at UTC+10 is still the old year there', () => {
+  // 05:00 UTC on Jan 1 2025 is 15:00 on Jan 1 at UTC+10: Dec 31 23:59 was 15 h earlier, 2024
+  const clock = new YearClock(600);
+  clock.startFile(new Date('2025-01-01T05:00:00Z'));
+  assert.equal(clock.dateOf(parseLineTime('Dec 31 23:59:00 mx x: y')!)?.toISOString(), '2024-12-31T13:59:00.000Z');
+  assert.equal(clock.dateOf(parseLineTime('Jan  1 00:30:00 mx x: y')!)?.toISOString(), '2024-12-31T14:30:00.000Z');
+  assert.equal(clock.dateOf(parseLineTime('Feb 30 00:30:00 mx x: y')!), null, 'an impossible date on the remote calendar');
+});
