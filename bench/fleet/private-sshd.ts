@@ -64,6 +64,8 @@ export interface PrivateSshdOptions {
   slowLoginSeconds?: number;
   /** a directory put first in PATH of every session (wrappers that act like old tools) */
   pathPrefix?: string;
+  /** TZ of every session: a server in another time zone (POSIX form, e.g. "<+10>-10") */
+  timeZone?: string;
 }
 
 export interface SessionCpu {
@@ -141,6 +143,7 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
   const pidFile = join(dir, 'sshd.pid');
   const sessionLog = join(dir, 'sessions');
   const loginScript = join(dir, 'login.sh');
+  if (opts.timeZone && !/^[A-Za-z0-9<>+:,./_-]+$/.test(opts.timeZone)) throw new Error(`timeZone: a POSIX TZ value, not ${JSON.stringify(opts.timeZone)}`);
   if (opts.pathPrefix && !/^\/[A-Za-z0-9._/-]+$/.test(opts.pathPrefix)) throw new Error(`pathPrefix: a plain absolute path, not ${JSON.stringify(opts.pathPrefix)}`);
   const slow = opts.slowLoginSeconds ?? 0;
   if (!Number.isFinite(slow) || slow < 0 || slow > 60) throw new Error('slowLoginSeconds: 0 to 60');
@@ -159,6 +162,7 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
       `echo "start $$ $(cpu)" >> ${sessionLog}`,
       slow > 0 ? `sleep ${slow}` : '',
       opts.pathPrefix ? `PATH=${opts.pathPrefix}:$PATH; export PATH` : '',
+      opts.timeZone ? `TZ='${opts.timeZone}'; export TZ` : '',
       '/bin/sh -c "$SSH_ORIGINAL_COMMAND"',
       's=$?',
       `echo "end $$ $(cpu)" >> ${sessionLog}`,
