@@ -47,6 +47,17 @@ export interface SpamtraceConfig {
     /** SQLite database of scans, findings, actions and notices */
     path: string;
   };
+  /** blocklist state of the outbound addresses in the scan report */
+  dnsbl: {
+    /** DNSBL zones a scan asks when the watcher's cached answers are stale; []: a scan asks nobody */
+    zones: string[];
+    /** the resolver to ask ("127.0.0.1" or "127.0.0.1:5353"); null: the system's */
+    server: string | null;
+    /** public addresses to check besides the discovered ones (the NAT address) */
+    addresses: string[];
+    /** the watcher's answers, reused while their TTL lasts (read only by a scan) */
+    cacheFile: string;
+  };
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/spamtrace/spamtrace.json';
@@ -68,6 +79,7 @@ export const DEFAULT_CONFIG: SpamtraceConfig = {
     panelUser: 'psaadm',
   },
   store: { path: '/var/lib/spamtrace/spamtrace.db' },
+  dnsbl: { zones: [], server: null, addresses: [], cacheFile: '/var/lib/spamtrace/watch/dnsbl.json' },
 };
 
 /** Keys whose values name a secret file: `config print` shows their state, never their content. */

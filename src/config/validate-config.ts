@@ -4,6 +4,7 @@
  * Unknown keys are errors: a typo ("mailLog") silently ignored would run with the default.
  * "$comment" keys are allowed anywhere, for notes.
  */
+import { isIP } from 'node:net';
 import { DEFAULT_CONFIG, type SpamtraceConfig } from './config-types';
 import { absolutePath, checkUnknownKeys, ConfigProblems, isRecord, show } from './config-check';
 
@@ -64,6 +65,24 @@ const pathList: Check = (v, key, problems) => {
   return v.map((p, i) => absPath(p, `${key}[${i}]`, problems));
 };
 
+const zoneList: Check = (v, key, problems) => {
+  if (Array.isArray(v) && v.length <= 20 && v.every((z) => typeof z === 'string' && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(z))) return v.map((z: string) => z.toLowerCase());
+  problems.add(key, `must be a list of DNS zone names ("zen.spamhaus.org"), [] for none, got ${show(v)}`);
+  return undefined;
+};
+
+const resolverAddress: Check = (v, key, problems) => {
+  if (typeof v === 'string' && /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(v)) return v;
+  problems.add(key, `must be an IP address with an optional :port ("127.0.0.1:53", "[::1]:53") or null, got ${show(v)}`);
+  return undefined;
+};
+
+const ipList: Check = (v, key, problems) => {
+  if (Array.isArray(v) && v.every((a) => typeof a === 'string' && isIP(a) !== 0)) return [...v];
+  problems.add(key, `must be a list of IP addresses, got ${show(v)}`);
+  return undefined;
+};
+
 type Shape = { [k: string]: Check | Shape };
 
 const SHAPE: Shape = {
@@ -83,6 +102,7 @@ const SHAPE: Shape = {
     panelUser: userName,
   },
   store: { path: absPath },
+  dnsbl: { zones: zoneList, server: nullable(resolverAddress), addresses: ipList, cacheFile: absPath },
 };
 
 /** The config, defaults filled in; throws E_CONFIG listing every wrong key. */

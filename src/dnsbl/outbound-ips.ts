@@ -14,6 +14,7 @@
  * configured (`dnsbl.addresses` in the watch policy) to be checked.
  */
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Host } from '../host/host';
 
 export interface OutboundAddress {
@@ -28,6 +29,15 @@ export interface InterfaceAddress {
   address: string;
   family: 'IPv4' | 'IPv6';
   internal: boolean;
+}
+
+/** This machine's interface addresses (for a scan or watch of this machine). */
+export function localInterfaces(): InterfaceAddress[] {
+  const out: InterfaceAddress[] = [];
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    for (const i of list ?? []) out.push({ name, address: i.address, family: i.family === 'IPv6' ? 'IPv6' : 'IPv4', internal: i.internal });
+  }
+  return out;
 }
 
 export interface OutboundDiscovery {

@@ -155,5 +155,36 @@ export interface Report {
   hosted?: { domains: number; fromPostfix: number; fromInventory: number };
   /** where the subscriptions came from: null when no inventory was taken (offline) */
   inventory?: { source: string; subscriptions: number; warnings: number } | null;
+  /** blocklist state of the addresses mail leaves from (checked: false says why not) */
+  dnsbl?: ReportDnsbl | null;
   sources: ReportSource[];
+}
+
+/** One address on one DNSBL, as answered (src/dnsbl/dnsbl-query.ts). */
+export interface ReportDnsblAnswer {
+  address: string;
+  zone: string;
+  /** the list's name ("Spamhaus ZEN") */
+  list: string;
+  state: 'listed' | 'not-listed' | 'cannot-check';
+  /** what the return codes mean (SBL, XBL, ...; or why it cannot be checked) */
+  meaning: string[];
+  codes: string[];
+  text: string | null;
+  ttl: number;
+  checkedAt: string;
+  delist: string;
+  /** the watcher's cached answer (TTL not over), or asked by this scan */
+  from: 'cache' | 'query';
+}
+
+export interface ReportDnsbl {
+  /** false: no answer at all, and `note` says why */
+  checked: boolean;
+  note: string;
+  addresses: { address: string; via: string[]; private: boolean }[];
+  results: ReportDnsblAnswer[];
+  listed: number;
+  cannotCheck: number;
+  notes: string[];
 }

@@ -2,7 +2,7 @@
  * The report as an admin would write it on a whiteboard: worst sources first, one
  * line that says who, how much, where to and what the providers think, then the why.
  */
-import type { Report, ReportSource } from '../domain/report';
+import type { ReportDnsbl, Report, ReportSource } from '../domain/report';
 import { terminalSafe as safe } from '../terminal-safe';
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -102,12 +102,30 @@ export function renderText(r: Report, options: { all?: boolean } = {}): string {
       out.push(`${normal.length} more sources look normal (--all lists them).`);
     }
   }
+  if (r.dnsbl) out.push('', ...dnsblLines(r.dnsbl));
   if (r.skipped.length) {
     out.push('');
     out.push('Skipped:');
     for (const s of r.skipped) out.push(`  ${n(s.count)} × ${safe(s.what)}: ${safe(s.reason, 300)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** The blocklist section: one line per address and list, or why nothing was checked. */
+export function dnsblLines(d: ReportDnsbl): string[] {
+  if (!d.checked) return [`Blocklists: ${safe(d.note, 300)}`];
+  const out = [`Blocklists (outbound addresses): ${d.listed ? `${d.listed} LISTED` : 'none listed'}${d.cannotCheck ? `, ${d.cannotCheck} cannot be checked` : ''}; ${safe(d.note, 200)}`];
+  for (const x of d.results) {
+    const what =
+      x.state === 'listed'
+        ? `LISTED: ${x.meaning.map((m) => safe(m, 100)).join('; ')}${x.delist ? `; removal: ${safe(x.delist, 120)}` : ''}`
+        : x.state === 'cannot-check'
+          ? `cannot check: ${x.meaning.map((m) => safe(m, 100)).join('; ')}`
+          : 'not listed';
+    out.push(`  ${safe(x.address, 45).padEnd(16)} ${safe(x.list, 40).padEnd(18)} ${what} (checked ${x.checkedAt}${x.from === 'cache' ? ', cached' : ''})`);
+  }
+  for (const note of d.notes) out.push(`  note: ${safe(note, 300)}`);
+  return out;
 }
 
 const INDENT = '           ';

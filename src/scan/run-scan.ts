@@ -30,6 +30,10 @@ import { NO_POSTFIX_LOG_SETTINGS, readPostfixLogSettings } from '../collect/mail
 import { SubmissionLog } from './submission-log';
 import { correlateWebLogs } from './web-stage';
 import { attributeLoopbackSources } from './loopback-stage';
+import { dnsblOffline, dnsblState } from './dnsbl-stage';
+import { DEFAULT_CONFIG } from '../config/config-types';
+import { LocalHost } from '../host/local-host';
+import { localInterfaces } from '../dnsbl/outbound-ips';
 
 export interface ScanDeps {
   host: Host;
@@ -108,6 +112,18 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   for (const s of sources) applyEvidence(s);
   sources.sort(bySeverity);
 
+  // the blocklist state of this server's outbound addresses (cached answers, or asked when configured)
+  const dnsbl = offline
+    ? dnsblOffline()
+    : await dnsblState(host, {
+        config: deps.config?.dnsbl ?? DEFAULT_CONFIG.dnsbl,
+        interfaces: host instanceof LocalHost ? localInterfaces() : [],
+        now: deps.now(),
+      }).catch((e: Error) => {
+        logger.warn('blocklist check failed', { code: 'DNSBL_FAILED', error: e.message });
+        return { ...dnsblOffline(), note: `not checked: ${e.message}` };
+      });
+
   const examined = queue?.examined ?? 0;
   const total = queue?.total ?? 0;
   logger.info('scan finished', { code: 'SCAN_DONE', messages: total, examined, sources: sources.length, ms: Date.now() - started });
@@ -130,6 +146,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     webLogs: web ? { sourcesCorrelated: web.sourcesCorrelated, ...web.stats } : null,
     hosted: direction.summary,
     inventory: inventory ? { source: inventory.source, subscriptions: inventory.subscriptions.length, warnings: inventory.warnings.length } : null,
+    dnsbl,
     skipped: skipped.list(),
     warnings,
     sources,

@@ -4,19 +4,11 @@
  * cache while their TTL lasts. A change (listed, delisted, cannot check any more) is logged
  * and mailed to the admin; the state is in dnsbl.json for the UI and `watch dnsbl`.
  */
-import { networkInterfaces } from 'node:os';
 import type { Host } from '../host/host';
-import { discoverOutbound, type InterfaceAddress } from '../dnsbl/outbound-ips';
+import { discoverOutbound, localInterfaces, type InterfaceAddress } from '../dnsbl/outbound-ips';
 import { DnsblMonitor, type DnsblChange, type DnsblStatus } from '../dnsbl/dnsbl-monitor';
 import type { WatchPolicy } from './watch-policy';
 
-export function localInterfaces(): InterfaceAddress[] {
-  const out: InterfaceAddress[] = [];
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    for (const i of list ?? []) out.push({ name, address: i.address, family: i.family === 'IPv6' ? 'IPv6' : 'IPv4', internal: i.internal });
-  }
-  return out;
-}
 
 export class DnsblWatch {
   private last = 0;

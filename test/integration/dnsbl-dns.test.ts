@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { haveNsd, startNsd, type LocalNsd } from '../helpers/local-nsd';
 import { DnsblMonitor, renderDnsbl } from '../../src/dnsbl/dnsbl-monitor';
 import type { OutboundAddress } from '../../src/dnsbl/outbound-ips';
-import { runCli } from '../helpers/run-cli';
+import { parseReport, runCli } from '../helpers/run-cli';
 
 const skip = haveNsd() ? false : 'nsd is not installed (apt-get install nsd)';
 
@@ -93,6 +93,52 @@ describe('DNSBL check against a local DNS server', { skip }, () => {
     assert.equal(cached.code, 0, cached.stderr);
     const s = JSON.parse(cached.stdout) as { addresses: OutboundAddress[] };
     assert.ok(s.addresses.some((a) => a.address === '192.0.2.10' && a.via.includes('configured')));
+  });
+
+  test('scan --json: the outbound addresses per list, from the watcher\'s fresh cache or asked now; the text report too', async () => {
+    const cacheFile = join(dir, 'scan-cache.json');
+    const now = Date.now();
+    const cachedAnswer = (address: string, zone: string, list: string, ageS: number, ttl: number) => ({
+      address, zone, list, state: 'not-listed', meaning: [], codes: [], text: null, ttl, checkedAt: new Date(now - ageS * 1000).toISOString(), delist: '',
+    });
+    // the watcher saw 192.0.2.12 clean on SpamCop 60 s ago (TTL 900: fresh), and 192.0.2.10 clean on ZEN an hour ago (stale)
+    writeFileSync(cacheFile, JSON.stringify({ checkedAt: new Date(now).toISOString(), addresses: [], notes: [], cached: 0, changes: [], results: [
+      cachedAnswer('192.0.2.12', 'bl.spamcop.net', 'SpamCop', 60, 900),
+      cachedAnswer('192.0.2.10', 'zen.spamhaus.org', 'Spamhaus ZEN', 3600, 900),
+    ] }));
+    const config = join(dir, 'scan-config.json');
+    // an empty mail log: the scan reads nothing else, the test needs no lab
+    writeFileSync(join(dir, 'mail.log'), '');
+    writeFileSync(config, JSON.stringify({ mailLogs: [join(dir, 'mail.log')], dnsbl: { zones: ['zen.spamhaus.org', 'bl.spamcop.net'], server: dns.server, addresses: ['192.0.2.10', '192.0.2.12'], cacheFile } }));
+    const r = await runCli(['scan', '--json', '--no-queue', '--since', '1m', '--config', config], { SPAMTRACE_NOTIFY_CONFIG: '' });
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    const d = parseReport(r.stdout).dnsbl!;
+    assert.equal(d.checked, true, d.note);
+    const get = (a: string, z: string) => d.results.find((x) => x.address === a && x.zone === z)!;
+    assert.equal(get('192.0.2.12', 'bl.spamcop.net').from, 'cache', 'a fresh cached answer is used, not asked again');
+    assert.equal(get('192.0.2.12', 'bl.spamcop.net').state, 'not-listed');
+    const xbl = get('192.0.2.10', 'zen.spamhaus.org');
+    assert.equal(xbl.from, 'query', 'a stale cached answer is asked again');
+    assert.equal(xbl.state, 'listed');
+    assert.ok(xbl.meaning.some((m) => m.startsWith('XBL')));
+    assert.equal(get('192.0.2.12', 'zen.spamhaus.org').state, 'not-listed');
+    assert.ok(d.listed >= 1);
+    assert.ok(d.addresses.some((a) => a.address === '192.0.2.10' && a.via.includes('configured')));
+    const text = await runCli(['scan', '--no-queue', '--since', '1m', '--config', config], { SPAMTRACE_NOTIFY_CONFIG: '' });
+    assert.match(text.stdout, /Blocklists \(outbound addresses\): \d+ LISTED/);
+    assert.match(text.stdout, /192\.0\.2\.10 +Spamhaus ZEN +LISTED: XBL.*\(checked /);
+  });
+
+  test('scan --json without zones and without a fresh cache says "not checked" and asks nobody', async () => {
+    const config = join(dir, 'scan-off.json');
+    writeFileSync(config, JSON.stringify({ mailLogs: [join(dir, 'mail.log')], dnsbl: { zones: [], server: '127.0.0.1:9', addresses: ['192.0.2.10'], cacheFile: join(dir, 'no-cache.json') } }));
+    const r = await runCli(['scan', '--json', '--no-queue', '--since', '1m', '--config', config], { SPAMTRACE_NOTIFY_CONFIG: '' });
+    const d = parseReport(r.stdout).dnsbl!;
+    assert.equal(d.checked, false);
+    assert.deepEqual(d.results, []);
+    assert.match(d.note, /^not checked: no DNSBL zones configured/);
+    const text = await runCli(['scan', '--no-queue', '--since', '1m', '--config', config], { SPAMTRACE_NOTIFY_CONFIG: '' });
+    assert.match(text.stdout, /Blocklists: not checked: no DNSBL zones configured/);
   });
 
   test('a server that does not answer is "cannot check", not "not listed"', async () => {

@@ -108,6 +108,16 @@ test('panel "static" without a staticFile is an error naming the key', () => {
   assert.match(e.message, /staticFile: must be set when panel is "static"/);
 });
 
+test('dnsbl: off by default; zones, resolver and addresses are checked, each wrong one named', () => {
+  assert.deepEqual(DEFAULT_CONFIG.dnsbl.zones, [], 'a scan asks no blocklist unless configured');
+  const ok = loadConfig({ path: file('dnsbl.json', '{"dnsbl":{"zones":["ZEN.spamhaus.org"],"server":"127.0.0.1:5353","addresses":["192.0.2.1","2001:db8::1"]}}', 0o644), explicit: true });
+  assert.deepEqual(ok.config.dnsbl.zones, ['zen.spamhaus.org']);
+  assert.equal(ok.config.dnsbl.cacheFile, '/var/lib/spamtrace/watch/dnsbl.json');
+  const e = codeOf(() => loadConfig({ path: file('dnsbl-bad.json', '{"dnsbl":{"zones":["not a zone"],"server":"resolver.example","addresses":["1.2.3"],"cachefile":"/x"}}', 0o644), explicit: true }));
+  assert.equal(e.code, 'E_CONFIG');
+  for (const k of ['dnsbl.zones', 'dnsbl.server', 'dnsbl.addresses', 'dnsbl.cachefile: unknown key']) assert.ok(e.message.includes(k), `${k} in ${e.message}`);
+});
+
 test('a 0600 root-owned secret file is read without its trailing newline', { skip: rootOnly }, () => {
   const p = file('key', 'sekrit-value\n');
   assert.equal(readSecretFile(p, 'Plesk API key', [0]).toString(), 'sekrit-value');
