@@ -7,6 +7,8 @@
  * rewrites NXDOMAIN (an ISP's search page) or a list that was shut down: "cannot check" too.
  */
 
+import type { DnsblState } from '../domain/dnsbl';
+
 export interface DnsblList {
   zone: string;
   name: string;
@@ -63,7 +65,7 @@ export const DNSBL_LISTS: readonly DnsblList[] = [
   },
 ];
 
-export type DnsblState = 'listed' | 'not-listed' | 'cannot-check';
+export type { DnsblState } from '../domain/dnsbl';
 
 export interface Interpretation {
   state: DnsblState;

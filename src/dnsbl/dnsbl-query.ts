@@ -6,23 +6,10 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { interpretAnswer, type DnsblList, type DnsblState } from './dnsbl-lists';
+import type { DnsblAnswer } from '../domain/dnsbl';
+import { interpretAnswer, type DnsblList } from './dnsbl-lists';
 
-export interface DnsblAnswer {
-  address: string;
-  zone: string;
-  list: string;
-  state: DnsblState;
-  meaning: string[];
-  /** the A records returned */
-  codes: string[];
-  /** TXT reason a listing carries, if any */
-  text: string | null;
-  /** seconds the answer may be cached */
-  ttl: number;
-  checkedAt: string;
-  delist: string;
-}
+export type { DnsblAnswer } from '../domain/dnsbl';
 
 /** Negative answers carry no TTL through node's resolver: keep them this long. */
 export const NEGATIVE_TTL = 900;

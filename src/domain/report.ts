@@ -2,6 +2,7 @@
  * The scan report: the contract of `spamtrace scan --json` (schema/report.v1.schema.json).
  * Keep field names stable; add fields freely.
  */
+import type { DnsblAnswer } from './dnsbl';
 import type { QueueName } from './queue';
 import type { SaslAssessment, ScriptFinding } from './findings';
 import type { PanelKind } from './subscription';
@@ -160,20 +161,8 @@ export interface Report {
   sources: ReportSource[];
 }
 
-/** One address on one DNSBL, as answered (src/dnsbl/dnsbl-query.ts). */
-export interface ReportDnsblAnswer {
-  address: string;
-  zone: string;
-  /** the list's name ("Spamhaus ZEN") */
-  list: string;
-  state: 'listed' | 'not-listed' | 'cannot-check';
-  /** what the return codes mean (SBL, XBL, ...; or why it cannot be checked) */
-  meaning: string[];
-  codes: string[];
-  text: string | null;
-  ttl: number;
-  checkedAt: string;
-  delist: string;
+/** One address on one DNSBL, as answered, and where the scan got the answer. */
+export interface ReportDnsblAnswer extends DnsblAnswer {
   /** the watcher's cached answer (TTL not over), or asked by this scan */
   from: 'cache' | 'query';
 }
