@@ -28,7 +28,7 @@ import { createTransport } from '../notify/create-transport';
 import { openStore } from '../store/open-store';
 import { loadInventory } from '../scan/inventory-stage';
 import { createLogger } from '../log';
-import { InventoryCache } from '../watch/inventory-cache';
+import { InventoryCache, resellerFromInventory } from '../watch/inventory-cache';
 import { TripNotifier } from '../watch/trip-notice';
 
 
@@ -185,6 +185,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     trips,
     exempt: { uids: new Set([0, ...(owner === null ? [] : [owner])]) },
     notice: (t, s) => notifier.notice(t, s),
+    resellerOf: resellerFromInventory(inventory),
     alert: (t) => alertAdmin(t, { policy, log }),
     log,
   });
@@ -217,7 +218,8 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   const maillog = v.maillog ?? [...(logSettings.maillogFile ? [logSettings.maillogFile] : []), ...config.mailLogs].find((p) => existsSync(p));
   if (!maillog) throw new SpamtraceError('E_MAILLOG', `watch: no mail log found (tried ${config.mailLogs.join(', ')}); name one with --maillog`);
   await breaker.restore();
-  if (notify) inventory.warm();
+  // the inventory names customers (notices) and resellers (their own thresholds)
+  if (notify || Object.keys(policy.resellers).length > 0) inventory.warm();
   const follower = new LogFollower({ path: maillog, statePath: join(stateDir, 'position.json'), startAt: v['from-start'] ? 'start' : 'end' });
   const service = new WatchService({ follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log, syslogName: logSettings.syslogName });
   log(`watch: following ${maillog} (${policy.mode}${policy.mode === 'dry-run' ? ': nothing is changed, trips are reported' : ''}), window ${policy.windowMinutes} min, state ${stateDir}`);

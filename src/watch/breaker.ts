@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ReportSource } from '../domain/report';
 import type { Rate, Window } from './source-windows';
-import type { WatchPolicy, SourceKindPolicy } from './watch-policy';
+import { thresholdsFor, type Thresholds, type WatchPolicy, type SourceKindPolicy } from './watch-policy';
 import type { Trip, TripAction, TripNotice, TripStore, TripView } from './trip-store';
 
 /** The part of the act engine the breaker uses (ActionEngine fits). */
@@ -37,6 +37,8 @@ export interface BreakerDeps {
   exempt: Exemptions;
   /** the customer's notice for a trip, decided after its actions ran (queued through the outbox) */
   notice?: (trip: Trip, source: ReportSource) => Promise<TripNotice>;
+  /** the reseller of the source's subscription (from the inventory), for its own thresholds */
+  resellerOf?: (s: ReportSource) => string | null;
   /** told of every trip (log, admin mail, the UI) */
   alert?: (trip: Trip) => Promise<void> | void;
   log?: (line: string) => void;
@@ -89,14 +91,21 @@ export class Breaker {
     return null;
   }
 
-  decide(s: ReportSource, rate: Rate): Decision {
+  /** The server's thresholds, or the reseller's where the policy names the source's reseller. */
+  thresholds(s: ReportSource): Thresholds {
     const p = this.d.policy;
+    if (Object.keys(p.resellers).length === 0) return thresholdsFor(p, null);
+    return thresholdsFor(p, s.subscription?.reseller ?? this.d.resellerOf?.(s) ?? null);
+  }
+
+  decide(s: ReportSource, rate: Rate): Decision {
     if (this.open.has(s.id)) return { trip: false, why: 'already tripped' };
     const ex = this.exemption(s);
     if (ex) return { trip: false, why: ex };
-    if (rate.messages > p.maxMessagesPerMinute || rate.recipients > p.maxRecipientsPerMinute) return { trip: true, cause: 'rate' };
-    if (s.verdict === 'spam' && s.messages >= p.minMessages) return { trip: true, cause: 'spam' };
-    return { trip: false, why: `${s.verdict} (score ${s.score})` };
+    const t = this.thresholds(s);
+    if (rate.messages > t.maxMessagesPerMinute || rate.recipients > t.maxRecipientsPerMinute) return { trip: true, cause: 'rate' };
+    if (s.verdict === 'spam' && s.messages >= t.minMessages) return { trip: true, cause: 'spam' };
+    return { trip: false, why: `${s.verdict} (score ${s.score})${t.from === 'server' ? '' : `, ${t.from}'s thresholds`}` };
   }
 
   /** The actions and targets the policy gives a source. */
@@ -136,6 +145,7 @@ export class Breaker {
       firstSeen: first === null ? null : new Date(first).toISOString(),
       secondsFromFirstMessage: first === null ? null : Math.max(0, Math.round((at.getTime() - first) / 100) / 10),
       rate,
+      limits: this.thresholds(s),
       sampleQueueIds: s.sampleQueueIds.slice(0, 10),
       actions: [],
     };

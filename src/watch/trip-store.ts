@@ -55,6 +55,8 @@ export interface Trip {
   secondsFromFirstMessage: number | null;
   /** messages per minute and distinct recipients per minute at the trip */
   rate: { messages: number; recipients: number };
+  /** the thresholds the source was judged by, and whose (server or reseller); absent in older records */
+  limits?: { minMessages: number; maxMessagesPerMinute: number; maxRecipientsPerMinute: number; from: string };
   sampleQueueIds: string[];
   actions: TripAction[];
   /** the customer's notice (absent: the watcher was started without notices) */

@@ -24,6 +24,12 @@ export interface WatchPolicy {
   serverMaxMessagesPerMinute: number;
   /** at most this many trips in any hour; more are reported, not acted on */
   maxTripsPerHour: number;
+  /**
+   * Thresholds per reseller (the inventory's reseller of the source's subscription), over
+   * the ones above: a reseller whose customers run big newsletters gets higher rates, one
+   * with a history of hacked sites a lower `minMessages`. Keys left out keep the server's.
+   */
+  resellers: Record<string, ResellerThresholds>;
   /** actions per kind of source, in order, through the act engine */
   actions: Record<SourceKindPolicy, string[]>;
   /**
@@ -49,6 +55,34 @@ export interface WatchPolicy {
   };
 }
 
+/** The thresholds a reseller may set for its customers' sources. */
+export interface ResellerThresholds {
+  minMessages?: number;
+  maxMessagesPerMinute?: number;
+  maxRecipientsPerMinute?: number;
+}
+
+const RESELLER_KEYS = ['minMessages', 'maxMessagesPerMinute', 'maxRecipientsPerMinute'] as const;
+
+/** The thresholds a source is judged by, and whose they are. */
+export interface Thresholds {
+  minMessages: number;
+  maxMessagesPerMinute: number;
+  maxRecipientsPerMinute: number;
+  /** "server" or "reseller NAME" */
+  from: string;
+}
+
+export function thresholdsFor(p: Readonly<WatchPolicy>, reseller: string | null): Thresholds {
+  const own = reseller !== null ? p.resellers[reseller] : undefined;
+  return {
+    minMessages: own?.minMessages ?? p.minMessages,
+    maxMessagesPerMinute: own?.maxMessagesPerMinute ?? p.maxMessagesPerMinute,
+    maxRecipientsPerMinute: own?.maxRecipientsPerMinute ?? p.maxRecipientsPerMinute,
+    from: own ? `reseller ${reseller}` : 'server',
+  };
+}
+
 export const DEFAULT_POLICY_PATH = '/etc/spamtrace/watch.json';
 /** position.json, trips.jsonl, status.json, dnsbl.json */
 export const DEFAULT_WATCH_DIR = '/var/lib/spamtrace/watch';
@@ -69,6 +103,7 @@ export const DEFAULT_POLICY: WatchPolicy = {
     // 127.0.0.1 is every local script and webmail at once: hold its mail, block nothing
     'loopback-client': ['queue-hold'],
   },
+  resellers: {},
   allow: [],
   noticeSender: null,
   alertTo: null,
@@ -98,7 +133,7 @@ export function validateWatchPolicy(raw: unknown, where: string): WatchPolicy {
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('(top)', 'must be a JSON object');
   const o = raw as Record<string, unknown>;
-  const p: WatchPolicy = { ...DEFAULT_POLICY, actions: { ...DEFAULT_POLICY.actions }, allow: [], dnsbl: { ...DEFAULT_POLICY.dnsbl } };
+  const p: WatchPolicy = { ...DEFAULT_POLICY, actions: { ...DEFAULT_POLICY.actions }, resellers: {}, allow: [], dnsbl: { ...DEFAULT_POLICY.dnsbl } };
   for (const [k, v] of Object.entries(o)) {
     switch (k) {
       case 'mode':
@@ -123,6 +158,25 @@ export function validateWatchPolicy(raw: unknown, where: string): WatchPolicy {
           }
           p.actions[kind as SourceKindPolicy] = [...(list as string[])];
         }
+        break;
+      }
+      case 'resellers': {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(k, 'an object: reseller login -> { minMessages, maxMessagesPerMinute, maxRecipientsPerMinute }');
+        const out: Record<string, ResellerThresholds> = Object.create(null) as Record<string, ResellerThresholds>;
+        for (const [login, t] of Object.entries(v as Record<string, unknown>)) {
+          if (login === '$comment') continue;
+          // the panel's login, as the inventory names the reseller (Plesk, Confixx "res1", static file)
+          if (!/^[A-Za-z0-9_.][A-Za-z0-9_.@-]{0,63}$/.test(login)) bad(`resellers.${JSON.stringify(login).slice(0, 70)}`, 'not a reseller login (letters, digits, . _ - @, at most 64)');
+          if (typeof t !== 'object' || t === null || Array.isArray(t)) bad(`resellers.${login}`, `an object with any of ${RESELLER_KEYS.join(', ')}`);
+          const one: ResellerThresholds = {};
+          for (const [tk, tv] of Object.entries(t as Record<string, unknown>)) {
+            if (!(RESELLER_KEYS as readonly string[]).includes(tk)) bad(`resellers.${login}.${tk}`, `unknown key (a reseller sets ${RESELLER_KEYS.join(', ')})`);
+            if (typeof tv !== 'number' || !Number.isInteger(tv) || tv < 1 || tv > 1_000_000) bad(`resellers.${login}.${tk}`, 'a whole number from 1 to 1000000');
+            one[tk as (typeof RESELLER_KEYS)[number]] = tv as number;
+          }
+          out[login] = one;
+        }
+        p.resellers = out;
         break;
       }
       case 'allow':

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { Breaker, type BreakerEngine } from '../../../src/watch/breaker';
 import { LogFollower } from '../../../src/watch/log-follower';
 import { TripStore } from '../../../src/watch/trip-store';
-import { DEFAULT_POLICY, validateWatchPolicy, type WatchPolicy } from '../../../src/watch/watch-policy';
+import { DEFAULT_POLICY, thresholdsFor, validateWatchPolicy, type WatchPolicy } from '../../../src/watch/watch-policy';
+import { resellerFromInventory } from '../../../src/watch/inventory-cache';
+import type { ReportSource } from '../../../src/domain/report';
+import type { Subscription } from '../../../src/domain/subscription';
 import { WatchService } from '../../../src/watch/watch-service';
 
 /** Records what the breaker asked for; applies nothing. */
@@ -46,14 +49,17 @@ function localMessage(t: Date, uid: number, sender: string, rcpt: string, deferr
 
 const AOL = 'host 127.0.0.1[127.0.0.1] refused to talk to me: 421 4.7.1 : (DYN:T1) http://postmaster.info.aol.com/errors/421dynt1.html';
 
-function setup(policy: Partial<WatchPolicy> = {}): { log: string; service: WatchService; engine: FakeEngine; trips: TripStore; breaker: Breaker } {
+function setup(
+  policy: Partial<WatchPolicy> = {},
+  resellerOf?: (s: ReportSource) => string | null,
+): { log: string; service: WatchService; engine: FakeEngine; trips: TripStore; breaker: Breaker } {
   const dir = mkdtempSync(join(tmpdir(), 'watch-'));
   const log = join(dir, 'mail.log');
   writeFileSync(log, '');
   const engine = new FakeEngine();
   const trips = new TripStore(join(dir, 'trips.jsonl'));
   const p = { ...DEFAULT_POLICY, mode: 'live' as const, ...policy };
-  const breaker = new Breaker({ policy: p, engine, trips, exempt: { uids: new Set([0, 107]) } });
+  const breaker = new Breaker({ policy: p, engine, trips, exempt: { uids: new Set([0, 107]) }, resellerOf });
   const service = new WatchService({ follower: new LogFollower({ path: log, startAt: 'start' }), breaker, policy: p, statusPath: join(dir, 'status.json') });
   return { log, service, engine, trips, breaker };
 }
@@ -181,4 +187,61 @@ test('the policy file is checked key by key', () => {
   assert.throws(() => validateWatchPolicy({ actions: { local: ['queue-delete'] } }, 'x'), /actions.local/);
   assert.throws(() => validateWatchPolicy({ windowMinute: 5 }, 'x'), /windowMinute: unknown key/);
   assert.equal(validateWatchPolicy({}, 'x').mode, 'dry-run', 'dry-run unless the admin says live');
+});
+
+function rateBurst(log: string, uid: number, n: number): void {
+  const t0 = new Date(Date.now() - 30_000);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(...localMessage(new Date(t0.getTime() + i * 1000), uid, 'newsletter@news-example.de', `r${i}@accept.spamtrace.test`, null));
+  appendFileSync(log, lines.join('\n') + '\n');
+}
+
+test("a reseller's own rate limit replaces the server's for its customers' sources only", async () => {
+  const resellers = { 'res-news': { maxMessagesPerMinute: 100 } };
+  // uid 10002 belongs to res-news (a newsletter hoster): 25 a minute is fine for it
+  const a = setup({ maxMessagesPerMinute: 20, resellers }, (s) => (s.uid === 10002 ? 'res-news' : 'res-other'));
+  rateBurst(a.log, 10002, 25);
+  assert.deepEqual(await a.service.step(true), []);
+  assert.deepEqual(a.engine.calls, []);
+  // the same burst from a source of another reseller trips on the server's limit
+  const b = setup({ maxMessagesPerMinute: 20, resellers }, () => 'res-other');
+  rateBurst(b.log, 10002, 25);
+  const [t] = await b.service.step(true);
+  assert.equal(t!.cause, 'rate');
+  assert.deepEqual(t!.limits, { minMessages: DEFAULT_POLICY.minMessages, maxMessagesPerMinute: 20, maxRecipientsPerMinute: DEFAULT_POLICY.maxRecipientsPerMinute, from: 'server' });
+});
+
+test("a reseller's lower limit trips its customers' sources earlier, and the trip names whose limits", async () => {
+  const s = setup({ maxMessagesPerMinute: 100, resellers: { 'res-hacked': { maxMessagesPerMinute: 10 } } }, () => 'res-hacked');
+  rateBurst(s.log, 10002, 15);
+  const [t] = await s.service.step(true);
+  assert.equal(t!.cause, 'rate');
+  assert.equal(t!.limits?.from, 'reseller res-hacked');
+  assert.equal(t!.limits?.maxMessagesPerMinute, 10);
+});
+
+test('reseller thresholds: keys left out keep the server value; bad entries are named', () => {
+  const p = validateWatchPolicy({ maxMessagesPerMinute: 30, resellers: { res1: { minMessages: 2 } } }, 'x');
+  assert.deepEqual(thresholdsFor(p, 'res1'), { minMessages: 2, maxMessagesPerMinute: 30, maxRecipientsPerMinute: p.maxRecipientsPerMinute, from: 'reseller res1' });
+  assert.equal(thresholdsFor(p, 'res2').from, 'server');
+  assert.equal(thresholdsFor(p, null).minMessages, p.minMessages);
+  assert.throws(() => validateWatchPolicy({ resellers: { res1: { maxPerHour: 5 } } }, 'x'), /resellers\.res1\.maxPerHour: unknown key/);
+  assert.throws(() => validateWatchPolicy({ resellers: { res1: { minMessages: 0 } } }, 'x'), /resellers\.res1\.minMessages/);
+  assert.throws(() => validateWatchPolicy({ resellers: { 'a b;rm': {} } }, 'x'), /not a reseller login/);
+  assert.throws(() => validateWatchPolicy({ resellers: [] }, 'x'), /resellers/);
+});
+
+test("the source's reseller comes from the inventory: by uid for a local user, none before the first load", () => {
+  const sub = (uid: number, reseller: string | null): Subscription => ({
+    id: `s${uid}`, panel: 'static', domains: [`d${uid}.example`], sysUser: `u${uid}`, uid, homeDir: null, docRoots: [], logDirs: [], mailboxes: [], customer: null,
+    reseller: reseller ? { login: reseller } : null,
+  });
+  let list: readonly Subscription[] = [];
+  const resellerOf = resellerFromInventory({ current: () => list });
+  const src = (uid: number): ReportSource => ({ id: `uid:${uid}`, kind: 'local', uid } as unknown as ReportSource);
+  assert.equal(resellerOf(src(4079)), null, 'not loaded yet: server thresholds');
+  list = [sub(4079, 'res1'), sub(4080, null)];
+  assert.equal(resellerOf(src(4079)), 'res1');
+  assert.equal(resellerOf(src(4080)), null);
+  assert.equal(resellerOf(src(9999)), null);
 });
