@@ -10,6 +10,7 @@
  * Recipients: random local parts at 5,000 domains, so distinct counts keep growing with size.
  * The times span the 25 days before `end`, so `--since 30d` covers the whole file.
  */
+import { Prng } from '../accesslog/synth-lines';
 import { createWriteStream, promises as fs } from 'node:fs';
 
 const LOGINS = 502;
@@ -21,19 +22,10 @@ const SPAN_MS = 25 * 86400_000;
 const BYTES_PER_MESSAGE = 1250;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** xorshift32: fast, deterministic */
-class Rand {
-  constructor(private s: number) {}
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
+/** The access-log generator's seeded PRNG, plus random lower-case words for addresses. */
+class Rand extends Prng {
   int(n: number): number {
-    return this.next() % n;
+    return this.below(n);
   }
   word(len: number): string {
     let w = '';
