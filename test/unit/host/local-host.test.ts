@@ -56,16 +56,24 @@ test('streamed lines longer than the limit are cut and flagged, the rest intact'
 });
 
 test('output collected through a file leaves no file behind and respects the cap', async () => {
-  const before = readdirSync(tmpdir()).filter((n) => n.startsWith('spamtrace-') && !n.startsWith('spamtrace-test-')).length;
-  const r = await host.run('printf', ['%s\\n', 'a', 'b'], { outputViaFile: true });
-  assert.equal(r.stdout, 'a\nb\n');
-  const cut = await host.run('printf', ['%s', 'x'.repeat(5000)], { outputViaFile: true, maxOutputBytes: 100 });
-  assert.equal(cut.stdout.length, 100);
-  assert.equal(cut.truncated, true);
-  const missing = await host.run('/nonexistent/postcat', [], { outputViaFile: true });
-  assert.equal(missing.spawnError?.code, 'ENOENT');
-  const after = readdirSync(tmpdir()).filter((n) => n.startsWith('spamtrace-') && !n.startsWith('spamtrace-test-')).length;
-  assert.equal(after, before);
+  // A private TMPDIR: counting entries in the shared /tmp raced with other processes
+  // creating and removing their own spamtrace-* directories.
+  const privateTmp = tempDir();
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = privateTmp;
+  try {
+    const r = await host.run('printf', ['%s\\n', 'a', 'b'], { outputViaFile: true });
+    assert.equal(r.stdout, 'a\nb\n');
+    const cut = await host.run('printf', ['%s', 'x'.repeat(5000)], { outputViaFile: true, maxOutputBytes: 100 });
+    assert.equal(cut.stdout.length, 100);
+    assert.equal(cut.truncated, true);
+    const missing = await host.run('/nonexistent/postcat', [], { outputViaFile: true });
+    assert.equal(missing.spawnError?.code, 'ENOENT');
+  } finally {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+  }
+  assert.deepEqual(readdirSync(privateTmp), []);
 });
 
 test('a .gz name that cannot be read fails the reading loop instead of crashing the process', async () => {

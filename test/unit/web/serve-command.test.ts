@@ -23,7 +23,7 @@ test('serve hash-password prints an scrypt line; serve starts standalone, lets t
   assert.match(hashed.stdout, /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+\n$/);
   const file = join(dir, 'admin-password');
   writeFileSync(file, hashed.stdout, { mode: 0o600 });
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await closedPort();
   const child = spawn(process.execPath, ['-e', run(['--no-panel', '--admin-password-file', file, '--store', join(dir, 'db.sqlite'), '--listen', `127.0.0.1:${port}`, '--', '--no-weblogs'])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SPAMTRACE_CONFIG: '' },
@@ -32,7 +32,7 @@ test('serve hash-password prints an scrypt line; serve starts standalone, lets t
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('close', r));
   try {
-    for (let i = 0; i < 100 && !stderr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
+    await until(() => stderr.includes('serving on') || child.exitCode !== null, 90_000);
     assert.match(stderr, new RegExp(`serving on http://127\\.0\\.0\\.1:${port}/`));
     const url = `http://127.0.0.1:${port}`;
     const login = await get(`${url}/login`);
@@ -58,6 +58,15 @@ test('listen addresses and scan intervals are checked at start', () => {
   assert.throws(() => parseDuration('5s'), /at least 1m/);
   assert.throws(() => parseDuration('soon'), /duration/);
 });
+
+/**
+ * Polls until `done()` holds or the deadline passes. Deadlines are generous: a node process
+ * started under a loaded CI machine can take many seconds to listen or to finish a scan.
+ */
+async function until(done: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await done()) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+}
 
 const quietIo = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: process.stdin, env: { SPAMTRACE_CONFIG: '', SPAMTRACE_FLEET: '' } };
 
@@ -90,25 +99,25 @@ test('serve --hosts with a real ssh client: a dead host is listed as unreachable
   writeFileSync(file, hashed.stdout, { mode: 0o600 });
   const sshConfig = join(dir, 'ssh_config');
   writeFileSync(sshConfig, `Host deadbox\n  HostName 127.0.0.1\n  Port ${await closedPort()}\n  User root\n  ConnectTimeout 5\n`);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await closedPort();
   const args = ['--no-panel', '--admin-password-file', file, '--store', join(dir, 'db.sqlite'), '--listen', `127.0.0.1:${port}`, '--hosts', 'deadbox', '--ssh-config', sshConfig, '--scan-on-start', '--', '--no-weblogs'];
   const child = spawn(process.execPath, ['-e', run(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SPAMTRACE_CONFIG: '', SPAMTRACE_FLEET: '' } });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('close', r));
   try {
-    for (let i = 0; i < 100 && !stderr.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 100));
+    await until(() => stderr.includes('serving on') || child.exitCode !== null, 90_000);
     assert.match(stderr, /serving on/);
     const url = `http://127.0.0.1:${port}`;
     const login = await get(`${url}/login`);
     const r = await form(`${url}/login`, { _csrf: csrfIn(await login.text()), user: 'admin', password: 'a long enough password' }, cookieOf(login));
     const cookie = cookieOf(r);
     let state = '';
-    for (let i = 0; i < 150 && state !== 'done' && state !== 'failed'; i++) {
-      await new Promise((res) => setTimeout(res, 100));
+    await until(async () => {
       const p = await get(`${url}/scans/1/progress`, cookie);
       if (p.status === 200) state = ((await p.json()) as { state: string }).state;
-    }
+      return state === 'done' || state === 'failed';
+    }, 180_000);
     assert.equal(state, 'done', stderr);
     const html = await (await get(`${url}/`, cookie)).text();
     const row = /<tr class="host" data-host="deadbox"[\s\S]*?<\/tr>/.exec(html)?.[0] ?? '';
