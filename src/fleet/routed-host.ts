@@ -8,7 +8,7 @@
  * customers' system users (one passwd/LDAP, or a panel that creates them on both).
  */
 import * as path from 'node:path';
-import type { FileInfo, Host, Line, LineStreamOptions, RunOptions, RunResult, StreamedRun } from '../host/host';
+import type { FileInfo, Host, Line, LineStreamOptions, NumberedLine, RunOptions, RunResult, StreamedRun } from '../host/host';
 
 /** Where the inventory and the access logs live (Plesk and Confixx defaults). */
 export const DEFAULT_WEB_ROOTS: readonly string[] = ['/var/www'];
@@ -27,6 +27,21 @@ export class RoutedHost implements Host {
   ) {
     this.name = mail.name;
     this.roots = webRoots.map((r) => path.posix.normalize(r).replace(/\/+$/, '') || '/');
+    if (mail.grepLines && web.grepLines) {
+      this.grepLines = (p, needles, options) => {
+        const h = this.hostFor(p);
+        return h.grepLines!(p, needles, options);
+      };
+    }
+  }
+
+  /**
+   * Confixx keeps its database and confixx_main.conf with the customers' sites: the web
+   * node first. A panel on the mail node (its database reached over TCP from there) is
+   * still found after it.
+   */
+  panelHosts(): readonly Host[] {
+    return [this.web, this.mail];
   }
 
   /** The web node for paths under a web root, the mail node for everything else. */
@@ -48,6 +63,13 @@ export class RoutedHost implements Host {
   runLines(program: string, args: readonly string[], options?: LineStreamOptions): StreamedRun {
     return this.programHost(program, args).runLines(program, args, options);
   }
+
+  /**
+   * Filtered where the file lives: an access log on the web node is grepped there, so
+   * only the matching lines cross, as on a single host. Offered only when both nodes can
+   * (otherwise the caller reads the whole file through readChunks, routed the same way).
+   */
+  readonly grepLines?: (p: string, needles: readonly string[], options?: { maxLineBytes?: number }) => AsyncIterable<NumberedLine>;
 
   readLines(p: string, options?: { maxLineBytes?: number }): AsyncIterable<Line> {
     return this.hostFor(p).readLines(p, options);

@@ -100,6 +100,13 @@ export interface Host {
    * host without it is asked one by one.
    */
   prefetch?(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void>;
+  /**
+   * A host made of several machines (a split mail/web pair): the machines a hosting panel
+   * may be installed on, in the order to look. The panel found there is then read
+   * through that machine alone: its files, its `mysql` client, its accounts. Optional:
+   * absent means the panel is on this host itself.
+   */
+  panelHosts?(): readonly Host[];
   /** effective uid of the process that does the work (0 = root) */
   effectiveUid(): Promise<number>;
   /**

@@ -7,6 +7,8 @@
  * The panel is looked for on the scanned host, through its Host: a remote Confixx box
  * scanned over SSH is judged by its own files, not by the machine spamtrace runs on.
  * (The Plesk API key and CA file are the scanner's configuration: those stay local.)
+ * A split mail/web pair names the nodes to look on (Host.panelHosts): the panel's
+ * database is then reached through the node it was found on.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Inventory, InventoryResult } from '../domain/subscription';
@@ -79,15 +81,23 @@ async function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, l
   const want = config?.panel ?? 'auto';
   if (want === 'filesystem' || want === 'static') return null;
   const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
-  if (want === 'auto') await host.prefetch?.({ stat: [PLESK_HOME, confFile] });
-  const plesk = want === 'plesk' || (want === 'auto' && (await existsOn(host, PLESK_HOME, warnings)));
-  if (plesk) {
+  // a split mail/web pair: the panel may be on either node, and is read through that one
+  const candidates = host.panelHosts?.() ?? [host];
+  const where = async (path: string): Promise<Host | null> => {
+    for (const h of candidates) if (await existsOn(h, path, warnings)) return h;
+    return null;
+  };
+  if (want === 'auto') await Promise.all(candidates.map((h) => h.prefetch?.({ stat: [PLESK_HOME, confFile] })));
+  const pleskOn = want === 'plesk' ? candidates[0]! : want === 'auto' ? await where(PLESK_HOME) : null;
+  if (pleskOn) {
     const api = config ? pleskApi(config, warnings) : undefined;
-    return new PleskInventory({ host, ...(api ? { api } : {}), fallback: filesystem, logger, vhostsRoot: config?.roots.vhosts ?? '/var/www/vhosts' });
+    return new PleskInventory({ host: pleskOn, ...(api ? { api } : {}), fallback: filesystem, logger, vhostsRoot: config?.roots.vhosts ?? '/var/www/vhosts' });
   }
-  if (want === 'confixx' || (want === 'auto' && (await existsOn(host, confFile, warnings)))) {
+  // named in the config: on the node that has its conf file (the first when none has: its error is the one to see)
+  const confixxOn = want === 'confixx' ? (candidates.length > 1 ? await where(confFile) : null) ?? candidates[0]! : want === 'auto' ? await where(confFile) : null;
+  if (confixxOn) {
     // a remote Confixx server's MySQL listens on its own socket: ask its mysql client
-    return new ConfixxInventory({ host, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www', dbVia: host instanceof LocalHost ? 'direct' : 'host' });
+    return new ConfixxInventory({ host: confixxOn, confPath: confFile, homeBase: config?.roots.confixx ?? '/var/www', dbVia: confixxOn instanceof LocalHost ? 'direct' : 'host' });
   }
   return null;
 }

@@ -9,6 +9,9 @@ import { LocalHost } from '../../../src/host/local-host';
 import { createLogger } from '../../../src/log';
 import { PleskEmulator } from '../../plesk-emulator/server';
 import { generatePleskData } from '../../plesk-emulator/data';
+import { RoutedHost } from '../../../src/fleet/routed-host';
+import { FakeHost } from '../collect/fake-host';
+import { writeConfixxConf } from '../../confixx-db/confixx-fixture';
 
 const host = new LocalHost('test');
 const logger = createLogger({ level: 'error' });
@@ -77,4 +80,34 @@ test('the panel is looked for on the scanned host through its Host, never on the
   assert.deepEqual(asked.slice(0, 2), ['/usr/local/psa', '/root/confixx/confixx_main.conf']);
   // the conf file is then read through the same Host (here it is not really there): Confixx was chosen
   assert.ok(r.warnings.some((w) => /confixx/i.test(w)), r.warnings.join(' | '));
+});
+
+test('a split mail/web pair: Confixx is looked for on both nodes and its database is asked through the node that has it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-stage-'));
+  const confFile = writeConfixxConf(dir, { server: '127.0.0.1:3306', user: 'confixx', password: 'pw', database: 'confixx' });
+  // both nodes answer mysql with "access denied", so the inventory falls back: what matters is who was asked
+  const denied = (program: string) => (program === 'mysql' ? { code: 1, stderr: "ERROR 1045 (28000): Access denied for user 'confixx'@'localhost'\n" } : { code: 0 });
+  /** a node on which confixx_main.conf is (not) there */
+  class Node extends FakeHost {
+    constructor(private readonly hasConf: boolean) {
+      super(denied);
+    }
+    override stat(p: string) {
+      return p === confFile && !this.hasConf ? Promise.resolve(null) : super.stat(p);
+    }
+  }
+  const config = configWith({ confixx: { ...DEFAULT_CONFIG.confixx, confFile } }, dir);
+  const mysqlCalls = (h: FakeHost) => h.calls.filter((c) => c.program === 'mysql').length;
+  for (const [onWeb, onMail] of [
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    const mail = new Node(onMail);
+    const web = new Node(onWeb);
+    const r = await loadInventory(new RoutedHost(mail, web, [join(dir, 'www')]), NONE, logger, config);
+    assert.ok(r.warnings.some((w) => /confixx inventory failed .*access denied/.test(w)), r.warnings.join(' | '));
+    // the web node wins when both have it: Confixx lives with the sites
+    assert.deepEqual([mysqlCalls(web) > 0, mysqlCalls(mail) > 0], onWeb ? [true, false] : [false, true], `conf on web ${onWeb}, on mail ${onMail}`);
+  }
 });
