@@ -40,12 +40,26 @@ export function describeTarget(s: ConfixxDbSettings): string {
   return `${s.user}@${where}/${s.database}`;
 }
 
+/**
+ * An account with a pre-4.1 password hash (old_passwords), as the server or mysql2 say it
+ * (seen against MariaDB 10.11 with a real 16-hex-digit hash): a server in secure-auth mode
+ * (MySQL >= 5.6, MariaDB's default) refuses it with ER_SERVER_IS_IN_SECURE_AUTH_MODE
+ * (1275); one that allows it (the MySQL 4.1-5.5 of Confixx's days) asks for the old
+ * protocol, an auth switch without a plugin name, which mysql2 cannot do
+ * (AUTH_SWITCH_PLUGIN_ERROR "unknown plugin ."); newer servers name mysql_old_password.
+ */
+function isOldPasswordsRefusal(err: { code?: string; errno?: number; sqlMessage?: string; message?: string }): boolean {
+  if (err.code === 'ER_SERVER_IS_IN_SECURE_AUTH_MODE' || err.errno === 1275) return true;
+  const text = `${err.message ?? ''} ${err.sqlMessage ?? ''}`;
+  if (err.code === 'AUTH_SWITCH_PLUGIN_ERROR' && /unknown plugin \.|mysql_old_password/.test(text)) return true;
+  return /mysql_old_password|pre-4\.1/i.test(text);
+}
+
 /** mysql2 error -> E_CONFIXX_DB with the reason in words and what to check. */
 export function describeDbError(e: unknown, s: ConfixxDbSettings, doing: string): SpamtraceError {
   const err = e as { code?: string; errno?: number; sqlMessage?: string; message?: string };
   const target = describeTarget(s);
-  // mysql2 meets an old_passwords account as an auth switch to mysql_old_password
-  const code = /mysql_old_password|pre-4\.1/i.test(`${err.message ?? ''} ${err.sqlMessage ?? ''}`) ? 'ER_OLD_PASSWORDS' : (err.code ?? 'UNKNOWN');
+  const code = isOldPasswordsRefusal(err) ? 'ER_OLD_PASSWORDS' : (err.code ?? 'UNKNOWN');
   let why: string;
   switch (code) {
     case 'ER_ACCESS_DENIED_ERROR':
@@ -55,7 +69,7 @@ export function describeDbError(e: unknown, s: ConfixxDbSettings, doing: string)
     case 'ER_OLD_PASSWORDS':
     case 'ER_NOT_SUPPORTED_AUTH_MODE':
       why =
-        `the account ${s.user} has a password in MySQL's old pre-4.1 format (old_passwords), which current clients refuse: ` +
+        `the account ${s.user} has a password in MySQL's old pre-4.1 format (old_passwords), which current clients and servers in secure-auth mode refuse: ` +
         `on the Confixx server run SET SESSION old_passwords=0; SET PASSWORD FOR '${s.user}'@'localhost' = PASSWORD('...') with the same password (Confixx keeps working)`;
       break;
     case 'MYSQL_CLIENT_MISSING':

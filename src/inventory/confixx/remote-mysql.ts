@@ -29,6 +29,8 @@ const BY_ERRNO: Record<string, string> = {
   '1146': 'ER_NO_SUCH_TABLE',
   '1054': 'ER_BAD_FIELD_ERROR',
   '1251': 'ER_OLD_PASSWORDS',
+  // the server (MySQL >= 5.6, MariaDB: secure_auth on by default) refuses the old hash itself
+  '1275': 'ER_OLD_PASSWORDS',
   '2049': 'ER_OLD_PASSWORDS',
   '2002': 'ENOENT',
   '2003': 'ECONNREFUSED',
@@ -41,7 +43,7 @@ export function classifyClientError(stderr: string): MysqlClientError {
   const line = stderr.split('\n').find((l) => /^ERROR \d+/.test(l)) ?? stderr.split('\n').find((l) => l.trim() !== '') ?? 'no error message';
   const m = /^ERROR (\d+)(?: \([0-9A-Z]{5}\))?(?: at line \d+)?: (.*)$/.exec(line);
   const text = (m?.[2] ?? line).slice(0, 300);
-  if (/old \(pre-4\.1\.1\) authentication|mysql_old_password|secure_auth/i.test(stderr)) return new MysqlClientError('ER_OLD_PASSWORDS', text);
+  if (/old \(pre-4\.1\.1\) authentication|mysql_old_password|secure[_-]auth|password in the old format/i.test(stderr)) return new MysqlClientError('ER_OLD_PASSWORDS', text);
   return new MysqlClientError((m && BY_ERRNO[m[1]!]) ?? (m ? `MYSQL_${m[1]}` : 'UNKNOWN'), text);
 }
 
