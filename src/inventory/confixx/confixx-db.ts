@@ -108,7 +108,10 @@ export function describeDbError(e: unknown, s: ConfixxDbSettings, doing: string)
 export async function resolveTarget(host: Host, s: ConfixxDbSettings, options: ConnectOptions = {}): Promise<ConfixxDbSettings> {
   if (s.socketPath || s.port !== undefined || (s.host ?? 'localhost') !== 'localhost') return s;
   if (options.localSocket === null) return s;
-  for (const sock of options.localSocket === undefined ? LOCAL_SOCKETS : [options.localSocket]) {
+  const candidates = options.localSocket === undefined ? LOCAL_SOCKETS : [options.localSocket];
+  // over SSH: one round trip for all of them instead of one each
+  await host.prefetch?.({ stat: candidates });
+  for (const sock of candidates) {
     const st = await host.stat(sock).catch(() => null);
     if (st && (st.mode & 0o170000) === 0o140000) return { ...s, socketPath: sock };
   }

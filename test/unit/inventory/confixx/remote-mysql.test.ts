@@ -72,3 +72,51 @@ test('an old_passwords account refused by the server itself (secure-auth mode) i
   const other = Object.assign(new Error('Server requests authentication using unknown plugin auth_gssapi_client.'), { code: 'AUTH_SWITCH_PLUGIN_ERROR' });
   assert.doesNotMatch(describeDbError(other, SETTINGS, 'login').message, /old_passwords/);
 });
+
+test('"localhost" without a port goes to the socket where the distribution puts it: Debian, RHEL, SUSE, looked for on the Confixx host', async () => {
+  const { resolveTarget, LOCAL_SOCKETS } = await import('../../../../src/inventory/confixx/confixx-db');
+  const settings = { host: 'localhost', user: 'confixx', password: 'pw', database: 'confixx', source: '/root/confixx/confixx_main.conf' };
+  /** a Confixx host on which only these paths are sockets (the scanner's own files do not count) */
+  class Distro extends FakeHost {
+    readonly asked: string[] = [];
+    readonly prefetched: string[][] = [];
+    constructor(private readonly sockets: string[]) {
+      super(() => ({ stdout: 'kunde\n' }));
+    }
+    override async stat(p: string) {
+      this.asked.push(p);
+      return this.sockets.includes(p) ? { path: p, size: 0, mtime: new Date(0), mode: 0o140777, uid: 0, gid: 0, isFile: false, isDirectory: false, isSymbolicLink: false } : null;
+    }
+    async prefetch(what: { stat?: readonly string[] }) {
+      this.prefetched.push([...(what.stat ?? [])]);
+    }
+  }
+  for (const [distro, sock] of [
+    ['Debian/Ubuntu', '/var/run/mysqld/mysqld.sock'],
+    ['RHEL/CentOS/Fedora', '/var/lib/mysql/mysql.sock'],
+    ['SUSE', '/var/run/mysql/mysql.sock'],
+    ['SUSE (newer, /run)', '/run/mysql/mysql.sock'],
+  ] as const) {
+    const host = new Distro([sock]);
+    const target = await resolveTarget(host, settings);
+    assert.equal(target.socketPath, sock, distro);
+    assert.deepEqual(host.prefetched, [[...LOCAL_SOCKETS]], 'all asked for in one go');
+    await new RemoteMysqlSession(host, target).select('SELECT kunde FROM kunden');
+    assert.ok(host.calls[0]!.args.includes(`--socket=${sock}`), distro);
+  }
+  // Debian's comes first when there are several; none: TCP to localhost as configured
+  assert.equal((await resolveTarget(new Distro(['/var/lib/mysql/mysql.sock', '/var/run/mysqld/mysqld.sock']), settings)).socketPath, '/var/run/mysqld/mysqld.sock');
+  const none = await resolveTarget(new Distro([]), settings);
+  assert.equal(none.socketPath, undefined);
+  // a regular file at a socket path is not a socket
+  class FileThere extends Distro {
+    override async stat(p: string) {
+      return p === LOCAL_SOCKETS[0] ? { path: p, size: 1, mtime: new Date(0), mode: 0o100644, uid: 0, gid: 0, isFile: true, isDirectory: false, isSymbolicLink: false } : super.stat(p);
+    }
+  }
+  assert.equal((await resolveTarget(new FileThere(['/run/mysql/mysql.sock']), settings)).socketPath, '/run/mysql/mysql.sock');
+  // a port or a host other than localhost: no socket is looked for
+  const tcp = new Distro(['/var/run/mysqld/mysqld.sock']);
+  assert.equal((await resolveTarget(tcp, { ...settings, port: 3307 })).socketPath, undefined);
+  assert.deepEqual(tcp.asked, []);
+});
