@@ -9,6 +9,7 @@ export const LOG_CODES = {
   SCAN_DONE: 'info: a scan finished (messages, examined, sources, ms)',
   INVENTORY_DONE: 'info: the subscription inventory was read (source, subscriptions, warnings)',
   INVENTORY_FALLBACK: 'warn: the panel inventory failed; the filesystem layout is used instead',
+  SCAN_SMTP_OWNERS: 'info: the policy service\'s record of loopback SMTP senders was read (files, entries)',
   DNSBL_FAILED: 'warn: the blocklist state of the outbound addresses could not be taken; the report says "not checked"',
   INVENTORY_FAILED: 'warn: no inventory could be read; sources stay unassigned',
   WEBLOG_FAILED: 'warn: a subscription\'s access logs could not be read',

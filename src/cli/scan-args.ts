@@ -55,6 +55,8 @@ History and web logs:
   --vhosts-root DIR      Plesk vhosts directory (default /var/www/vhosts)
   --confixx-root DIR     Confixx customer base directory (default /var/www)
   --static-map FILE      subscriptions from a JSON mapping file (servers without a panel)
+  --smtp-owners FILE     the watcher's record of who spoke SMTP to 127.0.0.1 (socket owners, by
+                         queue ID; default /var/lib/spamtrace/watch/smtp-owners.jsonl on a live scan)
   --config FILE          configuration (default $SPAMTRACE_CONFIG or /etc/spamtrace/spamtrace.json
                          when present): which panel answers "who owns what" (Plesk API or CLI,
                          Confixx database, filesystem), roots and mail logs
@@ -97,6 +99,7 @@ export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<
         'vhosts-root': { type: 'string' },
         'confixx-root': { type: 'string' },
         'static-map': { type: 'string' },
+        'smtp-owners': { type: 'string' },
         config: { type: 'string' },
         store: { type: 'boolean' },
         db: { type: 'string' },
@@ -152,6 +155,7 @@ export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<
     vhostsRoot: v['vhosts-root'] ?? null,
     confixxRoot: v['confixx-root'] ?? null,
     staticMap: v['static-map'] ?? null,
+    ...(v['smtp-owners'] !== undefined ? { smtpOwners: v['smtp-owners'] } : {}),
     configPath: v.config ?? null,
     store: Boolean(v.store) || v.db !== undefined,
     db: v.db ?? null,

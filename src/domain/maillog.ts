@@ -51,6 +51,8 @@ export interface MailLogMessage {
    * The origin fields above (pickupUid, client*, sasl*) are then the original's.
    */
   resentFrom?: { queueId: string; via: 'forward' | 'content-filter' };
+  /** the uid owning the client socket of a loopback SMTP submission (the policy service's record) */
+  socketUid?: number | null;
 }
 
 /** A failed SMTP AUTH attempt: the brute force before a takeover. */

@@ -18,6 +18,12 @@ export type Origin =
       phpScript?: PhpScript;
       /** a copy an alias or .forward re-sent; the uid is the original submitter's */
       forwarded?: boolean;
+      /**
+       * 'smtp-loopback': the process spoke SMTP to 127.0.0.1/::1 itself (no pickup); the uid is
+       * the owner of the connection's client socket, recorded live by the policy service
+       * (src/watch/policy/, domain/smtp-owner.ts)
+       */
+      via?: 'smtp-loopback';
     }
   | {
       kind: 'sasl';

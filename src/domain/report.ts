@@ -106,6 +106,11 @@ export interface ReportSource {
   scripts?: ScriptFinding[];
   /** why no script is named (cron, CLI, SMTP to localhost, no logs), in plain words */
   scriptNote?: string;
+  /**
+   * messages of this local source that arrived over SMTP to 127.0.0.1/::1 (not sendmail): the
+   * uid is the owner of the client socket, recorded while the connection was open
+   */
+  smtpLoopback?: { messages: number; how: 'socket owner (policy service)' };
   /** for SASL sources: was the password very likely stolen? */
   login?: SaslAssessment;
 }

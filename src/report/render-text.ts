@@ -31,8 +31,12 @@ function who(s: ReportSource): string {
 
 function how(s: ReportSource): string {
   switch (s.kind) {
-    case 'local':
-      return 'submitted by a local process (sendmail/pickup)';
+    case 'local': {
+      const smtp = s.smtpLoopback?.messages ?? 0;
+      if (smtp === 0) return 'submitted by a local process (sendmail/pickup)';
+      const all = smtp >= s.messages;
+      return `${all ? 'a local process that' : `submitted by a local process (sendmail/pickup; ${smtp} of them`} spoke SMTP to 127.0.0.1 itself, its uid named by the ${s.smtpLoopback!.how}${all ? '' : ')'}`;
+    }
     case 'sasl':
       return 'sent through an authenticated SMTP login';
     case 'smtp-client':

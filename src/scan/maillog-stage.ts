@@ -18,6 +18,7 @@ import { mailLogPaths, streamMailLog, type MailLogFile, type PostfixLogSettings 
 import { SpamtraceError } from '../errors';
 import { MAX_GROUPS, SaslFailureDigest } from '../trace/correlate/sasl-failure-digest';
 import { traceMessageOfLog } from '../trace/maillog-message';
+import type { SocketOwners } from '../domain/smtp-owner';
 import type { SourceTracer } from '../trace/source-tracer';
 import { isQueuedCopy, type QueuedIndex } from './queue-log-merge';
 import type { SubmissionLog } from './submission-log';
@@ -53,7 +54,7 @@ export interface MailLogStageInput {
 export async function readMailLogInto(
   host: Host,
   input: MailLogStageInput,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; queued: QueuedIndex },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; queued: QueuedIndex; owners?: SocketOwners },
   skipped: SkipTally,
   progress: Progress,
 ): Promise<{ summary: MailLogSummary; failures: SaslFailureDigest }> {
@@ -79,6 +80,8 @@ export async function readMailLogInto(
       continue;
     }
     const m = event.message;
+    // a loopback SMTP submission whose socket owner the policy service recorded is that uid's
+    if (sink.owners && m.clientAddress && !m.saslUsername) m.socketUid = sink.owners.ownerOf(m.queueId, m.firstSeen);
     const tm = traceMessageOfLog(m);
     if (m.resentFrom?.via === 'forward') {
       // the original was counted (from the log, or from the queue): only its new recipients

@@ -13,6 +13,9 @@ import { collectQueue } from '../collect/queue/queue-collector';
 import { lookupUids, MapUserDirectory, readPasswdFile } from '../collect/users/passwd';
 import { SkipTally } from '../collect/skip-tally';
 import { originOfQueued } from '../trace/queued-origin';
+import { withSocketOwner } from '../trace/origin';
+import type { SocketOwners } from '../domain/smtp-owner';
+import { DEFAULT_SMTP_OWNER_LOG, readSmtpOwners } from '../collect/smtp-owners/smtp-owner-log';
 import { bySeverity, SourceTracer } from '../trace/source-tracer';
 import { applyEvidence } from '../trace/evidence-verdict';
 import type { TraceMessage } from '../trace/trace-message';
@@ -63,8 +66,13 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const tracer = new SourceTracer(direction.hosted);
   const submissions = new SubmissionLog();
   const sourceOf = new Map<string, QueuedRef>();
-  const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf }) : null;
+  // who spoke SMTP to 127.0.0.1, by queue ID: the policy service's record (read before any message)
+  const ownerSkips = new SkipTally();
+  const ownerLog = await readOwnerLog(host, options, offline, ownerSkips, logger);
+  const owners = ownerLog?.index;
+  const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf, ...(owners ? { owners } : {}) }) : null;
   const skipped: SkipTally = queue?.skipped ?? new SkipTally();
+  for (const x of ownerSkips.list()) skipped.add(x.what, x.reason, x.count);
 
   // History: what the queue no longer holds, merged by queue ID and time.
   const wantsLog = options.since !== null || options.mailLogs !== null;
@@ -82,7 +90,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
           // syslog writes wall-clock times without a zone: the scanned host's (over SSH, not ours)
           utcOffsetMinutes: offline ? null : ((await host.utcOffsetMinutes?.()) ?? null),
         },
-        { tracer, submissions, queued: sourceOf },
+        { tracer, submissions, queued: sourceOf, ...(owners ? { owners } : {}) },
         skipped,
         progress,
       )
@@ -97,15 +105,15 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const sources = tracer.finish(users);
 
   const index = subscriptionIndex(inventory?.subscriptions ?? []);
-  const owners = new Map<string, Subscription | null>();
+  const subOf = new Map<string, Subscription | null>();
   for (const s of sources) {
     const sub = subscriptionOf(s, index);
-    owners.set(s.id, sub);
+    subOf.set(s.id, sub);
     s.subscription = sub ? sourceSubscription(sub) : null;
   }
   const web =
     inventory && options.webLogs
-      ? await correlateWebLogs(host, sources, (s) => owners.get(s.id) ?? null, submissions, users, { logger, progress, skipped })
+      ? await correlateWebLogs(host, sources, (s) => subOf.get(s.id) ?? null, submissions, users, { logger, progress, skipped })
       : null;
   if (inventory && options.webLogs) await attributeLoopbackSources(host, sources, inventory.subscriptions, submissions, users, { logger, progress, skipped });
   assessLogins(sources, mailLog?.failures ?? [], submissions);
@@ -127,7 +135,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const examined = queue?.examined ?? 0;
   const total = queue?.total ?? 0;
   logger.info('scan finished', { code: 'SCAN_DONE', messages: total, examined, sources: sources.length, ms: Date.now() - started });
-  const warnings = [...(queue?.warnings ?? []), ...(inventory?.warnings.slice(0, 20) ?? []), ...direction.warnings.slice(0, 5)];
+  const warnings = [...(ownerLog?.warnings ?? []), ...(queue?.warnings ?? []), ...(inventory?.warnings.slice(0, 20) ?? []), ...direction.warnings.slice(0, 5)];
   // An empty or foreign file is not an empty queue: say so rather than "no spam".
   if (offline && readsQueue && total === 0) warnings.push('no queued message was found in the given files: are they postqueue/postcat output?');
   return {
@@ -168,7 +176,7 @@ async function readQueueInto(
   options: ScanInput,
   offline: boolean,
   deps: ScanDeps,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, QueuedRef> },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, QueuedRef>; owners?: SocketOwners },
 ): Promise<QueueStage> {
   const { tracer, submissions, sourceOf } = sink;
   const byQueue: Partial<Record<QueueName, number>> = {};
@@ -212,6 +220,7 @@ async function readQueueInto(
     }
     count(m.queueName);
     const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
+    if (sink.owners) tm.origin = withSocketOwner(tm.origin, sink.owners.ownerOf(m.queueId, m.arrivalTime));
     const key = tracer.add(tm);
     sourceOf.set(detach(m.queueId), { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
     submissions.record(key, tm, true);
@@ -251,6 +260,18 @@ async function readQueueInto(
     reportedTotal: collection.reportedTotal ?? null,
     warnings: collection.warnings,
   };
+}
+
+/**
+ * The policy service's record, when there is one to read: on a live scan the default file
+ * (or --smtp-owners), offline only when named. A missing file is simply no record.
+ */
+async function readOwnerLog(host: Host, options: ScanInput, offline: boolean, skipped: SkipTally, logger: Logger): Promise<{ index: SocketOwners; warnings: string[] } | null> {
+  const path = options.smtpOwners === undefined ? (offline ? null : DEFAULT_SMTP_OWNER_LOG) : options.smtpOwners;
+  if (path === null) return null;
+  const r = await readSmtpOwners(host, path, skipped);
+  if (r.files.length > 0) logger.info('smtp-owner record read', { code: 'SCAN_SMTP_OWNERS', files: r.files, entries: r.index.size });
+  return r.index.size > 0 || r.warnings.length > 0 ? { index: r.index, warnings: r.warnings.map((w) => `smtp-owner record: ${w}`) } : null;
 }
 
 function delayReasonsOf(e: QueueListingEntry): string[] {

@@ -19,6 +19,11 @@ export interface ScanInput {
   vhostsRoot: string | null;
   confixxRoot: string | null;
   staticMap: string | null;
+  /**
+   * the policy service's record of loopback SMTP senders (socket owners): absent = the default
+   * file on a live scan (none offline), null = not read, a path = that file (--smtp-owners)
+   */
+  smtpOwners?: string | null;
 }
 
 /** How a long scan tells how far it got; the caller decides where that goes (stderr, the web store, a fleet event). */

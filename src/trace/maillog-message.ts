@@ -17,6 +17,7 @@ import type { MailLogMessage } from '../domain/maillog';
 import type { Origin } from '../domain/origin';
 import type { QueueName } from '../domain/queue';
 import type { TraceMessage } from './trace-message';
+import { withSocketOwner } from './origin';
 
 export function traceMessageOfLog(m: MailLogMessage): TraceMessage {
   const origin = originOfLog(m);
@@ -47,6 +48,10 @@ function localRecipientsOf(m: MailLogMessage): string[] {
 }
 
 export function originOfLog(m: MailLogMessage): Origin {
+  return withSocketOwner(logOrigin(m), m.socketUid ?? null);
+}
+
+function logOrigin(m: MailLogMessage): Origin {
   if (m.saslUsername) {
     return {
       kind: 'sasl',

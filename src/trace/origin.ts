@@ -48,6 +48,21 @@ export function originOf(e: OriginEvidence): Origin {
   return { kind: 'unknown', why: 'no client attributes and no pickup Received header' };
 }
 
+export function isLoopbackAddress(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.toLowerCase().startsWith('::ffff:127.');
+}
+
+/**
+ * A message a local process sent by speaking SMTP to loopback itself: with the socket owner's
+ * uid from the policy service's record it is that uid's (`uid:N`, via smtp-loopback), as if it
+ * had used sendmail. Only an unauthenticated loopback client is taken over: a SASL login stays
+ * the login's, and any other client stays itself.
+ */
+export function withSocketOwner(o: Origin, uid: number | null): Origin {
+  if (uid === null || o.kind !== 'smtp-client' || !isLoopbackAddress(o.clientAddress)) return o;
+  return { kind: 'local', uid, via: 'smtp-loopback' };
+}
+
 /** The source a message is counted under. Stable: used in reports, URLs and the store. */
 export function sourceKeyOf(o: Origin): string {
   switch (o.kind) {

@@ -57,6 +57,8 @@ export class SourceAccumulator {
   fromCompared = 0;
   fromMismatch = 0;
   listUnsubscribe = 0;
+  /** messages a local uid sent over SMTP to loopback (socket owner from the policy service) */
+  smtpLoopback = 0;
   /** messages whose headers were read: the base of the header-based shares */
   headersRead = 0;
   firstSeen: number | null = null;
@@ -124,6 +126,7 @@ export class SourceAccumulator {
       if (o.helo) this.heloNames.add(o.helo);
     }
     if (o.kind === 'local' && o.phpScript) this.phpScripts.add(o.phpScript.script);
+    if (o.kind === 'local' && o.via === 'smtp-loopback') this.smtpLoopback += 1;
     for (const reason of m.delayReasons) this.addDeferral(reason);
   }
 

@@ -215,6 +215,7 @@ export class SourceTracer {
       sampleQueueIds: [...acc.sampleQueueIds],
       sampleSubjects: [...acc.sampleSubjects],
       ...(o.kind === 'unknown' ? { originNote: o.why } : {}),
+      ...(acc.smtpLoopback > 0 ? { smtpLoopback: { messages: acc.smtpLoopback, how: 'socket owner (policy service)' as const } } : {}),
       ...estimatesOf(acc),
     };
   }
