@@ -11,7 +11,9 @@ import { originOfQueued } from '../trace/queued-origin';
 import { parsePostqueueJsonLine } from '../collect/queue/postqueue-json';
 import { parseQueueId } from '../collect/queue/queue-id';
 import { getentAccount } from '../collect/users/passwd';
-import { sourceKeyOf } from '../trace/origin';
+import { sourceKeyOf, withSocketOwner } from '../trace/origin';
+import { DEFAULT_SMTP_OWNER_LOG, readSmtpOwners } from '../collect/smtp-owners/smtp-owner-log';
+import { SkipTally } from '../collect/skip-tally';
 import { refused, stepFailed, oneLine } from './act-errors';
 import { sourceTargetText, type SourceTarget } from './names';
 
@@ -30,11 +32,14 @@ export async function sourceKeyOfTarget(host: Host, t: SourceTarget): Promise<st
   return `uid:${u.uid}`;
 }
 
-export async function messagesOfSource(host: Host, key: string): Promise<SourceMessage[]> {
+export async function messagesOfSource(host: Host, key: string, ownerLog: string = DEFAULT_SMTP_OWNER_LOG): Promise<SourceMessage[]> {
+  // a uid's mail includes what its processes sent over SMTP to 127.0.0.1, as the scan counts it
+  const owners = key.startsWith('uid:') ? (await readSmtpOwners(host, ownerLog, new SkipTally())).index : null;
   const collection = await collectQueue(host, { mode: 'live' }, {});
   const out: SourceMessage[] = [];
   for await (const m of collection.messages) {
-    const { origin } = originOfQueued(m, collection.mailOwnerUid ?? null);
+    const { origin: queued } = originOfQueued(m, collection.mailOwnerUid ?? null);
+    const origin = owners ? withSocketOwner(queued, owners.ownerOf(m.queueId, m.arrivalTime)) : queued;
     if (sourceKeyOf(origin) !== key) continue;
     const id = parseQueueId(m.queueId);
     if (id) out.push({ queueId: id, queueName: m.queueName, sender: m.sender, recipients: m.recipients.filter((r) => !r.done).length });

@@ -14,6 +14,7 @@ import { queueActions } from './queue-actions';
 import { DEFAULT_QUARANTINE_DIR, QuarantineAction } from './quarantine';
 import { AccessBlockAction, DEFER_CLIENT, DEFER_LOGIN } from './access-block';
 import { SubmitBlockAction } from './submit-block';
+import { PolicyHookAction } from './policy-hook';
 
 export interface ActSettings {
   host: Host;
@@ -42,6 +43,7 @@ export function buildActions(s: ActSettings): Action[] {
     new AccessBlockAction({ postfix }),
     new AccessBlockAction({ postfix, spec: DEFER_LOGIN }),
     new AccessBlockAction({ postfix, spec: DEFER_CLIENT }),
+    new PolicyHookAction({ postfix }),
     new QuarantineAction({ roots: s.roots, quarantineDir: s.quarantineDir ?? DEFAULT_QUARANTINE_DIR, ...(s.now ? { now: s.now } : {}) }),
     ...(s.extraActions ?? []),
   ];

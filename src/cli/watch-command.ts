@@ -30,6 +30,8 @@ import { loadInventory } from '../scan/inventory-stage';
 import { createLogger } from '../log';
 import { InventoryCache, resellerFromInventory } from '../watch/inventory-cache';
 import { TripNotifier } from '../watch/trip-notice';
+import { DEFAULT_POLICY_LISTEN, PolicyService } from '../watch/policy/policy-server';
+import { OwnerLogWriter } from '../watch/policy/owner-log-writer';
 
 
 export const WATCH_HELP = `Usage: spamtrace watch [options]              follow the mail log and trip the breaker
@@ -57,6 +59,11 @@ Options:
   --journal FILE         the action journal (default ${DEFAULT_JOURNAL}, or $SPAMTRACE_ACT_JOURNAL)
   --from-start           without a saved position, read the log from its start (default: its end)
   --poll-ms N            how often the log is read (default 250)
+  --policy-listen ADDR:PORT  where the policy service listens (default 127.0.0.1:10029; "off": not
+                         started). Hooked into Postfix with "spamtrace act apply policy-hook
+                         127.0.0.1:10029", it records the uid owning each SMTP connection from
+                         127.0.0.1 (smtp-owners.jsonl in the state dir), so such a source is
+                         uid:N here and in "scan"; it always answers DUNNO
   --once                 read what is there, judge once, exit (exit 1 if anything tripped)
   --config FILE          spamtrace config file
   --json                 trips/status/dnsbl: machine-readable
@@ -93,6 +100,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
         journal: { type: 'string' },
         'from-start': { type: 'boolean' },
         'poll-ms': { type: 'string' },
+        'policy-listen': { type: 'string' },
         once: { type: 'boolean' },
         config: { type: 'string' },
         json: { type: 'boolean' },
@@ -221,7 +229,12 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   // the inventory names customers (notices) and resellers (their own thresholds)
   if (notify || Object.keys(policy.resellers).length > 0) inventory.warm();
   const follower = new LogFollower({ path: maillog, statePath: join(stateDir, 'position.json'), startAt: v['from-start'] ? 'start' : 'end' });
-  const service = new WatchService({ follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log, syslogName: logSettings.syslogName });
+  // who speaks SMTP to 127.0.0.1: the policy service (not for a one-shot run)
+  const owners = v.once ? null : await startPolicyService(v['policy-listen'], stateDir, log);
+  const service = new WatchService({
+    follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log, syslogName: logSettings.syslogName,
+    ...(owners ? { ownerOf: (id: string) => owners.ownerOf(id) } : {}),
+  });
   log(`watch: following ${maillog} (${policy.mode}${policy.mode === 'dry-run' ? ': nothing is changed, trips are reported' : ''}), window ${policy.windowMinutes} min, state ${stateDir}`);
   for (const n of follower.notes) log(`watch: ${n.text}`);
 
@@ -257,6 +270,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     process.off('SIGINT', stop);
     await follower.save().catch(() => undefined);
     await follower.close();
+    await owners?.close();
     await dnsbl.idle();
     await notifier.idle();
     ownStore?.close();
@@ -264,6 +278,32 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   }
   log('watch: stopped');
   return 0;
+}
+
+/**
+ * Starts the policy service; a port that is taken (another watcher) or a bad address is logged
+ * and the watch goes on without it: the log is still followed, loopback stays client:127.0.0.1.
+ */
+async function startPolicyService(listen: string | undefined, stateDir: string, log: (line: string) => void): Promise<PolicyService | null> {
+  if (listen === 'off') return null;
+  let host = DEFAULT_POLICY_LISTEN.host;
+  let port = DEFAULT_POLICY_LISTEN.port;
+  if (listen !== undefined) {
+    const m = /^(?:(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):)?(\d{1,5})$/.exec(listen);
+    if (!m || Number(m[2]) > 65535) throw new SpamtraceError('E_USAGE', '--policy-listen takes 127.0.0.1:PORT, PORT or off');
+    host = (m[1] ?? host).replace(/^\[|\]$/g, '');
+    port = Number(m[2]);
+  }
+  const writer = new OwnerLogWriter(join(stateDir, 'smtp-owners.jsonl'), undefined, log);
+  const service = new PolicyService({ writer, log });
+  try {
+    const at = await service.listen(host, port);
+    log(`watch: policy service on ${at.host}:${at.port} (answers DUNNO; records the uid of SMTP connections from loopback in ${writer.path})`);
+    return service;
+  } catch (e) {
+    log(`watch: policy service not started on ${host}:${port}: ${(e as Error).message}; loopback SMTP sources stay client:127.0.0.1`);
+    return null;
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -15,7 +15,7 @@ import { newMailLogMessage, type MailLogMessage, type SaslFailure } from '../dom
 import { parseMailLogLine, YearClock } from '../collect/maillog';
 import { SkipTally } from '../collect/skip-tally';
 import { originOfLog } from '../trace/maillog-message';
-import { sourceKeyOf } from '../trace/origin';
+import { isLoopbackAddress, sourceKeyOf } from '../trace/origin';
 
 const MAX_FIELD = 2000;
 /** deliveries kept per live message; a 10,000-recipient message is judged on its first ones */
@@ -49,6 +49,12 @@ export class LiveMessages {
     private readonly maxAgeMs = 30 * 60_000,
     /** this Postfix's syslog_name (postconf), so a renamed instance's lines are read too */
     private readonly syslogName: string | null = null,
+    /**
+     * the policy service's socket owners by queue ID: a loopback SMTP message then counts under
+     * `uid:N`. Its arrival waits for the owner (recorded at end of data, after smtpd's client=
+     * line) until qmgr's first line, which Postfix writes only after the policy answered.
+     */
+    private readonly ownerOf: ((queueId: string) => number | null) | null = null,
   ) {}
 
   get size(): number {
@@ -123,8 +129,17 @@ export class LiveMessages {
       case 'expired':
         break;
     }
-    if (isArrival && lm.source === null) this.arrive(lm);
-    else if (lm.source !== null) this.events.changed(lm);
+    if (lm.source !== null) this.events.changed(lm);
+    else if (isArrival || this.awaitsOwner(lm) !== null) {
+      if (this.awaitsOwner(lm) !== true) this.arrive(lm);
+    }
+  }
+
+  /** null: not a loopback SMTP message (or no policy service); true: its owner is not known yet. */
+  private awaitsOwner(lm: LiveMessage): boolean | null {
+    const m = lm.m;
+    if (!this.ownerOf || !m.clientAddress || m.saslUsername || !isLoopbackAddress(m.clientAddress)) return null;
+    return this.ownerOf(m.queueId) === null;
   }
 
   /** Forgets messages without a line for maxAgeMs; returns how many. */
@@ -140,6 +155,7 @@ export class LiveMessages {
   }
 
   private arrive(lm: LiveMessage): void {
+    if (this.awaitsOwner(lm) === false) lm.m.socketUid = this.ownerOf!(lm.m.queueId);
     lm.source = sourceKeyOf(originOfLog(lm.m));
     this.events.arrived(lm);
   }
@@ -157,6 +173,7 @@ export class LiveMessages {
     c.clientAddress = orig.m.clientAddress;
     c.saslMethod = orig.m.saslMethod;
     c.saslUsername = orig.m.saslUsername;
+    c.socketUid = orig.m.socketUid ?? null;
     const before = copy.source;
     copy.source = sourceKeyOf(originOfLog(c));
     if (before !== copy.source) this.events.arrived(copy);

@@ -29,6 +29,8 @@ export interface WatchServiceDeps {
   /** a source was judged (for --verbose output and tests) */
   onJudged?: (s: ReportSource, rate: Rate) => void;
   onTrip?: (t: Trip) => void;
+  /** the policy service's socket owners: a loopback SMTP message counts under its uid */
+  ownerOf?: (queueId: string) => number | null;
 }
 
 export interface SourceStatus {
@@ -71,7 +73,7 @@ export class WatchService {
       },
       changed: (lm) => this.windows.changed(lm),
       failure: (f) => this.windows.failure(f),
-    }, undefined, d.syslogName ?? null);
+    }, undefined, d.syslogName ?? null, d.ownerOf ?? null);
   }
 
   /** One poll: read, parse, save the position, and judge when it is time. */
