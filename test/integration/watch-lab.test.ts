@@ -12,13 +12,16 @@
  *   message is either delivered or held (none lost). The dropper starts a few seconds before
  *   the other attacks: trips run one at a time, see the comment in the live test;
  * - one-click release: every action undone, held mail back in the deferred queue, main.cf
- *   byte for byte as before.
+ *   byte for byte as before;
+ * - per-reseller thresholds: with a static inventory map putting two Plesk customers under
+ *   different resellers, the same moderate burst trips the customer of the reseller with the
+ *   lower per-minute limit (the limits used are in the trip) and not the other, although
+ *   the watcher counted the other's burst over that limit too.
  *
  * Needs root, Postfix and sasl2-bin; takes the lab lock. Prints the seconds and counts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,54 +30,24 @@ import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
 import { peakPer, runPaced, type PacedResult } from '../lab/paced-run';
 import { deliveriesOfUid, loginClients, readLogFrom } from '../lab/maillog-tally';
 import { SmtpSession } from '../lab/smtp-client';
-import { STOLEN_FROM, WATCH_CONTACT_FORM, WATCH_CRON, WATCH_DROPPER, WATCH_NEWSLETTER, WATCH_OPEN_RELAY, WATCH_STOLEN_LOGIN } from '../lab/watch-scenarios';
+import { STOLEN_FROM, WATCH_CONTACT_FORM, WATCH_CRON, WATCH_DROPPER, WATCH_NEWSLETTER, WATCH_OPEN_RELAY, WATCH_STOLEN_LOGIN, watchNewsletterOf } from '../lab/watch-scenarios';
+import { labUser } from '../lab/config';
 import { waitFor } from '../lab/wait-for';
-import { packageRoot, runCli } from '../helpers/run-cli';
-import { tripsOf, type TripView } from '../../src/watch/trip-store';
-import type { SourceStatus, WatchStatus } from '../../src/watch/watch-service';
+import { runCli } from '../helpers/run-cli';
+import { MAILLOG, startWatch, stopWatch, tripsIn, watcherReady, watchStatusSampler, type Watcher } from '../lab/watch-process';
 import type { JournalPhase, JournalRecord } from '../../src/act/journal';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/saslpasswd2');
 const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : canRun ? false : 'needs root, Postfix and sasl2-bin';
 
 const MAIN_CF = '/etc/postfix/main.cf';
-const MAILLOG = '/var/log/mail.log';
 /** the issue's newsletter: 250 messages in 2 minutes */
 const NEWSLETTER_TOTAL = 250;
-
-interface Watcher {
-  child: ChildProcess;
-  stderr: () => string;
-  stateDir: string;
-}
-
-function startWatch(mode: '--dry-run' | '--live', env: Record<string, string>, policyFile: string): Watcher {
-  const stateDir = mkdtempSync(join(tmpdir(), 'watch-state-'));
-  const child = spawn(
-    process.execPath,
-    [join(packageRoot(), 'dist', 'src', 'cli.js'), 'watch', mode, '--policy', policyFile, '--maillog', MAILLOG, '--state-dir', stateDir, '--poll-ms', '200'],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  return { child, stderr: () => err, stateDir };
-}
-
-async function stopWatch(w: Watcher): Promise<void> {
-  if (w.child.exitCode !== null) return;
-  const done = new Promise((r) => w.child.once('close', r));
-  w.child.kill('SIGTERM');
-  await done;
-}
-
-function tripsIn(w: Watcher): TripView[] {
-  const p = join(w.stateDir, 'trips.jsonl');
-  return existsSync(p) ? tripsOf(readFileSync(p, 'utf8')) : [];
-}
-
-async function heldFrom(sender: RegExp): Promise<number> {
-  return (await postqueueJson()).filter((e) => e.queue_name === 'hold' && sender.test(e.sender)).length;
-}
+/** per-reseller test: reseller "streng" allows its customers this many messages a minute (the server 300) */
+const STRICT_PER_MINUTE = 20;
+/** ... and each customer sends this many at this rate: well over the strict limit, far under the server's */
+const BURST = 45;
+const BURST_PER_SECOND = 1.5;
 
 /** When the act engine's journal recorded `phase` of action `id` (ms). */
 function journalTime(path: string, id: string, phase: JournalPhase): number {
@@ -87,33 +60,8 @@ function journalTime(path: string, id: string, phase: JournalPhase): number {
   return Date.parse(rec.at);
 }
 
-/**
- * What the watcher's status file says of each source while a run goes on: the last entry per
- * source, and the highest per-minute message count it showed (the rate the breaker judged).
- */
-function watchStatusSampler(w: Watcher): { last: Map<string, SourceStatus>; peak: Map<string, number>; stop: () => void } {
-  const last = new Map<string, SourceStatus>();
-  const peak = new Map<string, number>();
-  const read = (): void => {
-    try {
-      const st = JSON.parse(readFileSync(join(w.stateDir, 'status.json'), 'utf8')) as WatchStatus;
-      for (const s of st.sources) {
-        last.set(s.id, s);
-        peak.set(s.id, Math.max(peak.get(s.id) ?? 0, s.perMinute.messages));
-      }
-    } catch {
-      // not written yet
-    }
-  };
-  // unref: a failed test does not hang on it
-  const timer = setInterval(read, 250).unref();
-  return { last, peak, stop: () => clearInterval(timer) };
-}
-
-/** The watcher has read the log up to now (its status file names the lines followed). */
-async function watcherReady(w: Watcher): Promise<void> {
-  await waitFor(async () => existsSync(join(w.stateDir, 'position.json')) || w.child.exitCode !== null, 120_000, 'the watcher to start');
-  assert.equal(w.child.exitCode, null, `watch ended early: ${w.stderr()}`);
+async function heldFrom(sender: RegExp): Promise<number> {
+  return (await postqueueJson()).filter((e) => e.queue_name === 'hold' && sender.test(e.sender)).length;
 }
 
 describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => {
@@ -253,8 +201,8 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
     });
     console.log(
       `dropper: held ${secs.toFixed(1)} s after its first message (hold verified; the watcher judged it ${td.secondsFromFirstMessage} s after, on ${td.messages} messages), ` +
-        `blocked ${((heldAt - d.firstAcceptedAt!) / 1000).toFixed(1)} s after; ${beforeHold} messages submitted before the hold, ${out.messagesOut} of them already out ` +
-        `(delivered to gmx.de), ${held} held of ${d.submitted}; then sendmail refused ${d.failed} (${d.errors[0] ?? ''}) [load ${loadavg()[0]!.toFixed(1)}]`,
+        `sendmail blocked ${((heldAt - d.firstAcceptedAt!) / 1000).toFixed(1)} s after; ${d.submitted} messages accepted in all (${beforeHold} before the hold): ` +
+        `${out.messagesOut} already out (delivered to gmx.de), ${held} held; then sendmail refused ${d.failed} (${d.errors[0] ?? ''}) [load ${loadavg()[0]!.toFixed(1)}]`,
     );
     assert.ok(secs <= 60, `held ${secs} s after its first message: ${beforeHold} messages submitted by then`);
     assert.ok(held > 0);
@@ -329,5 +277,62 @@ describe('spamtrace watch on the real lab', { skip, concurrency: false }, () => 
     assert.equal(await sha256File(MAIN_CF), mainCfBefore, 'main.cf byte for byte as before');
     const again = await runPaced(WATCH_CRON, { total: 1, perSecond: 1, seed: 8 });
     assert.equal(again.submitted, 1);
+  });
+  test("per-reseller thresholds: the same burst trips the customer of the reseller with the lower per-minute limit, not the other reseller's", async () => {
+    // the inventory is a static map: newsuser under reseller "streng", formuser under "gross".
+    // "streng" allows fewer messages a minute than the server; "gross" only sets minMessages,
+    // so it keeps the server's rates. Both send the same burst of a proper newsletter at once
+    // (not spam: only the rate can trip it). Dry-run: the decision is what differs per
+    // reseller, the live actions are the test above's
+    const strict = labUser('newsuser');
+    const loose = labUser('formuser');
+    const dir = mkdtempSync(join(tmpdir(), 'watch-reseller-'));
+    const sub = (u: typeof strict, reseller: string): object => ({ id: u.name, domains: [u.domain], sysUser: u.name, uid: u.uid, customer: { login: u.name }, reseller: { login: reseller } });
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify({ version: 1, subscriptions: [sub(strict, 'streng'), sub(loose, 'gross')] }));
+    writeFileSync(join(dir, 'spamtrace.json'), JSON.stringify({ panel: 'static', staticFile: join(dir, 'inventory.json'), store: { path: join(dir, 'spamtrace.db') } }));
+    writeFileSync(
+      join(dir, 'watch.json'),
+      JSON.stringify({ windowMinutes: 10, maxTripsPerHour: 10, resellers: { streng: { maxMessagesPerMinute: STRICT_PER_MINUTE }, gross: { minMessages: 5 } }, dnsbl: { zones: [] } }),
+    );
+    const w = startWatch('--dry-run', { ...env, SPAMTRACE_CONFIG: join(dir, 'spamtrace.json') }, join(dir, 'watch.json'));
+    watchers.push(w);
+    await watcherReady(w);
+    const seen = watchStatusSampler(w);
+    const strictId = `uid:${strict.uid}`;
+    const looseId = `uid:${loose.uid}`;
+    const [a, b] = await Promise.all([
+      runPaced(watchNewsletterOf(strict.name), { total: BURST, perSecond: BURST_PER_SECOND, inFlight: 4, seed: 21 }),
+      runPaced(watchNewsletterOf(loose.name), { total: BURST, perSecond: BURST_PER_SECOND, inFlight: 4, seed: 22 }),
+    ]);
+    assert.deepEqual([a.submitted, b.submitted], [BURST, BURST], JSON.stringify([a.errors, b.errors]));
+    // the watcher has followed both bursts to the end
+    await waitFor(async () => [strictId, looseId].every((id) => (seen.last.get(id)?.messages ?? 0) >= BURST), 180_000, 'the watcher to judge both bursts', 500).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify([seen.last.get(strictId), seen.last.get(looseId)])}; watch said ${w.stderr().slice(-2000)}`);
+    });
+    seen.stop();
+    await stopWatch(w);
+    const trips = tripsIn(w);
+
+    const t = trips.find((x) => x.source === strictId);
+    assert.ok(t, `${strictId} did not trip: ${JSON.stringify(seen.last.get(strictId))}; watch said ${w.stderr().slice(-2000)}`);
+    assert.equal(t.state, 'dry-run');
+    assert.equal(t.cause, 'rate', JSON.stringify(t));
+    assert.deepEqual(t.limits, { minMessages: 3, maxMessagesPerMinute: STRICT_PER_MINUTE, maxRecipientsPerMinute: 1000, from: 'reseller streng' });
+    assert.ok(t.rate.messages > STRICT_PER_MINUTE, JSON.stringify(t.rate));
+    assert.notEqual(t.verdict, 'spam', 'a rate trip: the newsletter itself is not spam');
+
+    const other = seen.last.get(looseId)!;
+    assert.equal(trips.some((x) => x.source === looseId), false, JSON.stringify(trips.find((x) => x.source === looseId)));
+    assert.equal(other.tripped, false);
+    assert.notEqual(other.verdict, 'spam', JSON.stringify(other));
+    const otherPeak = seen.peak.get(looseId) ?? 0;
+    // the same burst, counted over the strict limit by the watcher: only the reseller differed
+    assert.ok(otherPeak > STRICT_PER_MINUTE, `the watcher counted at most ${otherPeak}/min from ${looseId}: the burst was too slow to show anything`);
+    console.log(
+      `reseller streng (max ${STRICT_PER_MINUTE}/min): ${strictId} tripped ${t.secondsFromFirstMessage} s after its first message at ${t.rate.messages} messages/min ` +
+        `(limits from ${t.limits?.from}); reseller gross (the server's 300/min): ${looseId} sent the same ${BURST} messages ` +
+        `(at most ${peakPer(b)} in one minute, the watcher counted up to ${otherPeak}/min), judged ${other.verdict} (score ${other.score}), no trip [load ${loadavg()[0]!.toFixed(1)}]`,
+    );
+    await flushQueue();
   });
 });

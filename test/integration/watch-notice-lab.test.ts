@@ -10,8 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -21,15 +20,14 @@ import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
 import { runPaced } from '../lab/paced-run';
 import { WATCH_DROPPER } from '../lab/watch-scenarios';
 import { waitFor } from '../lab/wait-for';
-import { packageRoot, runCli } from '../helpers/run-cli';
-import { tripsOf, type TripView } from '../../src/watch/trip-store';
+import { runCli } from '../helpers/run-cli';
+import { startWatch, stopWatch, tripsIn, watcherReady, type Watcher } from '../lab/watch-process';
 import { openStore } from '../../src/store/open-store';
 import { listNotices } from '../../src/store/notices';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/postfix');
 const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : canRun ? false : 'needs root and Postfix';
 
-const MAILLOG = '/var/log/mail.log';
 const CUSTOMER = 'inhaber@web274-example.de';
 
 interface Received {
@@ -42,31 +40,11 @@ describe('watch tells the customer on a trip, through the notify outbox', { skip
   let env: Record<string, string>;
   let sink: SMTPServer;
   const received: Received[] = [];
-  const children: ChildProcess[] = [];
-
-  function startWatch(mode: '--dry-run' | '--live'): { child: ChildProcess; stateDir: string; stderr: () => string } {
-    const stateDir = mkdtempSync(join(dir, 'state-'));
-    const child = spawn(
-      process.execPath,
-      [join(packageRoot(), 'dist', 'src', 'cli.js'), 'watch', mode, '--policy', join(dir, 'watch.json'), '--maillog', MAILLOG, '--state-dir', stateDir, '--poll-ms', '200'],
-      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    children.push(child);
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    return { child, stateDir, stderr: () => err };
-  }
-
-  async function stop(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null) return;
-    const done = new Promise((r) => child.once('close', r));
-    child.kill('SIGTERM');
-    await done;
-  }
-
-  const tripsIn = (stateDir: string): TripView[] => {
-    const p = join(stateDir, 'trips.jsonl');
-    return existsSync(p) ? tripsOf(readFileSync(p, 'utf8')) : [];
+  const watchers: Watcher[] = [];
+  const watch = (mode: '--dry-run' | '--live'): Watcher => {
+    const w = startWatch(mode, env, join(dir, 'watch.json'), mkdtempSync(join(dir, 'state-')));
+    watchers.push(w);
+    return w;
   };
 
   before(async () => {
@@ -129,7 +107,7 @@ describe('watch tells the customer on a trip, through the notify outbox', { skip
 
   after(async () => {
     try {
-      for (const c of children) await stop(c);
+      for (const w of watchers) await stopWatch(w);
       await labDown();
     } finally {
       await releaseLabLock();
@@ -138,14 +116,14 @@ describe('watch tells the customer on a trip, through the notify outbox', { skip
   });
 
   test('dry-run: the trip says the notice would be queued in German; nothing is queued or sent', async () => {
-    const w = startWatch('--dry-run');
-    await waitFor(async () => existsSync(join(w.stateDir, 'position.json')) || w.child.exitCode !== null, 30_000, 'the watcher to start');
+    const w = watch('--dry-run');
+    await watcherReady(w);
     let tripped = false;
     const run = runPaced(WATCH_DROPPER, { total: 60, perSecond: 2, stop: () => tripped, seed: 11 });
-    await waitFor(async () => (tripped = tripsIn(w.stateDir).some((t) => t.source === 'uid:4079')), 90_000, 'a dry-run trip of uid:4079', 250);
+    await waitFor(async () => (tripped = tripsIn(w).some((t) => t.source === 'uid:4079')), 90_000, 'a dry-run trip of uid:4079', 250);
     await run;
-    await stop(w.child);
-    const t = tripsIn(w.stateDir).find((x) => x.source === 'uid:4079')!;
+    await stopWatch(w);
+    const t = tripsIn(w).find((x) => x.source === 'uid:4079')!;
     assert.equal(t.state, 'dry-run');
     assert.equal(t.notice?.subscription, 'web274', w.stderr());
     assert.equal(t.notice?.decision, 'auto', `score ${t.score}: ${t.notice?.reason}`);
@@ -156,23 +134,23 @@ describe('watch tells the customer on a trip, through the notify outbox', { skip
   });
 
   test('live: the notice is queued through the outbox and arrives at the SMTP server in German', async () => {
-    const w = startWatch('--live');
-    await waitFor(async () => existsSync(join(w.stateDir, 'position.json')) || w.child.exitCode !== null, 30_000, 'the watcher to start');
+    const w = watch('--live');
+    await watcherReady(w);
     let tripped = false;
     const run = runPaced(WATCH_DROPPER, { total: 60, perSecond: 2, stop: () => tripped, maxFailures: 2, seed: 12 });
-    await waitFor(async () => (tripped = tripsIn(w.stateDir).some((t) => t.source === 'uid:4079' && t.state === 'tripped')), 90_000, 'a trip of uid:4079', 250);
+    await waitFor(async () => (tripped = tripsIn(w).some((t) => t.source === 'uid:4079' && t.state === 'tripped')), 90_000, 'a trip of uid:4079', 250);
     await run;
     await waitFor(async () => received.length > 0, 60_000, 'the notice at the SMTP sink', 250).catch((e: Error) => {
-      throw new Error(`${e.message}: trips ${JSON.stringify(tripsIn(w.stateDir).map((x) => x.notice))}; watch said ${w.stderr().slice(-2000)}`);
+      throw new Error(`${e.message}: trips ${JSON.stringify(tripsIn(w).map((x) => x.notice))}; watch said ${w.stderr().slice(-2000)}`);
     });
-    const t = tripsIn(w.stateDir).find((x) => x.source === 'uid:4079')!;
+    const t = tripsIn(w).find((x) => x.source === 'uid:4079')!;
     assert.equal(t.notice?.decision, 'auto', JSON.stringify(t.notice));
     assert.deepEqual(t.notice?.notices.map((n) => [n.recipient, n.role, n.locale, n.state]), [[CUSTOMER, 'customer', 'de', 'queued']]);
     assert.equal(received.length, 1);
     assert.deepEqual(received[0]!.to, [CUSTOMER]);
     assert.match(received[0]!.raw, /Content-Language: de/);
     assert.match(received[0]!.raw, /Subject: \[Hoster GmbH\] Spam-Versand/);
-    await stop(w.child);
+    await stopWatch(w);
     const store = openStore(join(dir, 'spamtrace.db'));
     try {
       const rows = listNotices(store);

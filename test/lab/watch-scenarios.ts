@@ -8,8 +8,11 @@
  * - newsletter: the newsletter's sendmail submission with one recipient per message, as
  *   newsletter software sends to each subscriber;
  * - stolen login: stolen-login's SMTP AUTH submission from three foreign addresses in turn;
- * - open relay: open-relay's unauthenticated client 192.0.2.77, one message per connection.
+ * - open relay: open-relay's unauthenticated client 192.0.2.77, one message per connection;
+ * - the newsletter as another lab customer sends it (watch-reseller-lab.test.ts: the same
+ *   burst from two customers of different resellers).
  */
+import { labUser } from './config';
 import { CONTACT_FORM, CRON, NEWSLETTER, OPEN_RELAY, PHP_SPAM, STOLEN_LOGIN, type SendmailSubmission, type SmtpSubmission } from './scenarios';
 
 function sendmailOf(s: { submissions: readonly { via: string }[] }): SendmailSubmission {
@@ -38,3 +41,18 @@ export const WATCH_STOLEN_LOGIN: SmtpSubmission = {
 };
 
 export const WATCH_OPEN_RELAY: SmtpSubmission = { ...(OPEN_RELAY.submissions[0] as SmtpSubmission), label: 'watch-open-relay', messagesPerConnection: 1 };
+
+/** The watch newsletter sent by another lab user: its own uid, domain and sender, the same text. */
+export function watchNewsletterOf(userName: string): SendmailSubmission {
+  const from = labUser(WATCH_NEWSLETTER.user);
+  const to = labUser(userName);
+  const swap = (t: string): string => t.split(from.domain).join(to.domain).split(`${from.uid}:`).join(`${to.uid}:`);
+  return {
+    ...WATCH_NEWSLETTER,
+    label: `watch-newsletter-${userName}`,
+    user: to.name,
+    from: swap(WATCH_NEWSLETTER.from),
+    headers: WATCH_NEWSLETTER.headers.map(([k, v]) => [k, swap(v)]),
+    body: swap(WATCH_NEWSLETTER.body),
+  };
+}
