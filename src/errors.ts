@@ -26,6 +26,7 @@ export const ERRORS = {
   E_ACT_REFUSED: 'the action was refused: a bad target, a path outside the roots, or a missing confirmation',
   E_ACT_LOCKED: 'another action is running on this host',
   E_ACT_FAILED: 'a step of the action failed on the system',
+  E_ACT_SSH: 'the host of act --host could not be reached or was lost over SSH',
   E_STORE: 'the store (SQLite database) could not be opened, migrated or written',
   E_REPORT_FILE: 'the saved scan report could not be read or is not a spamtrace report',
   E_NATIVE_MODULE: 'a native module (better-sqlite3) does not load in this Node',

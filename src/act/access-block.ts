@@ -16,13 +16,12 @@
  * is refused. Undo takes our map line out (the file back byte for byte when nobody changed
  * it) and takes the restriction out only when no other entry is left in the map.
  */
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Action, ActionPlan, Json, PlanStep, UndoResult, Verification } from './action';
 import { checkClientAddress, checkSaslLogin } from './names';
 import { refused, stepFailed } from './act-errors';
 import { applyMainCfChange, planMainCfChange, undoMainCfChange, type MainCfChange } from './main-cf-change';
-import { readFileState, restoreFileState, sha256, writeFileAtomic, type FileState, type PostfixSystem } from './postfix-system';
+import { sha256, type FileState, type PostfixSystem } from './postfix-system';
 import { chooseAccessList, hasAccessCheck, insertAccessCheck, removeAccessCheck, RECIPIENT_RESTRICTIONS, RELAY_RESTRICTIONS, type AccessRestriction } from './sasl-restriction';
 import { findParameter } from './main-cf';
 
@@ -120,13 +119,21 @@ export class AccessBlockAction implements Action<Data> {
     const configDir = (await postfix.directories()).config;
     const mapFile = join(configDir, spec.mapName);
     const mapRef = `hash:${mapFile}`;
-    const mapBefore = await readFileState(mapFile);
+    // check_sasl_access came with Postfix 2.11: an older one would refuse the restriction (and mail)
+    if (spec.restriction === 'check_sasl_access') {
+      const v = await postfix.version();
+      if (v && (v[0] < 2 || (v[0] === 2 && v[1] < 11))) {
+        throw refused(`${spec.name} needs check_sasl_access, which Postfix ${v[0]}.${v[1]} on ${postfix.host.name} does not have (2.11 or later): hold the login's queued mail (queue-hold sasl:${login}) and change its password`);
+      }
+    }
+    const mapBefore = (await postfix.readFile(mapFile)).state;
     const text = mapBefore.exists ? Buffer.from(mapBefore.content!, 'base64').toString('utf8') : '';
     const line = `${login} ${spec.text}`;
     const hasLine = text.split('\n').some((l) => l.split(/\s+/)[0]?.toLowerCase() === login);
     const mapAfter = hasLine ? text : `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`;
 
-    const mainText = await fs.readFile(await postfix.mainCf(), 'utf8');
+    const mainState = (await postfix.readFile(await postfix.mainCf())).state;
+    const mainText = Buffer.from(mainState.content ?? '', 'base64').toString('utf8');
     const setIn = (p: string): string | null => findParameter(mainText, p)?.value ?? null;
     const list = chooseAccessList({ relay: setIn(RELAY_RESTRICTIONS), recipient: setIn(RECIPIENT_RESTRICTIONS) }, spec.restriction, mapRef, spec.permit);
     const planned = list ? await planMainCfChange(postfix, list, (v) => insertAccessCheck(v, spec.restriction, mapRef)) : null;
@@ -171,13 +178,14 @@ export class AccessBlockAction implements Action<Data> {
 
   async apply(plan: ActionPlan<Data>): Promise<Json> {
     const d = plan.data;
-    const now = await readFileState(d.mapFile);
-    if (now.sha256 !== d.mapAfterSha256) {
-      if (now.sha256 !== d.mapBefore.sha256) throw stepFailed(`${d.mapFile} changed since the plan was made; plan again`);
-      await writeFileAtomic(d.mapFile, Buffer.from(d.mapAfterContent, 'base64'), { mode: d.mapBefore.mode ?? 0o644, uid: d.mapBefore.uid ?? 0, gid: d.mapBefore.gid ?? 0 });
+    const postfix = this.o.postfix;
+    const now = await postfix.readFile(d.mapFile);
+    if (now.state.sha256 !== d.mapAfterSha256) {
+      if (now.state.sha256 !== d.mapBefore.sha256) throw stepFailed(`${d.mapFile} changed since the plan was made; not overwritten: plan again`);
+      await postfix.replaceFile(d.mapFile, Buffer.from(d.mapAfterContent, 'base64'), { mode: d.mapBefore.mode ?? 0o644, uid: d.mapBefore.uid ?? 0, gid: d.mapBefore.gid ?? 0 }, now.identity);
     }
-    await this.o.postfix.run('postmap', [d.mapRef]);
-    if (d.change) await applyMainCfChange(d.change);
+    await postfix.run('postmap', [d.mapRef]);
+    if (d.change) await applyMainCfChange(postfix, d.change);
     await this.o.postfix.reload();
     return { mapSha256: d.mapAfterSha256, mainCfSha256: d.change?.afterSha256 ?? null };
   }
@@ -195,29 +203,32 @@ export class AccessBlockAction implements Action<Data> {
   async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
     const d = plan.data;
     const warnings: string[] = [];
-    const now = await readFileState(d.mapFile);
+    const postfix = this.o.postfix;
+    const read = await postfix.readFile(d.mapFile);
+    const now = read.state;
     let others = 0;
     if (now.sha256 === d.mapAfterSha256) {
-      await restoreFileState(d.mapFile, d.mapBefore);
+      await postfix.restoreFile(d.mapFile, d.mapBefore, read);
     } else if (now.exists) {
       const lines = Buffer.from(now.content!, 'base64').toString('utf8').split('\n');
       const kept = lines.filter((l) => l !== d.line);
-      if (kept.length !== lines.length) await writeFileAtomic(d.mapFile, Buffer.from(kept.join('\n')), { mode: now.mode!, uid: now.uid!, gid: now.gid! });
+      if (kept.length !== lines.length) await postfix.replaceFile(d.mapFile, Buffer.from(kept.join('\n')), { mode: now.mode!, uid: now.uid!, gid: now.gid! }, read.identity);
       warnings.push(`${d.mapFile} changed after the action; only our line was taken out`);
     }
-    const after = await readFileState(d.mapFile);
+    const after = (await postfix.readFile(d.mapFile)).state;
     if (after.exists) {
       others = Buffer.from(after.content!, 'base64').toString('utf8').split('\n').filter((l) => /^[^#\s]/.test(l)).length;
-      await this.o.postfix.run('postmap', [d.mapRef]);
+      await postfix.run('postmap', [d.mapRef]);
     } else {
-      await fs.rm(`${d.mapFile}.db`, { force: true });
+      // postmap's output for a map that is gone; never a symlink
+      await postfix.removeFile(`${d.mapFile}.db`, '*');
     }
     let mainCf = 'unchanged';
     if (d.change) {
       if (others > 0) {
         warnings.push(`the ${this.spec.restriction} restriction stays: ${others} other entr${others === 1 ? 'y' : 'ies'} still in ${d.mapFile}`);
       } else {
-        const r = await undoMainCfChange(d.change, (v) => removeAccessCheck(v, this.spec.restriction, d.mapRef));
+        const r = await undoMainCfChange(postfix, d.change, (v) => removeAccessCheck(v, this.spec.restriction, d.mapRef));
         mainCf = r.how;
         warnings.push(...r.warnings);
       }
@@ -242,7 +253,7 @@ export class AccessBlockAction implements Action<Data> {
   }
 
   private async lookup(d: Data): Promise<string> {
-    if (!(await fs.stat(`${d.mapFile}.db`).catch(() => null))) return '';
+    if (!(await this.o.postfix.host.stat(`${d.mapFile}.db`).catch(() => null))) return '';
     const r = await this.o.postfix.host.run(`${(await this.o.postfix.directories()).command}/postmap`, ['-q', d.login, d.mapRef], { timeoutMs: 30_000 });
     return r.code === 0 ? r.stdout.trim() : '';
   }

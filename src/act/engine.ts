@@ -23,6 +23,14 @@ export interface EngineDeps {
   /** who asks: the admin's login, or "root" */
   actor: string;
   host: string;
+  /**
+   * The SSH alias when the host is reached over SSH. Written into each intent; undo takes
+   * back only entries made the same way (through this alias, or locally when unset), so a
+   * shared journal never undoes one host's action on another.
+   */
+  remote?: string;
+  /** actions left out on this host, with why (asked for by name: refused with the reason) */
+  unavailable?: Readonly<Record<string, string>>;
   now?: () => Date;
   /**
    * Called right after each journaled step. Production passes none; the crash tests pass
@@ -64,6 +72,8 @@ export class ActionEngine {
 
   action(name: string): Action {
     const a = this.byName.get(name);
+    const why = this.deps.unavailable?.[name];
+    if (!a && why) throw refused(`${name} is not available on ${this.deps.host}: ${why}`);
     if (!a) throw refused(`unknown action "${oneLine(name, 40)}"; actions: ${[...this.byName.keys()].join(', ')}`);
     return a;
   }
@@ -82,7 +92,7 @@ export class ActionEngine {
       if (plan.refusal) throw refused(plan.refusal);
       if (plan.noop) return { id: null, plan, verification: null, tookOverLock: lock.tookOver };
       const id = newActionId(this.now(), () => randomBytes(4).toString('hex'));
-      await this.write(id, 'intent', { actor: this.deps.actor, action: plan.action, target: plan.target, requested: target, plan });
+      await this.write(id, 'intent', { actor: this.deps.actor, action: plan.action, target: plan.target, requested: target, plan, ...(this.deps.remote !== undefined ? { remote: this.deps.remote } : {}) });
       if (!plan.reversible) {
         // nothing brings it back: the request itself is audited before anything happens
         await this.deps.audit.record({
@@ -137,6 +147,11 @@ export class ActionEngine {
       const entry = await this.deps.journal.find(id);
       if (!entry) throw refused(`no action ${oneLine(id, 40)} in the journal ${this.deps.journal.path}`);
       if (entry.state === 'undone') throw refused(`action ${id} (${entry.action} ${entry.target}) is already undone`);
+      if (entry.remote !== this.deps.remote) {
+        throw refused(
+          `action ${id} (${entry.action} ${entry.target}) was taken ${entry.remote !== undefined ? `over SSH on ${entry.remote}: undo it with --host ${entry.remote}` : 'on the local machine: undo it without --host'}`,
+        );
+      }
       const action = this.action(entry.action);
       if (!entry.plan.reversible) throw refused(`${entry.action} cannot be undone: ${entry.plan.undoSteps.length ? 'see its plan' : 'nothing can bring it back'}`);
       await this.write(id, 'undo-intent', { actor: this.deps.actor });

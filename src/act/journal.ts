@@ -36,6 +36,8 @@ export interface JournalRecord {
   requested?: string;
   /** intent only */
   plan?: ActionPlan;
+  /** intent only: the SSH alias the action was taken through (absent: the local machine) */
+  remote?: string;
   /** applied / undone: the state after */
   after?: Json;
   /** verified / undo-verified */
@@ -60,6 +62,8 @@ export interface JournalEntry {
   target: string;
   /** the target as given (user:web274 for uid:4079) */
   requested: string;
+  /** the SSH alias it was taken through; undefined: the local machine */
+  remote: string | undefined;
   actor: string;
   startedAt: string;
   plan: ActionPlan;
@@ -118,6 +122,7 @@ export class Journal {
           action: r.plan.action,
           target: r.plan.target,
           requested: typeof r.requested === 'string' ? r.requested : r.plan.target,
+          remote: typeof r.remote === 'string' ? r.remote : undefined,
           actor: r.actor ?? 'unknown',
           startedAt: r.at,
           plan: r.plan,

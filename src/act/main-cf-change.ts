@@ -9,7 +9,7 @@
  */
 import type { PlanStep } from './action';
 import { findParameter, parameterDiff, ruleMatching, setParameter, type ContinuationRule } from './main-cf';
-import { readFileState, restoreFileState, sha256, writeFileAtomic, type FileState, type PostfixSystem } from './postfix-system';
+import { sha256, type FileState, type PostfixSystem } from './postfix-system';
 import type { ListChange } from './submit-users';
 import { stepFailed } from './act-errors';
 
@@ -29,7 +29,7 @@ export interface MainCfChange {
 
 export async function planMainCfChange(postfix: PostfixSystem, param: string, change: (current: string) => ListChange): Promise<{ change: MainCfChange; result: ListChange; step: PlanStep | null }> {
   const file = await postfix.mainCf();
-  const before = await readFileState(file);
+  const before = (await postfix.readFile(file)).state;
   if (!before.exists) throw stepFailed(`${file} does not exist`);
   const text = Buffer.from(before.content!, 'base64').toString('utf8');
   const oldValue = await postfix.parameter(param);
@@ -53,12 +53,15 @@ export async function planMainCfChange(postfix: PostfixSystem, param: string, ch
   return { change: c, result, step };
 }
 
-/** Writes the planned main.cf, refusing when it changed since the plan. */
-export async function applyMainCfChange(c: MainCfChange): Promise<void> {
-  const now = await readFileState(c.file);
-  if (now.sha256 === c.afterSha256) return; // already written (a retried apply)
-  if (now.sha256 !== c.before.sha256) throw stepFailed(`${c.file} changed since the plan was made; plan again`);
-  await writeFileAtomic(c.file, Buffer.from(c.afterContent, 'base64'), { mode: c.before.mode!, uid: c.before.uid!, gid: c.before.gid! });
+/**
+ * Writes the planned main.cf, refusing when it changed since the plan (and, inside the
+ * write itself, when it changes between this read and the rename).
+ */
+export async function applyMainCfChange(postfix: PostfixSystem, c: MainCfChange): Promise<void> {
+  const now = await postfix.readFile(c.file);
+  if (now.state.sha256 === c.afterSha256) return; // already written (a retried apply)
+  if (now.state.sha256 !== c.before.sha256) throw stepFailed(`${c.file} changed since the plan was made (sha256 ${now.state.sha256 ?? 'none'}, planned on ${c.before.sha256}); not overwritten: plan again`);
+  await postfix.replaceFile(c.file, Buffer.from(c.afterContent, 'base64'), { mode: c.before.mode!, uid: c.before.uid!, gid: c.before.gid! }, now.identity);
 }
 
 export interface MainCfUndo {
@@ -68,11 +71,12 @@ export interface MainCfUndo {
 }
 
 /** Takes the change back; `remove` takes our element out of a value changed since. */
-export async function undoMainCfChange(c: MainCfChange, remove: (current: string) => ListChange): Promise<MainCfUndo> {
-  const now = await readFileState(c.file);
+export async function undoMainCfChange(postfix: PostfixSystem, c: MainCfChange, remove: (current: string) => ListChange): Promise<MainCfUndo> {
+  const read = await postfix.readFile(c.file);
+  const now = read.state;
   if (now.sha256 === c.before.sha256) return { how: 'untouched', sha256: now.sha256, warnings: [] };
   if (now.sha256 === c.afterSha256) {
-    await restoreFileState(c.file, c.before);
+    await postfix.restoreFile(c.file, c.before, read);
     return { how: 'restored', sha256: c.before.sha256, warnings: [] };
   }
   const text = Buffer.from(now.content ?? '', 'base64').toString('utf8');
@@ -82,6 +86,6 @@ export async function undoMainCfChange(c: MainCfChange, remove: (current: string
   const r = remove(span.value);
   if (!r.changed) return { how: 'absent', sha256: now.sha256, warnings: [...warnings, `${c.param} no longer holds our entry`] };
   const bytes = Buffer.from(setParameter(text, c.param, r.value, c.rule ?? 'skip'), 'utf8');
-  await writeFileAtomic(c.file, bytes, { mode: now.mode!, uid: now.uid!, gid: now.gid! });
+  await postfix.replaceFile(c.file, bytes, { mode: now.mode!, uid: now.uid!, gid: now.gid! }, read.identity);
   return { how: 'surgical', sha256: sha256(bytes), warnings };
 }

@@ -99,7 +99,7 @@ export class PolicyHookAction implements Action<Data> {
   }
 
   async apply(plan: ActionPlan<Data>): Promise<Json> {
-    await applyMainCfChange(plan.data.change);
+    await applyMainCfChange(this.o.postfix, plan.data.change);
     await this.o.postfix.reload();
     return { mainCfSha256: plan.data.change.afterSha256 };
   }
@@ -118,7 +118,7 @@ export class PolicyHookAction implements Action<Data> {
   }
 
   async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
-    const r = await undoMainCfChange(plan.data.change, (cur) => removeElement(cur, CHECK, policyElement(plan.data.endpoint)));
+    const r = await undoMainCfChange(this.o.postfix, plan.data.change, (cur) => removeElement(cur, CHECK, policyElement(plan.data.endpoint)));
     await this.o.postfix.reload();
     return { after: { mainCf: r.how, sha256: r.sha256 }, warnings: r.warnings };
   }

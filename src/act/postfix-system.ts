@@ -1,12 +1,13 @@
 /**
- * The few things actions ask of the local Postfix: where its files and programs are
+ * The few things actions ask of a host's Postfix: where its files and programs are
  * (postconf, not assumptions), a parameter's value as Postfix reads it, reload, and
- * writing a config file atomically with its owner and mode kept.
+ * reading and replacing a config file atomically with its owner and mode kept. All of it
+ * through the Host (src/host/file-edit.ts for the files), so the same action runs on the
+ * local machine and over SSH.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, promises as fs } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { join } from 'node:path';
 import type { Host, RunOptions, RunResult } from '../host/host';
+import { FileEditError, readFileOn, removeFileOn, replaceFileOn, sha256, type FileState, type Owner, type ReadFile } from '../host/file-edit';
 import { stepFailed, oneLine } from './act-errors';
 
 const SAFE_DIR = /^\/[A-Za-z0-9._/-]{1,200}$/;
@@ -46,10 +47,40 @@ export class PostfixSystem {
     return r.spawnError?.code === 'ENOENT' ? this.host.run(`/usr/sbin/${program}`, args, { timeoutMs: 30_000 }) : r;
   }
 
-  /** `postconf -h NAME`: the value in effect, as Postfix parses main.cf (not expanded). */
+  /** `postconf -c DIR -h NAME`: the value in effect, as this Postfix parses its main.cf (not expanded). */
   async parameter(name: string): Promise<string> {
-    const r = await this.run('postconf', ['-h', name]);
+    const r = await this.run('postconf', ['-c', (await this.directories()).config, '-h', name]);
     return r.stdout.replace(/\n$/, '');
+  }
+
+  /** `mail_version` as [major, minor], null when Postfix does not say. */
+  async version(): Promise<[number, number] | null> {
+    const m = /^(\d+)\.(\d+)/.exec(await this.parameter('mail_version').catch(() => ''));
+    return m ? [Number(m[1]), Number(m[2])] : null;
+  }
+
+  /** A config file's bytes, owner, mode and identity on this host; a symlink is refused. */
+  async readFile(path: string): Promise<ReadFile> {
+    return readFileOn(this.host, path).catch((e: unknown) => Promise.reject(asStepFailure(e)));
+  }
+
+  /** Replaced atomically when still `expect` (null: must not exist), read back and checked. */
+  async replaceFile(path: string, bytes: Buffer, owner: Owner, expect: string | null): Promise<ReadFile> {
+    return replaceFileOn(this.host, path, bytes, owner, expect).catch((e: unknown) => Promise.reject(asStepFailure(e)));
+  }
+
+  async removeFile(path: string, expect: string | '*'): Promise<void> {
+    return removeFileOn(this.host, path, expect).catch((e: unknown) => Promise.reject(asStepFailure(e)));
+  }
+
+  /** Puts a file back as a FileState recorded it (bytes, owner and mode), or removes it; `now` is what it is at the moment. */
+  async restoreFile(path: string, state: FileState, now: ReadFile): Promise<void> {
+    if (!state.exists) {
+      if (now.identity !== null) await this.removeFile(path, now.identity);
+      return;
+    }
+    const owner = { mode: state.mode ?? 0o644, uid: state.uid ?? 0, gid: state.gid ?? 0 };
+    await this.replaceFile(path, Buffer.from(state.content ?? '', 'base64'), owner, now.identity);
   }
 
   /** `postfix reload` when Postfix runs; a stopped Postfix reads main.cf when it starts. */
@@ -61,61 +92,9 @@ export class PostfixSystem {
   }
 }
 
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256, type FileState };
 
-export interface FileState {
-  exists: boolean;
-  /** base64 of the bytes (config files are small) */
-  content: string | null;
-  sha256: string | null;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-}
-
-export async function readFileState(path: string): Promise<FileState> {
-  const st = await fs.lstat(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
-  if (!st) return { exists: false, content: null, sha256: null, mode: null, uid: null, gid: null };
-  if (!st.isFile()) throw stepFailed(`${path} is not a regular file (a symlink or a directory): not touching it`);
-  const bytes = await fs.readFile(path);
-  return { exists: true, content: bytes.toString('base64'), sha256: sha256(bytes), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-}
-
-/**
- * Replaces `path` with `bytes` atomically: a temporary file in the same directory with
- * the given owner and mode, fsynced, renamed over the old one, directory fsynced. A
- * reader (Postfix) sees the old or the new file, never half of one.
- */
-export async function writeFileAtomic(path: string, bytes: Buffer, owner: { mode: number; uid: number; gid: number }): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.spamtrace-${process.pid}`);
-  const fh = await fs.open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(bytes);
-    await fh.chown(owner.uid, owner.gid);
-    await fh.chmod(owner.mode);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await fs.rename(tmp, path);
-  const dfd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
-}
-
-/** Puts a file back as a FileState recorded it: the bytes, owner and mode, or removes it. */
-export async function restoreFileState(path: string, state: FileState): Promise<void> {
-  if (!state.exists) {
-    await fs.rm(path, { force: true });
-    return;
-  }
-  await writeFileAtomic(path, Buffer.from(state.content ?? '', 'base64'), { mode: state.mode ?? 0o644, uid: state.uid ?? 0, gid: state.gid ?? 0 });
+/** A file edit's failure as the act layer says it (a change since the plan is refused, never overwritten). */
+function asStepFailure(e: unknown): unknown {
+  return e instanceof FileEditError ? stepFailed(e.message) : e;
 }

@@ -9,11 +9,14 @@ import type { QueueId, QueueName } from '../domain/queue';
 import { collectQueue } from '../collect/queue/queue-collector';
 import { originOfQueued } from '../trace/queued-origin';
 import { parsePostqueueJsonLine } from '../collect/queue/postqueue-json';
+import { PostqueueTextParser } from '../collect/queue/postqueue-text';
+import { classifyPostqueueFailure } from '../collect/queue/queue-collector';
+import { SkipTally } from '../collect/skip-tally';
+import type { QueueListingEntry } from '../domain/queue';
 import { parseQueueId } from '../collect/queue/queue-id';
 import { getentAccount } from '../collect/users/passwd';
 import { sourceKeyOf, withSocketOwner } from '../trace/origin';
 import { DEFAULT_SMTP_OWNER_LOG, readSmtpOwners } from '../collect/smtp-owners/smtp-owner-log';
-import { SkipTally } from '../collect/skip-tally';
 import { refused, stepFailed, oneLine } from './act-errors';
 import { sourceTargetText, type SourceTarget } from './names';
 
@@ -48,17 +51,38 @@ export async function messagesOfSource(host: Host, key: string, ownerLog: string
   return out;
 }
 
-/** queue ID -> queue name, straight from `postqueue -j`, for the IDs asked about. */
+/**
+ * queue ID -> queue name, straight from `postqueue -j`, for the IDs asked about. Postfix
+ * before 3.1 has no -j: then `postqueue -p`, which marks held (!) and active (*) mail and
+ * cannot tell deferred from incoming or maildrop (all three read as deferred).
+ */
 export async function queueNamesOf(host: Host, ids: ReadonlySet<string>, postqueue = 'postqueue'): Promise<Map<string, QueueName>> {
-  const run = host.runLines(postqueue, ['-j'], { maxLineBytes: 1024 * 1024, timeoutMs: 10 * 60_000 });
+  const json = await listedNames(host, ids, postqueue, true);
+  return json === 'fallback' ? (await listedNames(host, ids, postqueue, false)) as Map<string, QueueName> : json;
+}
+
+async function listedNames(host: Host, ids: ReadonlySet<string>, postqueue: string, json: boolean): Promise<Map<string, QueueName> | 'fallback'> {
+  const run = host.runLines(postqueue, [json ? '-j' : '-p'], { maxLineBytes: 1024 * 1024, timeoutMs: 10 * 60_000 });
   const found = new Map<string, QueueName>();
+  const text = json ? null : new PostqueueTextParser({ skipped: new SkipTally(), now: new Date() });
+  const take = (e: QueueListingEntry | null): void => {
+    if (e && ids.has(e.queueId)) found.set(e.queueId, e.queueName);
+  };
   for await (const line of run.lines) {
     if (line.cut) continue;
+    if (text) {
+      take(text.push(line));
+      continue;
+    }
     const r = parsePostqueueJsonLine(line.text);
-    if ('entry' in r && ids.has(r.entry.queueId)) found.set(r.entry.queueId, r.entry.queueName);
+    if ('entry' in r) take(r.entry);
   }
+  if (text) take(text.end());
   const done = await run.done;
-  if (done.code !== 0) throw stepFailed(`postqueue -j failed (exit ${done.code}): ${oneLine(done.stderr, 200)}`);
+  if (done.code !== 0) {
+    if (json && 'fallback' in classifyPostqueueFailure(done.stderr, true)) return 'fallback';
+    throw stepFailed(`postqueue ${json ? '-j' : '-p'} failed (exit ${done.code}): ${oneLine(done.stderr, 200)}`);
+  }
   return found;
 }
 

@@ -30,6 +30,12 @@ export interface ActSettings {
   controlUser?: string;
   /** extra actions (panel adapters) */
   extraActions?: readonly Action[];
+  /**
+   * The SSH alias when `host` is reached over SSH: the journal records it (undo only
+   * through the same alias), and the actions that need the machine itself (quarantine:
+   * the owner's process, PHP-FPM's masters) are not offered.
+   */
+  remote?: string;
   /** tests: called after each journaled step (see EngineDeps) */
   afterStep?: EngineDeps['afterStep'];
   now?: () => Date;
@@ -43,11 +49,21 @@ export function buildActions(s: ActSettings): Action[] {
     new AccessBlockAction({ postfix }),
     new AccessBlockAction({ postfix, spec: DEFER_LOGIN }),
     new AccessBlockAction({ postfix, spec: DEFER_CLIENT }),
-    new PolicyHookAction({ postfix }),
-    new QuarantineAction({ roots: s.roots, quarantineDir: s.quarantineDir ?? DEFAULT_QUARANTINE_DIR, ...(s.now ? { now: s.now } : {}) }),
+    // the policy service and quarantine work on the machine itself: not offered over SSH
+    ...(s.remote === undefined
+      ? [new PolicyHookAction({ postfix }), new QuarantineAction({ roots: s.roots, quarantineDir: s.quarantineDir ?? DEFAULT_QUARANTINE_DIR, ...(s.now ? { now: s.now } : {}) })]
+      : []),
     ...(s.extraActions ?? []),
   ];
 }
+
+/** Why an action is missing over SSH, for the refusal. */
+export const LOCAL_ONLY_ACTIONS: Readonly<Record<string, string>> = {
+  'quarantine-script': 'quarantine-script works on the machine itself (the file owner\'s process, PHP-FPM\'s masters), not over SSH: run spamtrace there, or hold the source\'s mail and block its submission from here',
+  'policy-hook': "the policy service is served by `spamtrace watch` on the mail server itself, which an agentless host does not run",
+  'plesk-mail-limit': 'the Plesk actions are offered where spamtrace runs on the Plesk server, not over SSH',
+  'plesk-suspend': 'the Plesk actions are offered where spamtrace runs on the Plesk server, not over SSH',
+};
 
 export function createActEngine(s: ActSettings): ActionEngine {
   const journalPath = s.journalPath ?? DEFAULT_JOURNAL;
@@ -59,6 +75,7 @@ export function createActEngine(s: ActSettings): ActionEngine {
     lockPath: join(dir, 'lock'),
     actor: s.actor,
     host: s.host.name,
+    ...(s.remote !== undefined ? { remote: s.remote, unavailable: LOCAL_ONLY_ACTIONS } : {}),
     ...(s.afterStep ? { afterStep: s.afterStep } : {}),
     ...(s.now ? { now: s.now } : {}),
   });

@@ -60,7 +60,7 @@ export class SubmitBlockAction implements Action<Data> {
 
   async apply(plan: ActionPlan<Data>): Promise<Json> {
     const d = plan.data;
-    await applyMainCfChange(d.change);
+    await applyMainCfChange(this.o.postfix, d.change);
     await this.o.postfix.reload();
     return { [SUBMIT_USERS]: d.change.newValue, mainCfSha256: d.change.afterSha256 };
   }
@@ -72,7 +72,7 @@ export class SubmitBlockAction implements Action<Data> {
 
   async undo(plan: ActionPlan<Data>): Promise<UndoResult> {
     const d = plan.data;
-    const r = await undoMainCfChange(d.change, (v) => unblockSubmitUser(v, d.user));
+    const r = await undoMainCfChange(this.o.postfix, d.change, (v) => unblockSubmitUser(v, d.user));
     if (r.how !== 'untouched' && r.how !== 'absent') await this.o.postfix.reload();
     return { after: { [SUBMIT_USERS]: await this.o.postfix.parameter(SUBMIT_USERS), mainCf: r.how, mainCfSha256: r.sha256 }, warnings: r.warnings };
   }
@@ -100,7 +100,13 @@ export class SubmitBlockAction implements Action<Data> {
   private async probe(user: string): Promise<{ refused: boolean; said: string }> {
     const sendmail = (await this.o.postfix.parameter('sendmail_path').catch(() => '')) || '/usr/sbin/sendmail';
     if (!/^\/[A-Za-z0-9._/-]+$/.test(sendmail)) throw refused(`sendmail_path is not a plain path: ${sendmail.slice(0, 80)}`);
-    const r = await this.o.host.run('runuser', ['-u', user, '--', sendmail, '-t', '-i'], { input: PROBE, timeoutMs: 30_000 });
+    let r = await this.o.host.run('runuser', ['-u', user, '--', sendmail, '-t', '-i'], { input: PROBE, timeoutMs: 30_000 });
+    if (r.spawnError?.code === 'ENOENT') {
+      // no runuser (util-linux < 2.23: the old distributions Confixx runs on): su, with the
+      // sendmail path as the shell's $0, never inside the command text
+      r = await this.o.host.run('su', ['-s', '/bin/sh', '-c', 'exec "$0" -t -i', user, sendmail], { input: PROBE, timeoutMs: 30_000 });
+      if (r.spawnError) throw refused(`neither runuser nor su could run sendmail as ${user} on ${this.o.host.name}: ${r.spawnError.message}`);
+    }
     const said = (r.stderr.trim().split('\n').pop() ?? '').slice(0, 200);
     return { refused: /is not allowed to submit mail/.test(r.stderr), said };
   }

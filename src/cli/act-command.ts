@@ -1,7 +1,9 @@
 /**
  * `spamtrace act plan|apply|undo|list|status`: containment actions through the engine
  * in src/act/ (the same one the UI's buttons use). Every start reports actions a crash
- * left half-done.
+ * left half-done. With `--host ALIAS` the actions run on that host over SSH (one
+ * connection, one remote session for the whole command); journal, lock and audit stay
+ * here on the scanner.
  */
 import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
@@ -14,6 +16,15 @@ import type { ActionEngine, EngineDeps } from '../act/engine';
 import { terminalSafe } from '../terminal-safe';
 import { openCliActEngine } from './cli-act-engine';
 import { DEFAULT_QUARANTINE_DIR } from '../act/quarantine';
+import { DEFAULT_ACTIONS_DIR } from '../act/journal';
+import type { Host } from '../host/host';
+import { SshHost } from '../host/ssh-host';
+import { isSshError } from '../host/ssh/ssh-errors';
+import { defaultSshConfigPath } from '../host/ssh/ssh-config-file';
+import { validAlias } from '../host/ssh/ssh-command';
+import { selectHosts } from '../fleet/fleet-config';
+import { resolveFleetConfig } from './fleet-command';
+import { DEFAULT_FLEET_FILE } from './fleet-args';
 
 export const ACT_HELP = `Usage: spamtrace act <plan|apply|undo|list|status> [ACTION TARGET | ID] [options]
 
@@ -38,6 +49,19 @@ Actions:
   confixx-lock webN          Confixx: lock the customer (kunden.gesperrt)
   SOURCE is a source as the scan report names it: uid:N, user:NAME, sasl:LOGIN, client:IP
 
+On another server, over SSH (nothing is installed there; Confixx-era hosts included):
+  --host ALIAS           run plan/apply/undo on that host: the queue actions, block-submit,
+                         block-login, defer-login, defer-client and confixx-lock (its
+                         MySQL through its own mysql client); not quarantine-script or
+                         Plesk's. Files are read and replaced there atomically and read
+                         back; a file changed there since it was read is never overwritten.
+                         The journal, lock and audit stay here, by default in
+                         ${DEFAULT_ACTIONS_DIR}/hosts/ALIAS/; an action is undone only
+                         through the alias it was taken through
+  --fleet FILE           resolve ALIAS like scan --hosts: the fleet file (default
+                         $SPAMTRACE_FLEET or ${DEFAULT_FLEET_FILE}), else the SSH config
+  --ssh-config FILE      the SSH config (default: the fleet file's, else ~/.ssh/config)
+
 Options:
   --confirm-delete N     queue-delete: the number of held messages you agree to delete
   --json                 machine-readable output
@@ -49,7 +73,8 @@ Options:
   --config FILE          spamtrace config file
 
 Exit codes: 0 done and verified, 1 done but the check on the system failed (or half-done
-actions found by status), 2 error (nothing applied, or see the journal).
+actions found by status), 2 error (nothing applied, or see the journal; with --host also
+E_ACT_SSH: the host could not be reached or was lost).
 `;
 
 export interface ActIo {
@@ -82,6 +107,9 @@ export async function actCommand(
         root: { type: 'string', multiple: true },
         actor: { type: 'string' },
         config: { type: 'string' },
+        host: { type: 'string' },
+        fleet: { type: 'string' },
+        'ssh-config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -102,19 +130,55 @@ export async function actCommand(
     if (!/^\d{1,9}$/.test(v['confirm-delete'])) throw new SpamtraceError('E_USAGE', '--confirm-delete takes the number of messages');
     confirmDelete = Number(v['confirm-delete']);
   }
+  if (v.host === undefined && (v.fleet !== undefined || v['ssh-config'] !== undefined)) throw new SpamtraceError('E_USAGE', `act: ${v.fleet !== undefined ? '--fleet' : '--ssh-config'} needs --host ALIAS`);
+  if (v.host !== undefined && (v.root !== undefined || v['quarantine-dir'] !== undefined)) throw new SpamtraceError('E_USAGE', 'act: --root and --quarantine-dir are for quarantine-script, which does not run over SSH (--host)');
   const { config } = loadConfig(resolveConfigPath(v.config, io.env));
-  const host = new LocalHost();
-  const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL);
-  const { engine } = openCliActEngine({
-    host,
-    config,
-    journalPath,
-    ...(v.root ? { roots: v.root } : {}),
-    ...(v['quarantine-dir'] ? { quarantineDir: v['quarantine-dir'] } : {}),
-    actor: (v.actor ?? io.env.SUDO_USER ?? userInfo().username).slice(0, 64),
-    ...(hooks.afterStep ? { afterStep: hooks.afterStep } : {}),
-  });
-  const json = v.json === true;
+  const remote = v.host !== undefined ? await remoteTarget(v.host, v.fleet, v['ssh-config'], io.env) : null;
+  const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || (remote ? `${DEFAULT_ACTIONS_DIR}/hosts/${remote.alias}/journal.jsonl` : DEFAULT_JOURNAL));
+  // list and status read the local journal only: no connection needed
+  const needsHost = sub === 'plan' || sub === 'apply' || sub === 'undo';
+  let host: Host = new LocalHost();
+  let ssh: SshHost | null = null;
+  if (remote) {
+    ssh = new SshHost({ alias: remote.alias, configPath: remote.sshConfig });
+    host = ssh;
+  }
+  try {
+    if (ssh && needsHost) await ssh.connect();
+    const { engine, store } = await openCliActEngine({
+      host,
+      config,
+      journalPath,
+      ...(v.root ? { roots: v.root } : {}),
+      ...(v['quarantine-dir'] ? { quarantineDir: v['quarantine-dir'] } : {}),
+      actor: (v.actor ?? io.env.SUDO_USER ?? userInfo().username).slice(0, 64),
+      ...(hooks.afterStep ? { afterStep: hooks.afterStep } : {}),
+      ...(remote ? { remote: remote.alias } : {}),
+      // list/status over --host never connect: the panel actions are not looked for
+      ...(remote && !needsHost ? { noPanels: true } : {}),
+    });
+    try {
+      return await runSub(sub, rest, engine, confirmDelete, v.json === true, io, remote?.alias);
+    } finally {
+      store?.close();
+    }
+  } catch (e) {
+    if (isSshError(e)) throw new SpamtraceError('E_ACT_SSH', e.message);
+    throw e;
+  } finally {
+    await ssh?.close();
+  }
+}
+
+/** --host ALIAS resolved as scan --hosts resolves it: the fleet file, else the SSH config. */
+async function remoteTarget(alias: string, fleetFile: string | undefined, sshConfig: string | undefined, env: NodeJS.ProcessEnv): Promise<{ alias: string; sshConfig: string }> {
+  if (!validAlias(alias)) throw new SpamtraceError('E_USAGE', `--host: not an SSH alias: ${JSON.stringify(alias.slice(0, 80))}`);
+  const fleet = await resolveFleetConfig({ hosts: [alias], fleetFile: fleetFile ?? null, sshConfig: sshConfig ?? null, parallel: null, hostTimeoutSeconds: null }, env);
+  selectHosts(fleet, [alias]);
+  return { alias, sshConfig: sshConfig ?? fleet.sshConfig ?? defaultSshConfigPath() };
+}
+
+async function runSub(sub: string, rest: string[], engine: ActionEngine, confirmDelete: number | undefined, json: boolean, io: ActIo, remote: string | undefined): Promise<number> {
   // paths and logins in plans may be attacker-named (a dropped script's file name)
   const out = (text: string, data: unknown): void => {
     io.stdout.write(json ? JSON.stringify(data) + '\n' : safe(text));
@@ -123,7 +187,7 @@ export async function actCommand(
   // Every start: say what a crash left behind, before doing anything else.
   const half = await engine.halfDone();
   if (sub !== 'status' && sub !== 'list') {
-    for (const e of half) io.stderr.write(safe(`spamtrace: half-done action ${e.id} (${e.action} ${e.target}, started ${e.startedAt} by ${e.actor}): ${halfDoneWhy(e)}; "spamtrace act undo ${e.id}" takes it back\n`));
+    for (const e of half) io.stderr.write(safe(`spamtrace: half-done action ${e.id} (${e.action} ${e.target}${onHost(e)}, started ${e.startedAt} by ${e.actor}): ${halfDoneWhy(e)}; "${undoCommand(e)}" takes it back\n`));
   }
 
   switch (sub) {
@@ -149,7 +213,7 @@ export async function actCommand(
       return ver.ok ? 0 : 1;
     }
     case 'undo': {
-      const id = await undoId(engine, rest);
+      const id = await undoId(engine, rest, remote);
       const r = await engine.undo(id);
       out(
         `undone ${id} (${r.entry.action} ${r.entry.target}); check: ${r.verification.ok ? 'OK' : 'FAILED'}\n${r.verification.observations.map((o) => `  ${o}\n`).join('')}${r.warnings.map((w) => `  note: ${w}\n`).join('')}`,
@@ -159,7 +223,7 @@ export async function actCommand(
     }
     case 'list': {
       const { entries, badLines } = await engine.list();
-      const rows = entries.map((e) => `${e.id}  ${e.state.padEnd(14)} ${e.action.padEnd(18)} ${e.target}  (${e.actor})\n`);
+      const rows = entries.map((e) => `${e.id}  ${e.state.padEnd(14)} ${e.action.padEnd(18)} ${e.target}${onHost(e)}  (${e.actor})\n`);
       out(rows.join('') + (badLines ? `(${badLines} unreadable journal lines skipped)\n` : '') || 'no actions in the journal\n', { entries: entries.map(summary), badLines });
       return 0;
     }
@@ -172,7 +236,7 @@ export async function actCommand(
         return 0;
       }
       out(
-        half.length ? half.map((e) => `HALF-DONE ${e.id} ${e.action} ${e.target}: ${halfDoneWhy(e)}; undo: spamtrace act undo ${e.id}\n`).join('') : 'no half-done actions\n',
+        half.length ? half.map((e) => `HALF-DONE ${e.id} ${e.action} ${e.target}${onHost(e)}: ${halfDoneWhy(e)}; undo: ${undoCommand(e)}\n`).join('') : 'no half-done actions\n',
         { halfDone: half.map(summary) },
       );
       return half.length ? 1 : 0;
@@ -199,10 +263,10 @@ function checkId(id: string): string {
 }
 
 /** undo ID, or undo ACTION TARGET: the latest entry of that action on that target not undone yet. */
-async function undoId(engine: ActionEngine, rest: string[]): Promise<string> {
+async function undoId(engine: ActionEngine, rest: string[], remote: string | undefined): Promise<string> {
   if (rest.length === 1) return checkId(rest[0]!);
   const [name, target] = need(rest, 2, 'undo ID | undo ACTION TARGET');
-  const entries = (await engine.list()).entries.filter((e) => e.action === name && (e.target === target || e.requested === target) && e.state !== 'undone');
+  const entries = (await engine.list()).entries.filter((e) => e.action === name && (e.target === target || e.requested === target) && e.remote === remote && e.state !== 'undone');
   const last = entries[entries.length - 1];
   if (!last) throw new SpamtraceError('E_USAGE', `no ${name} on ${target} to undo in the journal (see spamtrace act list)`);
   return last.id;
@@ -214,6 +278,14 @@ function halfDoneWhy(e: JournalEntry): string {
   return last === 'failed' ? `apply failed: ${e.error ?? 'unknown error'}` : `intent recorded, no record after "${last}"`;
 }
 
+function onHost(e: JournalEntry): string {
+  return e.remote !== undefined ? ` on ${e.remote}` : '';
+}
+
+function undoCommand(e: JournalEntry): string {
+  return `spamtrace act undo ${e.id}${e.remote !== undefined ? ` --host ${e.remote}` : ''}`;
+}
+
 function summary(e: JournalEntry): Record<string, unknown> {
-  return { id: e.id, state: e.state, action: e.action, target: e.target, actor: e.actor, startedAt: e.startedAt, phases: e.phases, verified: e.verification?.ok ?? null };
+  return { id: e.id, state: e.state, action: e.action, target: e.target, host: e.remote ?? null, actor: e.actor, startedAt: e.startedAt, phases: e.phases, verified: e.verification?.ok ?? null };
 }

@@ -23,6 +23,10 @@ export interface CliActEngineOptions {
   roots?: readonly string[];
   quarantineDir?: string;
   afterStep?: ActSettings['afterStep'];
+  /** the SSH alias when the host is reached over SSH (see ActSettings.remote) */
+  remote?: string;
+  /** do not look for panel actions (a command that only reads the journal) */
+  noPanels?: boolean;
 }
 
 export interface CliActEngine {
@@ -31,18 +35,19 @@ export interface CliActEngine {
   store: ReturnType<typeof openStore> | null;
 }
 
-export function openCliActEngine(o: CliActEngineOptions): CliActEngine {
+export async function openCliActEngine(o: CliActEngineOptions): Promise<CliActEngine> {
   const store = existsSync(o.config.store.path) ? openStore(o.config.store.path) : null;
   const audit = store ? new TeeAuditSink([new StoreAuditSink(store), new JsonlAuditSink(join(dirname(o.journalPath), 'audit.jsonl'))]) : undefined;
   const engine = createActEngine({
     host: o.host,
-    extraActions: panelActions(o.host, o.config),
+    extraActions: o.noPanels ? [] : await panelActions(o.host, o.config, { remote: o.remote !== undefined }),
     journalPath: o.journalPath,
     ...(audit ? { audit } : {}),
     roots: o.roots ?? [o.config.roots.vhosts, o.config.roots.confixx],
     quarantineDir: o.quarantineDir ?? DEFAULT_QUARANTINE_DIR,
     actor: o.actor,
     ...(o.afterStep ? { afterStep: o.afterStep } : {}),
+    ...(o.remote !== undefined ? { remote: o.remote } : {}),
   });
   return { engine, store };
 }

@@ -193,7 +193,7 @@ export async function serveCommand(
   const containment = engineActionRunner(
     {
       host,
-      extraActions: panelActions(host, config),
+      extraActions: await panelActions(host, config),
       journalPath: v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL),
       roots: [config.roots.vhosts, config.roots.confixx],
       quarantineDir: DEFAULT_QUARANTINE_DIR,

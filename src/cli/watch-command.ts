@@ -164,7 +164,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
     noticeSender: loaded.noticeSender ?? notify?.from ?? null,
   });
   const journalPath = v.journal ?? (io.env.SPAMTRACE_ACT_JOURNAL || DEFAULT_JOURNAL);
-  const { engine, store } = openCliActEngine({
+  const { engine, store } = await openCliActEngine({
     host,
     config,
     journalPath,

@@ -5,8 +5,8 @@
  */
 
 export interface RunOptions {
-  /** written to the program's stdin, then closed */
-  input?: string;
+  /** written to the program's stdin, then closed; a Buffer crosses byte for byte (file contents) */
+  input?: string | Buffer;
   timeoutMs?: number;
   /** cap on captured stdout/stderr bytes each; beyond it the output is cut and `truncated` set */
   maxOutputBytes?: number;

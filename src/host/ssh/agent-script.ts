@@ -164,6 +164,25 @@ export function escapeLine(value: string, allowNul = false): string {
   return value.replace(/[\\\x00-\x1f\x7f]/g, (c) => (c === '\\' ? '\\\\' : `\\0${c.charCodeAt(0).toString(8).padStart(3, '0')}`));
 }
 
+/**
+ * Bytes (a file's content) as one line for printf %b: printable ASCII passes, a backslash
+ * becomes `\\`, every other byte (control, NUL, >= 0x80) `\0ooo`, so any byte sequence
+ * arrives as it was, whatever its encoding (a latin1 main.cf stays latin1).
+ */
+export function escapeBytes(bytes: Buffer): string {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x20 && b <= 0x7e && b !== 0x5c) continue;
+    if (i > start) parts.push(bytes.toString('latin1', start, i));
+    parts.push(b === 0x5c ? '\\\\' : `\\0${b.toString(8).padStart(3, '0')}`);
+    start = i + 1;
+  }
+  if (start < bytes.length) parts.push(bytes.toString('latin1', start));
+  return parts.join('');
+}
+
 export interface AgentRequest {
   nonce: string;
   /** the full argv: env/timeout wrappers already in front */
@@ -171,7 +190,8 @@ export interface AgentRequest {
   /** whole seconds; 0: no limit on the remote side */
   seconds: number;
   viaFile: boolean;
-  input?: string;
+  /** a string goes as UTF-8; a Buffer byte for byte */
+  input?: string | Buffer;
 }
 
 export function encodeRequest(r: AgentRequest): string {
@@ -180,7 +200,8 @@ export function encodeRequest(r: AgentRequest): string {
   const seconds = Math.max(0, Math.ceil(r.seconds));
   const head = `${r.nonce} ${r.viaFile ? 'f' : 'p'} ${seconds} ${r.argv.length} ${r.input !== undefined ? 1 : 0}\n`;
   const args = r.argv.map((a) => `${escapeLine(a)}\n`).join('');
-  return head + args + (r.input !== undefined ? `${escapeLine(r.input, true)}\n` : '');
+  const input = r.input === undefined ? '' : `${typeof r.input === 'string' ? escapeLine(r.input, true) : escapeBytes(r.input)}\n`;
+  return head + args + input;
 }
 
 const CAP_WORDS: Record<string, keyof RemoteCaps> = {

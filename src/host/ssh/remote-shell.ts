@@ -19,7 +19,7 @@ export interface ShellRequest {
   argv: readonly string[];
   seconds: number;
   viaFile: boolean;
-  input?: string;
+  input?: string | Buffer;
 }
 
 export interface ShellAnswer {

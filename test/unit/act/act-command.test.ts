@@ -8,6 +8,7 @@ import { actCommand } from '../../../src/cli/act-command';
 import { panelActions } from '../../../src/act/panel-wiring';
 import { DEFAULT_CONFIG } from '../../../src/config/config-types';
 import { LocalHost } from '../../../src/host/local-host';
+import { FakeHost } from '../collect/fake-host';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -59,11 +60,46 @@ test('status reports an intent without a record as half-done and exits 1', async
   assert.deepEqual(out.halfDone.map((e) => [e.id, e.state]), [['20261128T230000Z-0a0b0c0d', 'half-done']]);
 });
 
-test('panel actions are offered only where the panel is installed', () => {
+test('panel actions are offered only where the panel is installed on that host', async () => {
   const host = new LocalHost();
-  assert.deepEqual(panelActions(host, DEFAULT_CONFIG, () => false).map((a) => a.name), []);
-  assert.deepEqual(panelActions(host, DEFAULT_CONFIG, (p) => p === '/usr/sbin/plesk').map((a) => a.name), ['plesk-mail-limit', 'plesk-suspend']);
-  assert.deepEqual(panelActions(host, { ...DEFAULT_CONFIG, panel: 'confixx' }, () => true).map((a) => a.name), ['confixx-lock']);
+  const names = async (config: typeof DEFAULT_CONFIG, exists: (p: string) => boolean, remote = false) =>
+    (await panelActions(host, config, { exists: async (p) => exists(p), remote })).map((a) => a.name);
+  assert.deepEqual(await names(DEFAULT_CONFIG, () => false), []);
+  assert.deepEqual(await names(DEFAULT_CONFIG, (p) => p === '/usr/sbin/plesk'), ['plesk-mail-limit', 'plesk-suspend']);
+  assert.deepEqual(await names({ ...DEFAULT_CONFIG, panel: 'confixx' }, () => true), ['confixx-lock']);
+  // over SSH: Confixx's lock (its mysql client through the connection), not Plesk's actions
+  assert.deepEqual(await names(DEFAULT_CONFIG, () => true, true), ['confixx-lock']);
+});
+
+test('the panel is looked for on the host itself, through its stat', async () => {
+  const asked: string[] = [];
+  const host = new FakeHost(() => ({ code: 1 }));
+  host.stat = async (p: string) => {
+    asked.push(p);
+    return p === DEFAULT_CONFIG.confixx.confFile ? { path: p, size: 1, mtime: new Date(0), mode: 0o100600, uid: 0, gid: 0, isFile: true, isDirectory: false, isSymbolicLink: false } : null;
+  };
+  assert.deepEqual((await panelActions(host, DEFAULT_CONFIG)).map((a) => a.name), ['confixx-lock']);
+  assert.deepEqual(asked, ['/usr/sbin/plesk', DEFAULT_CONFIG.confixx.confFile]);
+});
+
+test('--fleet and --ssh-config need --host; --root is not for --host', async () => {
+  await assert.rejects(actCommand(['list', '--fleet', '/nonexistent'], io().io), /--fleet needs --host ALIAS/);
+  await assert.rejects(actCommand(['list', '--ssh-config', '/nonexistent'], io().io), /--ssh-config needs --host ALIAS/);
+  await assert.rejects(actCommand(['plan', 'quarantine-script', '/x', '--host', 'mail1', '--root', '/var/www'], io().io), /--root and --quarantine-dir are for quarantine-script/);
+  await assert.rejects(actCommand(['list', '--host=-oProxyCommand=x'], io().io), /not an SSH alias/);
+});
+
+test('list --host reads the local journal of that host without connecting, and names the host', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act-cli-'));
+  const journal = join(dir, 'journal.jsonl');
+  const plan = { action: 'queue-hold', target: 'uid:4079', summary: 's', steps: [], undoSteps: [], before: null, data: { source: 'uid:4079', ids: [] }, reversible: true, noop: false, warnings: [] };
+  writeFileSync(journal, JSON.stringify({ id: '20261128T230000Z-0a0b0c0d', phase: 'intent', at: '2026-11-28T23:00:00Z', actor: 'root', plan, remote: 'confixx1' }) + '\n');
+  const s = io({ SPAMTRACE_ACT_JOURNAL: journal });
+  // the alias does not resolve anywhere: list must not need it to
+  assert.equal(await actCommand(['status', '--host', 'confixx1', '--ssh-config', '/nonexistent'], s.io), 1);
+  assert.match(s.out(), /HALF-DONE 20261128T230000Z-0a0b0c0d queue-hold uid:4079 on confixx1: .*undo: spamtrace act undo 20261128T230000Z-0a0b0c0d --host confixx1/);
+  const local = io({ SPAMTRACE_ACT_JOURNAL: journal });
+  await assert.rejects(actCommand(['undo', '20261128T230000Z-0a0b0c0d'], local.io), /was taken over SSH on confixx1: undo it with --host confixx1/);
 });
 
 test('where the UI\'s store exists, a command-line action lands in its audit table too', { skip: process.getuid?.() === 0 ? false : 'quarantine needs root' }, async () => {

@@ -39,7 +39,7 @@ async function agent(loginShell: string, env: NodeJS.ProcessEnv = process.env): 
   }
 }
 
-async function ask(s: RemoteShell, program: string, args: string[], o: { seconds?: number; input?: string; viaFile?: boolean } = {}) {
+async function ask(s: RemoteShell, program: string, args: string[], o: { seconds?: number; input?: string | Buffer; viaFile?: boolean } = {}) {
   const a = s.request({ argv: remoteArgv(program, args), seconds: o.seconds ?? 0, viaFile: Boolean(o.viaFile), ...(o.input !== undefined ? { input: o.input } : {}) });
   const parts: Buffer[] = [];
   for await (const c of a.stdout) parts.push(c);
@@ -58,6 +58,19 @@ for (const shell of SHELLS) {
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.out.toString('utf8').split('\0').slice(0, -1), HOSTILE);
         assert.equal(existsSync(canary), false, 'no argument ran as a command');
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('a Buffer on stdin arrives byte for byte: every byte value, latin1 and broken UTF-8 included', async () => {
+      const s = await agent(shell);
+      try {
+        const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+        const bytes = Buffer.concat([Buffer.from('# Einstellungen f', 'latin1'), Buffer.from([0xfc]), Buffer.from('r main.cf \\ %s \\c\n'), all, Buffer.from(all).reverse()]);
+        const r = await ask(s, 'cat', [], { input: bytes });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.out, bytes);
       } finally {
         await s.close();
       }
