@@ -1,0 +1,225 @@
+/**
+ * `spamtrace act --host ALIAS` on the real Postfix lab through a real sshd on 127.0.0.1
+ * (the one fleet-ssh and confixx-ssh use, its login shell slow on purpose and counting
+ * its sessions): plan, apply, the effect checked on the system itself (held mail in the
+ * hold queue, a blocked user's sendmail refused, a blocked login's SMTP AUTH submission
+ * refused), undo, main.cf and the maps byte for byte as before. A main.cf changed on the
+ * host while the action writes it is refused and kept as the admin left it. Each command
+ * costs a few remote sessions, however many messages it touches.
+ * Root only; takes the lab lock; brings the lab down afterwards.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { flushQueue, labDown, labUp, postqueueJson, runScenario, sha256File, waitForQueueSettled } from '../lab/lab';
+import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
+import { canRunSshd, startPrivateSshd, type PrivateSshd } from '../../bench/fleet/private-sshd';
+import { packageRoot } from '../helpers/run-cli';
+import { SshHost } from '../../src/host/ssh-host';
+import type { Host } from '../../src/host/host';
+import { createActEngine } from '../../src/act/registry';
+import { JsonlAuditSink } from '../../src/act/audit';
+
+const canRun = canRunSshd() && existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/saslpasswd2') && existsSync('/usr/bin/swaks');
+const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : canRun ? false : 'needs root, openssh-server, Postfix, sasl2-bin and swaks';
+
+const MAIN_CF = '/etc/postfix/main.cf';
+const SASL_MAP = '/etc/postfix/spamtrace_sasl_access';
+const STOLEN = { login: 'kontakt@kunde-beispiel.de', password: 'Sommer2014' };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `spamtrace act ... --host ALIAS` in a child process, as src/cli.ts runs it. */
+function act(args: string[], env: Record<string, string>): Promise<Run> {
+  const entry = join(packageRoot(), 'dist', 'src', 'cli.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, 'act', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function idOf(r: Run): string {
+  const m = /applied as (\S+);/.exec(r.stdout);
+  assert.ok(m, `no action id in: ${r.stdout}${r.stderr}`);
+  return m[1]!;
+}
+
+async function countIn(queue: string, sender: RegExp): Promise<number> {
+  return (await postqueueJson()).filter((e) => e.queue_name === queue && sender.test(e.sender)).length;
+}
+
+function sendmailAs(user: string): { code: number | null; stderr: string } {
+  const r = spawnSync('runuser', ['-u', user, '--', '/usr/sbin/sendmail', '-i', '-f', `${user}@lab.spamtrace.test`, '--', 'probe@accept.spamtrace.test'], {
+    input: `From: ${user}@lab.spamtrace.test\nTo: probe@accept.spamtrace.test\nSubject: act-ssh probe\n\nhello\n`,
+    encoding: 'utf8',
+  });
+  return { code: r.status, stderr: r.stderr };
+}
+
+function submitWithLogin(): { code: number | null; out: string } {
+  const r = spawnSync(
+    'swaks',
+    ['--server', '127.0.0.1', '--port', '25', '--auth', 'PLAIN', '--auth-user', STOLEN.login, '--auth-password', STOLEN.password, '--from', STOLEN.login, '--to', 'probe@accept.spamtrace.test', '--header', 'Subject: act-ssh login probe', '--body', 'hello'],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: false }, () => {
+  let sshd: PrivateSshd;
+  let env: Record<string, string>;
+  let journalDir: string;
+  let mainCfBefore: Buffer;
+  let over: string[];
+
+  /** act over SSH; also how many remote sessions the command opened */
+  const remote = async (args: string[]): Promise<Run & { sessions: number }> => {
+    const n = await sshd.sessions();
+    const r = await act([...args, ...over], env);
+    return { ...r, sessions: (await sshd.sessions()) - n };
+  };
+
+  before(async () => {
+    await acquireLabLock();
+    await labUp();
+    await flushQueue();
+    await runScenario('php-spam', { wait: true });
+    await runScenario('stolen-login', { wait: true });
+    sshd = await startPrivateSshd({ goodAliases: 1, slowLoginSeconds: 1 });
+    over = ['--host', sshd.good[0]!, '--ssh-config', sshd.configPath];
+    journalDir = mkdtempSync(join(tmpdir(), 'act-ssh-'));
+    env = { SPAMTRACE_ACT_JOURNAL: join(journalDir, 'journal.jsonl'), SPAMTRACE_CONFIG: '', SPAMTRACE_FLEET: '' };
+    mainCfBefore = readFileSync(MAIN_CF);
+  });
+
+  after(async () => {
+    try {
+      await sshd?.stop();
+      if (journalDir) rmSync(journalDir, { recursive: true, force: true });
+      await labDown();
+    } finally {
+      await releaseLabLock();
+    }
+  });
+
+  test('queue-hold over SSH puts the 40 messages of uid 4079 on hold in one session, and undo releases them', async () => {
+    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+    const plan = await remote(['plan', 'queue-hold', 'user:web274']);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /40 of 40 queued messages of uid:4079/);
+    assert.equal(await countIn('hold', /@web274-example\.de$/), 0, 'plan changes nothing');
+
+    const r = await remote(['apply', 'queue-hold', 'uid:4079']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /check: OK/);
+    assert.equal(await countIn('hold', /@web274-example\.de$/), 40);
+    assert.equal(await countIn('hold', /@kunde-beispiel\.de$/), 0, 'other sources untouched');
+    assert.ok(r.sessions >= 1 && r.sessions <= 4, `${r.sessions} remote sessions for plan, apply and check of 40 messages`);
+
+    const u = await remote(['undo', idOf(r)]);
+    assert.equal(u.code, 0, u.stdout + u.stderr);
+    assert.equal(await countIn('hold', /@web274-example\.de$/), 0);
+    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+
+    // journal and audit are here, on the scanner, and name the host
+    const list = await act(['list', ...over], env);
+    assert.match(list.stdout, new RegExp(`${idOf(r)}\\s+undone\\s+queue-hold\\s+uid:4079 on ${sshd.good[0]}`));
+    const audit = await new JsonlAuditSink(join(journalDir, 'audit.jsonl')).read();
+    assert.ok(audit.some((a) => a.action === 'queue-hold' && a.host === sshd.good[0] && a.verified), JSON.stringify(audit.map((a) => [a.action, a.host])));
+  });
+
+  test('block-submit over SSH refuses sendmail for web274 while newsuser still submits; undo restores main.cf byte for byte', async () => {
+    const plan = await remote(['plan', 'block-submit', 'web274']);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /\+ authorized_submit_users = !web274, static:anyone/);
+    assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore, 'plan changes nothing');
+    const r = await remote(['apply', 'block-submit', 'web274']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /sendmail as web274: refused/);
+    assert.ok(r.sessions <= 4, `${r.sessions} sessions`);
+    const refused = sendmailAs('web274');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /User web274\(4079\) is not allowed to submit mail/);
+    assert.equal(sendmailAs('newsuser').code, 0);
+
+    const u = await remote(['undo', 'block-submit', 'web274']);
+    assert.equal(u.code, 0, u.stdout + u.stderr);
+    assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
+    assert.equal(sendmailAs('web274').code, 0);
+    await waitForQueueSettled();
+  });
+
+  test('block-login over SSH makes a real SMTP AUTH submission fail; undo removes the map and restores main.cf', async () => {
+    assert.equal(submitWithLogin().code, 0);
+    const r = await remote(['apply', 'block-login', STOLEN.login]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const blocked = submitWithLogin();
+    assert.notEqual(blocked.code, 0);
+    assert.match(blocked.out, /554 5\.7\.1 <kontakt@kunde-beispiel\.de>: SASL login name rejected/);
+
+    const u = await remote(['undo', idOf(r)]);
+    assert.equal(u.code, 0, u.stdout + u.stderr);
+    assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
+    assert.equal(existsSync(SASL_MAP), false);
+    assert.equal(existsSync(`${SASL_MAP}.db`), false);
+    assert.equal(submitWithLogin().code, 0);
+    await waitForQueueSettled();
+  });
+
+  test('an action taken over SSH is undone only through that alias; quarantine-script is refused over SSH with the reason', async () => {
+    const r = await remote(['apply', 'defer-client', '192.0.2.77']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const id = idOf(r);
+    const local = await act(['undo', id], env);
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, new RegExp(`taken over SSH on ${sshd.good[0]}: undo it with --host ${sshd.good[0]}`));
+    assert.equal((await remote(['undo', id])).code, 0);
+    assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
+
+    const q = await remote(['plan', 'quarantine-script', '/var/www/x.php']);
+    assert.equal(q.code, 2);
+    assert.match(q.stderr, /E_ACT_REFUSED: quarantine-script is not available on .*not over SSH/);
+  });
+
+  test('main.cf changed on the host while the action writes it: refused, the admin\'s change kept, nothing of ours in it', async () => {
+    const ssh = new SshHost({ alias: sshd.good[0]!, configPath: sshd.configPath });
+    await ssh.connect();
+    const adminLine = '# edited by the admin while spamtrace worked\n';
+    try {
+      // the admin's editor saves main.cf right before our write reaches the host
+      const racing: Host = Object.create(ssh) as Host;
+      racing.run = async (program, args, options) => {
+        if (program === 'sh' && args[2] === 'spamtrace-replace' && args[3] === MAIN_CF) appendFileSync(MAIN_CF, adminLine);
+        return ssh.run(program, args, options);
+      };
+      const engine = createActEngine({ host: racing, journalPath: join(journalDir, 'race', 'journal.jsonl'), roots: [], actor: 'test', remote: sshd.good[0]! });
+      await assert.rejects(engine.apply('block-submit', 'web274'), /changed since it was read: not overwritten/);
+      const now = readFileSync(MAIN_CF);
+      assert.deepEqual(now, Buffer.concat([mainCfBefore, Buffer.from(adminLine)]), 'the admin\'s version, untouched by us');
+      assert.equal(sendmailAs('web274').code, 0, 'no block in effect');
+      const [entry] = (await engine.list()).entries;
+      assert.equal(entry?.state, 'half-done');
+      const u = await engine.undo(entry!.id);
+      assert.ok(u.verification.ok, JSON.stringify(u.verification));
+      assert.deepEqual(readFileSync(MAIN_CF), now, 'undo of the refused write leaves the admin\'s file alone');
+      assert.ok(ssh.sessionsOpened <= 4, `${ssh.sessionsOpened} sessions`);
+    } finally {
+      await ssh.close();
+      writeFileSync(MAIN_CF, mainCfBefore);
+      spawnSync('/usr/sbin/postfix', ['reload']);
+    }
+    assert.equal(await sha256File(MAIN_CF), (await import('node:crypto')).createHash('sha256').update(mainCfBefore).digest('hex'));
+  });
+});
