@@ -56,7 +56,9 @@ describe('confixx-lock over SSH with spamtrace act --host', { skip, concurrency:
     sshd = await startPrivateSshd({ goodAliases: 1, slowLoginSeconds: 1 });
     over = ['--host', sshd.good[0]!, '--ssh-config', sshd.configPath];
     env = { SPAMTRACE_CONFIG: config, SPAMTRACE_ACT_JOURNAL: join(work, 'actions', 'journal.jsonl'), SPAMTRACE_FLEET: '' };
-    direct = new ConfixxInventory({ host: new LocalHost(), confPath: conf, localSocket: null, dbVia: 'host' });
+    // the check reads the database directly (mysql2 over TCP), not the way the action went
+    const tcp = writeConfixxConf(mkdtempSync(join(work, 'tcp-')), { server: `127.0.0.1:${db.port}`, user: CONFIXX_USER, password: CONFIXX_PASSWORD, database: CONFIXX_DB });
+    direct = new ConfixxInventory({ host: new LocalHost(), confPath: tcp, localSocket: null });
   });
 
   after(async () => {

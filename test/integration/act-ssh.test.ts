@@ -114,7 +114,7 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
     }
   });
 
-  test('queue-hold over SSH puts the 40 messages of uid 4079 on hold in one session, and undo releases them', async () => {
+  test('queue-hold over SSH puts the 40 messages of uid 4079 on hold in one session, and undo releases them', async (t) => {
     assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
     const plan = await remote(['plan', 'queue-hold', 'user:web274']);
     assert.equal(plan.code, 0, plan.stderr);
@@ -127,6 +127,7 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
     assert.equal(await countIn('hold', /@web274-example\.de$/), 40);
     assert.equal(await countIn('hold', /@kunde-beispiel\.de$/), 0, 'other sources untouched');
     assert.ok(r.sessions >= 1 && r.sessions <= 4, `${r.sessions} remote sessions for plan, apply and check of 40 messages`);
+    t.diagnostic(`queue-hold apply over SSH: ${r.sessions} remote session(s)`);
 
     const u = await remote(['undo', idOf(r)]);
     assert.equal(u.code, 0, u.stdout + u.stderr);
@@ -140,7 +141,7 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
     assert.ok(audit.some((a) => a.action === 'queue-hold' && a.host === sshd.good[0] && a.verified), JSON.stringify(audit.map((a) => [a.action, a.host])));
   });
 
-  test('block-submit over SSH refuses sendmail for web274 while newsuser still submits; undo restores main.cf byte for byte', async () => {
+  test('block-submit over SSH refuses sendmail for web274 while newsuser still submits; undo restores main.cf byte for byte', async (t) => {
     const plan = await remote(['plan', 'block-submit', 'web274']);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /\+ authorized_submit_users = !web274, static:anyone/);
@@ -149,6 +150,7 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /sendmail as web274: refused/);
     assert.ok(r.sessions <= 4, `${r.sessions} sessions`);
+    t.diagnostic(`block-submit apply over SSH: ${r.sessions} remote session(s)`);
     const refused = sendmailAs('web274');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /User web274\(4079\) is not allowed to submit mail/);
@@ -221,5 +223,43 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
       spawnSync('/usr/sbin/postfix', ['reload']);
     }
     assert.equal(await sha256File(MAIN_CF), (await import('node:crypto')).createHash('sha256').update(mainCfBefore).digest('hex'));
+  });
+
+  test('a host with an old distribution\'s tools (Postfix 2.10: no postqueue -j, no check_sasl_access; no runuser): hold and block-submit work and are checked, block-login is refused with the reason', async () => {
+    const bin = mkdtempSync(join(journalDir, 'old-bin-'));
+    const wrapper = (name: string, body: string): void => writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    wrapper('postqueue', `for a; do case $a in -j) echo "postqueue: invalid option -- 'j'" >&2; echo "postqueue: fatal: usage: postqueue -f | postqueue -i queueid | postqueue -p | postqueue -s site" >&2; exit 64;; esac; done\nexec /usr/sbin/postqueue "$@"`);
+    // command_directory points at these wrappers; mail_version says 2.10
+    wrapper('postconf', `/usr/sbin/postconf "$@" | sed -e 's|^/usr/sbin$|${bin}|' -e 's|^3\\.[0-9][0-9.]*$|2.10.1|'`);
+    for (const p of ['postcat', 'postsuper', 'postmap', 'postfix', 'postkick']) wrapper(p, `exec /usr/sbin/${p} "$@"`);
+    // util-linux before 2.23: no runuser (the agent's exec would say this)
+    wrapper('runuser', 'echo "sh: 1: exec: runuser: not found" >&2; exit 127');
+    const old = await startPrivateSshd({ goodAliases: 1, slowLoginSeconds: 1, pathPrefix: bin });
+    const there = ['--host', old.good[0]!, '--ssh-config', old.configPath];
+    const oldEnv = { ...env, SPAMTRACE_ACT_JOURNAL: join(journalDir, 'old', 'journal.jsonl') };
+    try {
+      const hold = await act(['apply', 'queue-hold', 'uid:4079', ...there], oldEnv);
+      assert.equal(hold.code, 0, hold.stdout + hold.stderr);
+      assert.match(hold.stdout, /40 of 40 queued messages of uid:4079 put on hold/);
+      assert.match(hold.stdout, /check: OK/);
+      assert.equal(await countIn('hold', /@web274-example\.de$/), 40);
+      assert.equal((await act(['undo', idOf(hold), ...there], oldEnv)).code, 0);
+      assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+
+      const block = await act(['apply', 'block-submit', 'web274', ...there], oldEnv);
+      assert.equal(block.code, 0, block.stdout + block.stderr);
+      assert.match(block.stdout, /sendmail as web274: refused/, 'checked through su');
+      assert.match(sendmailAs('web274').stderr, /is not allowed to submit mail/);
+      assert.equal((await act(['undo', idOf(block), ...there], oldEnv)).code, 0);
+      assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
+
+      const login = await act(['plan', 'block-login', STOLEN.login, ...there], oldEnv);
+      assert.equal(login.code, 2);
+      assert.match(login.stderr, /E_ACT_REFUSED: block-login needs check_sasl_access, which Postfix 2\.10 on .* does not have \(2\.11 or later\)/);
+      assert.ok((await old.sessions()) <= 6 * 4, `${await old.sessions()} sessions for 6 commands`);
+    } finally {
+      await old.stop();
+    }
+    await waitForQueueSettled();
   });
 });
