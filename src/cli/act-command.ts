@@ -44,6 +44,7 @@ Actions:
   defer-login LOGIN      pause a SASL login: its submissions get a 4xx and stay with the client
   defer-client IP        pause an SMTP client address (check_client_access DEFER); not 127.0.0.1
   quarantine-script PATH move a script out of its docroot into the root-only quarantine
+  policy-hook 127.0.0.1:PORT hook the watcher's policy service into Postfix (who speaks SMTP to 127.0.0.1)
   plesk-mail-limit ADDRESS   Plesk: the mailbox's outgoing limit to 0 (when Plesk is installed)
   plesk-suspend DOMAIN#ID    Plesk: suspend the subscription
   confixx-lock webN          Confixx: lock the customer (kunden.gesperrt)
@@ -52,9 +53,10 @@ Actions:
 On another server, over SSH (nothing is installed there; Confixx-era hosts included):
   --host ALIAS           run plan/apply/undo on that host: the queue actions, block-submit,
                          block-login, defer-login, defer-client and confixx-lock (its
-                         MySQL through its own mysql client); not quarantine-script or
-                         Plesk's. Files are read and replaced there atomically and read
-                         back; a file changed there since it was read is never overwritten.
+                         MySQL through its own mysql client); not quarantine-script,
+                         policy-hook or Plesk's. Files are read and replaced there
+                         atomically and read back; a file changed there since it was
+                         read is never overwritten.
                          The journal, lock and audit stay here, by default in
                          ${DEFAULT_ACTIONS_DIR}/hosts/ALIAS/; an action is undone only
                          through the alias it was taken through
