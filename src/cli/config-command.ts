@@ -1,8 +1,9 @@
 /**
- * `spamtrace config print | check [--config FILE] [--notify-config FILE] [--fleet FILE]`.
+ * `spamtrace config print | check [--config FILE] [--notify-config FILE] [--fleet FILE] [--watch-policy FILE]`.
  * print: the effective config as JSON with each secret file's state (never its content).
- * check: the checks `serve` and `scan --hosts` run at start, over every file they would
- * load (the config and its secret files, notify.json, the fleet file); each problem on
+ * check: the checks `serve`, `scan --hosts` and `watch` run at start, over every file they
+ * would load (the config and its secret files, notify.json, the fleet file, the watch
+ * policy); each problem on
  * its own line with its file and JSON path; exit 0 when all are fine, 2 otherwise (the
  * first problem's code, E_CONFIG or E_SECRET_FILE).
  */
@@ -17,14 +18,16 @@ import { problemLine } from '../config/config-check';
 import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify-config';
 import { loadFleetConfig } from '../fleet/fleet-config';
 import { DEFAULT_FLEET_FILE } from './fleet-args';
+import { DEFAULT_POLICY_PATH, loadWatchPolicy } from '../watch/watch-policy';
 
-export const CONFIG_HELP = `Usage: spamtrace config <print|check> [--config FILE] [--notify-config FILE] [--fleet FILE]
+export const CONFIG_HELP = `Usage: spamtrace config <print|check> [--config FILE] [--notify-config FILE] [--fleet FILE] [--watch-policy FILE]
 
   print    show the effective configuration (defaults filled in) as JSON, and the
            state of each secret file (ok, missing, unsafe: why); secrets are never shown
-  check    validate every file serve would load: the config file and the secret files
-           it names, the notify settings and the fleet file; print each problem as
-           "FILE: KEY.PATH: what is wrong"; exit 0 when all are fine, 2 otherwise
+  check    validate every file serve and watch would load: the config file and the
+           secret files it names, the notify settings, the fleet file and the watch
+           policy; print each problem as "FILE: KEY.PATH: what is wrong"; exit 0 when all
+           are fine, 2 otherwise
 
 The config file is --config FILE, else $SPAMTRACE_CONFIG, else /etc/spamtrace/spamtrace.json
 (absent: defaults). Keys: src/config/README.md.
@@ -32,6 +35,8 @@ The notify settings: --notify-config FILE, else $SPAMTRACE_NOTIFY_CONFIG, else
 /etc/spamtrace/notify.json (absent: no customer notices). Keys: src/notify/README.md.
 The fleet file: --fleet FILE, else $SPAMTRACE_FLEET, else /etc/spamtrace/fleet.json
 (absent: none). Keys: src/fleet/README.md.
+The watch policy: --watch-policy FILE, else ${DEFAULT_POLICY_PATH} (absent: the
+defaults, dry-run). Keys: README, "spamtrace watch".
 `;
 
 export interface ConfigCommandIo {
@@ -47,7 +52,7 @@ export async function configCommand(args: string[], io: ConfigCommandIo = { stdo
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, 'notify-config': { type: 'string' }, fleet: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, 'notify-config': { type: 'string' }, fleet: { type: 'string' }, 'watch-policy': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     throw new SpamtraceError('E_USAGE', `config: ${(e as Error).message}`);
@@ -62,8 +67,8 @@ export async function configCommand(args: string[], io: ConfigCommandIo = { stdo
   }
 
   if (sub === 'check') return checkAll(parsed.values, io);
-  if (parsed.values['notify-config'] !== undefined || parsed.values.fleet !== undefined) {
-    throw new SpamtraceError('E_USAGE', 'config print shows the main configuration; --notify-config and --fleet go with "config check"');
+  if (parsed.values['notify-config'] !== undefined || parsed.values.fleet !== undefined || parsed.values['watch-policy'] !== undefined) {
+    throw new SpamtraceError('E_USAGE', 'config print shows the main configuration; --notify-config, --fleet and --watch-policy go with "config check"');
   }
   const loaded = loadConfig(resolveConfigPath(parsed.values.config, io.env));
   const panelOwners = ownersAllowed(loaded.config.service.panelUser, io.lookupUid);
@@ -88,7 +93,7 @@ function problemsOf(e: unknown, file: string): Found[] {
   throw e;
 }
 
-async function checkAll(flags: { config?: string; 'notify-config'?: string; fleet?: string }, io: ConfigCommandIo): Promise<number> {
+async function checkAll(flags: { config?: string; 'notify-config'?: string; fleet?: string; 'watch-policy'?: string }, io: ConfigCommandIo): Promise<number> {
   const found: Found[] = [];
   const notes: string[] = [];
   const ok: string[] = [];
@@ -130,6 +135,17 @@ async function checkAll(flags: { config?: string; 'notify-config'?: string; flee
       ok.push(`fleet file ok: ${fleetFile}`);
     } catch (e) {
       found.push(...problemsOf(e, fleetFile));
+    }
+  }
+
+  // the watcher's policy: its default path only when it exists (absent: the defaults apply)
+  const policyFile = flags['watch-policy'] ?? (existsSync(DEFAULT_POLICY_PATH) ? DEFAULT_POLICY_PATH : null);
+  if (policyFile) {
+    try {
+      loadWatchPolicy(policyFile);
+      ok.push(`watch policy ok: ${policyFile}`);
+    } catch (e) {
+      found.push(...problemsOf(e, policyFile));
     }
   }
 

@@ -1,13 +1,16 @@
 /**
  * The circuit breaker's policy: when to trip, what to do, whom never to touch. One JSON
- * file (`/etc/spamtrace/watch.json`, or `--policy FILE`), validated once with every wrong
- * key named, then frozen. Without the file the defaults apply, and the default mode is
- * `dry-run`: a fresh install only reports what it would have done until the admin writes
+ * file (`/etc/spamtrace/watch.json`, or `--policy FILE`), validated once with every problem
+ * named at its JSON path (the shared checks of src/config/config-check.ts, as `spamtrace
+ * config check` prints them), then frozen. Without the file the defaults apply, and the
+ * default mode is `dry-run`: a fresh install only reports what it would have done until the admin writes
  * `"mode": "live"` (or starts `watch --live`).
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { SpamtraceError } from '../errors';
+import { checkUnknownKeys, ConfigProblems, isRecord, numberIn, parseJsonConfig, show } from '../config/config-check';
+import { MAX_JSON_DEPTH } from '../config/json-depth';
 
 export type SourceKindPolicy = 'local' | 'sasl' | 'smtp-client' | 'loopback-client';
 
@@ -115,101 +118,136 @@ const KNOWN_ACTIONS = new Set(['queue-hold', 'block-submit', 'defer-login', 'blo
 export function loadWatchPolicy(path: string | null, overrides: Partial<WatchPolicy> = {}): Readonly<WatchPolicy> {
   let raw: unknown = {};
   if (path) {
+    let text: string | null = null;
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
+      text = readFileSync(path, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' || path !== DEFAULT_POLICY_PATH) {
-        throw new SpamtraceError('E_CONFIG', `watch policy ${path}: ${code ?? (e as Error).message}`);
+        throw new SpamtraceError('E_CONFIG', `${path}: cannot read the watch policy: ${code ?? (e as Error).message}`);
       }
+    }
+    if (text !== null) {
+      raw = parseJsonConfig(text, {
+        tooDeep: `${path}: not a watch policy: nested more than ${MAX_JSON_DEPTH} levels deep`,
+        notJson: (why) => `${path}: not valid JSON: ${why}`,
+      });
     }
   }
   return Object.freeze({ ...validateWatchPolicy(raw, path ?? '(defaults)'), ...overrides });
 }
 
+const TOP_KEYS = [
+  'mode',
+  'windowMinutes',
+  'minMessages',
+  'maxMessagesPerMinute',
+  'maxRecipientsPerMinute',
+  'serverMaxMessagesPerMinute',
+  'maxTripsPerHour',
+  'actions',
+  'resellers',
+  'allow',
+  'noticeSender',
+  'alertTo',
+  'dnsbl',
+] as const;
+const DNSBL_KEYS = ['zones', 'server', 'intervalMinutes', 'addresses'] as const;
+const RESELLER_LOGIN = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]{0,63}$/;
+const MAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+
+/**
+ * The policy with every problem named at once, each at its JSON path ("resellers.res1.minMessages"),
+ * as `spamtrace config check` prints them (src/config/config-check.ts); E_CONFIG when any.
+ */
 export function validateWatchPolicy(raw: unknown, where: string): WatchPolicy {
-  const bad = (key: string, why: string): never => {
-    throw new SpamtraceError('E_CONFIG', `watch policy ${where}: ${key}: ${why}`);
-  };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('(top)', 'must be a JSON object');
-  const o = raw as Record<string, unknown>;
   const p: WatchPolicy = { ...DEFAULT_POLICY, actions: { ...DEFAULT_POLICY.actions }, resellers: {}, allow: [], dnsbl: { ...DEFAULT_POLICY.dnsbl } };
-  for (const [k, v] of Object.entries(o)) {
-    switch (k) {
-      case 'mode':
-        if (v !== 'dry-run' && v !== 'live') bad(k, 'is "dry-run" or "live"');
-        p.mode = v as WatchPolicy['mode'];
-        break;
-      case 'windowMinutes':
-      case 'minMessages':
-      case 'maxMessagesPerMinute':
-      case 'maxRecipientsPerMinute':
-      case 'serverMaxMessagesPerMinute':
-      case 'maxTripsPerHour':
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1_000_000) bad(k, 'a whole number from 1 to 1000000');
-        p[k] = v as number;
-        break;
-      case 'actions': {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(k, 'an object: local, sasl, smtp-client, loopback-client -> list of actions');
-        for (const [kind, list] of Object.entries(v as Record<string, unknown>)) {
-          if (!(kind in DEFAULT_POLICY.actions)) bad(`actions.${kind}`, 'unknown kind (local, sasl, smtp-client, loopback-client)');
-          if (!Array.isArray(list) || list.some((a) => typeof a !== 'string' || !KNOWN_ACTIONS.has(a))) {
-            bad(`actions.${kind}`, `a list of: ${[...KNOWN_ACTIONS].join(', ')}`);
-          }
-          p.actions[kind as SourceKindPolicy] = [...(list as string[])];
-        }
-        break;
-      }
-      case 'resellers': {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(k, 'an object: reseller login -> { minMessages, maxMessagesPerMinute, maxRecipientsPerMinute }');
-        const out: Record<string, ResellerThresholds> = Object.create(null) as Record<string, ResellerThresholds>;
-        for (const [login, t] of Object.entries(v as Record<string, unknown>)) {
-          if (login === '$comment') continue;
-          // the panel's login, as the inventory names the reseller (Plesk, Confixx "res1", static file)
-          if (!/^[A-Za-z0-9_.][A-Za-z0-9_.@-]{0,63}$/.test(login)) bad(`resellers.${JSON.stringify(login).slice(0, 70)}`, 'not a reseller login (letters, digits, . _ - @, at most 64)');
-          if (typeof t !== 'object' || t === null || Array.isArray(t)) bad(`resellers.${login}`, `an object with any of ${RESELLER_KEYS.join(', ')}`);
-          const one: ResellerThresholds = {};
-          for (const [tk, tv] of Object.entries(t as Record<string, unknown>)) {
-            if (!(RESELLER_KEYS as readonly string[]).includes(tk)) bad(`resellers.${login}.${tk}`, `unknown key (a reseller sets ${RESELLER_KEYS.join(', ')})`);
-            if (typeof tv !== 'number' || !Number.isInteger(tv) || tv < 1 || tv > 1_000_000) bad(`resellers.${login}.${tk}`, 'a whole number from 1 to 1000000');
-            one[tk as (typeof RESELLER_KEYS)[number]] = tv as number;
-          }
-          out[login] = one;
-        }
-        p.resellers = out;
-        break;
-      }
-      case 'allow':
-        if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || a.length === 0 || a.length > 320)) bad(k, 'a list of source ids, addresses or @domains');
-        p.allow = (v as string[]).map((a) => a.toLowerCase());
-        break;
-      case 'noticeSender':
-      case 'alertTo':
-        if (v !== null && (typeof v !== 'string' || !/^[^\s@<>]+@[^\s@<>]+$/.test(v))) bad(k, 'a mail address or null');
-        p[k] = v as string | null;
-        break;
-      case 'dnsbl': {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(k, 'an object: zones, server, intervalMinutes, addresses');
-        for (const [dk, dv] of Object.entries(v as Record<string, unknown>)) {
-          if (dk === 'zones') {
-            if (!Array.isArray(dv) || dv.some((z) => typeof z !== 'string' || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(z))) bad('dnsbl.zones', 'a list of DNS zone names');
-            p.dnsbl.zones = (dv as string[]).map((z) => z.toLowerCase());
-          } else if (dk === 'server') {
-            if (dv !== null && (typeof dv !== 'string' || !/^[0-9.]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(dv))) bad('dnsbl.server', 'an IP address with an optional :port, or null');
-            p.dnsbl.server = dv as string | null;
-          } else if (dk === 'intervalMinutes') {
-            if (typeof dv !== 'number' || !Number.isInteger(dv) || dv < 1 || dv > 1440) bad('dnsbl.intervalMinutes', 'a whole number from 1 to 1440');
-            p.dnsbl.intervalMinutes = dv as number;
-          } else if (dk === 'addresses') {
-            if (!Array.isArray(dv) || dv.some((a) => typeof a !== 'string' || isIP(a) === 0)) bad('dnsbl.addresses', 'a list of IP addresses');
-            p.dnsbl.addresses = [...(dv as string[])];
-          } else bad(`dnsbl.${dk}`, 'unknown key');
-        }
-        break;
-      }
-      default:
-        bad(k, 'unknown key');
-    }
+  const problems = new ConfigProblems();
+  if (!isRecord(raw)) {
+    problems.add('', 'must be a JSON object');
+    problems.throwIfAny(where, () => `watch policy ${where}: must be a JSON object`);
+    return p;
   }
+  checkUnknownKeys(raw, '', TOP_KEYS, problems);
+  if (raw.mode !== undefined) {
+    if (raw.mode === 'dry-run' || raw.mode === 'live') p.mode = raw.mode;
+    else problems.add('mode', `must be "dry-run" or "live", got ${show(raw.mode)}`);
+  }
+  for (const k of ['windowMinutes', 'minMessages', 'maxMessagesPerMinute', 'maxRecipientsPerMinute', 'serverMaxMessagesPerMinute', 'maxTripsPerHour'] as const) {
+    p[k] = numberIn(raw[k], k, DEFAULT_POLICY[k], 1, 1_000_000, problems, true);
+  }
+  if (raw.actions !== undefined) actions(raw.actions, p, problems);
+  if (raw.resellers !== undefined) p.resellers = resellers(raw.resellers, problems);
+  if (raw.allow !== undefined) {
+    if (Array.isArray(raw.allow) && raw.allow.every((a) => typeof a === 'string' && a.length > 0 && a.length <= 320)) p.allow = (raw.allow as string[]).map((a) => a.toLowerCase());
+    else problems.add('allow', 'must be a list of source ids, addresses or @domains');
+  }
+  for (const k of ['noticeSender', 'alertTo'] as const) {
+    const v = raw[k];
+    if (v === undefined) continue;
+    if (v === null || (typeof v === 'string' && MAIL.test(v))) p[k] = v;
+    else problems.add(k, `must be a mail address or null, got ${show(v)}`);
+  }
+  if (raw.dnsbl !== undefined) dnsbl(raw.dnsbl, p, problems);
+  problems.throwIfAny(where, () => `watch policy ${where}: ${problems.text()}`);
   return p;
+}
+
+function actions(v: unknown, p: WatchPolicy, problems: ConfigProblems): void {
+  if (!isRecord(v)) return problems.add('actions', 'must be an object: local, sasl, smtp-client, loopback-client -> list of actions');
+  checkUnknownKeys(v, 'actions', Object.keys(DEFAULT_POLICY.actions), problems, () => 'unknown kind (local, sasl, smtp-client, loopback-client)');
+  for (const kind of Object.keys(DEFAULT_POLICY.actions) as SourceKindPolicy[]) {
+    const list = v[kind];
+    if (list === undefined) continue;
+    if (Array.isArray(list) && list.every((a) => typeof a === 'string' && KNOWN_ACTIONS.has(a))) p.actions[kind] = [...(list as string[])];
+    else problems.add(`actions.${kind}`, `must be a list of: ${[...KNOWN_ACTIONS].join(', ')}`);
+  }
+}
+
+function resellers(v: unknown, problems: ConfigProblems): Record<string, ResellerThresholds> {
+  const out: Record<string, ResellerThresholds> = Object.create(null) as Record<string, ResellerThresholds>;
+  if (!isRecord(v)) {
+    problems.add('resellers', 'must be an object: reseller login -> { minMessages, maxMessagesPerMinute, maxRecipientsPerMinute }');
+    return out;
+  }
+  for (const [login, t] of Object.entries(v)) {
+    if (login === '$comment') continue;
+    // the panel's login, as the inventory names the reseller (Plesk, Confixx "res1", static file)
+    const at = `resellers.${RESELLER_LOGIN.test(login) ? login : show(login)}`;
+    if (!RESELLER_LOGIN.test(login)) {
+      problems.add(at, 'not a reseller login (letters, digits, . _ - @, at most 64)');
+      continue;
+    }
+    if (!isRecord(t)) {
+      problems.add(at, `must be an object with any of ${RESELLER_KEYS.join(', ')}`);
+      continue;
+    }
+    checkUnknownKeys(t, at, RESELLER_KEYS, problems, () => `unknown key (a reseller sets ${RESELLER_KEYS.join(', ')})`);
+    const one: ResellerThresholds = {};
+    for (const k of RESELLER_KEYS) {
+      if (t[k] === undefined) continue;
+      const n = numberIn(t[k], `${at}.${k}`, 0, 1, 1_000_000, problems, true);
+      if (n > 0) one[k] = n;
+    }
+    out[login] = one;
+  }
+  return out;
+}
+
+function dnsbl(v: unknown, p: WatchPolicy, problems: ConfigProblems): void {
+  if (!isRecord(v)) return problems.add('dnsbl', 'must be an object: zones, server, intervalMinutes, addresses');
+  checkUnknownKeys(v, 'dnsbl', DNSBL_KEYS, problems);
+  if (v.zones !== undefined) {
+    if (Array.isArray(v.zones) && v.zones.every((z) => typeof z === 'string' && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(z))) p.dnsbl.zones = (v.zones as string[]).map((z) => z.toLowerCase());
+    else problems.add('dnsbl.zones', 'must be a list of DNS zone names');
+  }
+  if (v.server !== undefined) {
+    if (v.server === null || (typeof v.server === 'string' && /^[0-9.]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(v.server))) p.dnsbl.server = v.server;
+    else problems.add('dnsbl.server', `must be an IP address with an optional :port, or null, got ${show(v.server)}`);
+  }
+  p.dnsbl.intervalMinutes = numberIn(v.intervalMinutes, 'dnsbl.intervalMinutes', DEFAULT_POLICY.dnsbl.intervalMinutes, 1, 1440, problems, true);
+  if (v.addresses !== undefined) {
+    if (Array.isArray(v.addresses) && v.addresses.every((a) => typeof a === 'string' && isIP(a) !== 0)) p.dnsbl.addresses = [...(v.addresses as string[])];
+    else problems.add('dnsbl.addresses', 'must be a list of IP addresses');
+  }
 }

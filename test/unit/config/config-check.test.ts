@@ -1,6 +1,6 @@
 /**
- * `spamtrace config check` over the three files serve loads: the main config, notify.json
- * and the fleet file. Each problem is printed on its own line with its file and JSON
+ * `spamtrace config check` over the files serve and watch load: the main config, notify.json,
+ * the fleet file and the watch policy. Each problem is printed on its own line with its file and JSON
  * path; a bad value and an unknown key in each file are both named, at once.
  */
 import { test } from 'node:test';
@@ -90,6 +90,51 @@ test('all three good: each named as ok, exit 0; an absent default notify file is
 
 test('config print refuses the flags that only check reads', async () => {
   await assert.rejects(configCommand(['print', '--fleet', '/x'], { stdout: { write: () => true }, env: {} }), (e: { code: string }) => e.code === 'E_USAGE');
+  await assert.rejects(configCommand(['print', '--watch-policy', '/x'], { stdout: { write: () => true }, env: {} }), (e: { code: string }) => e.code === 'E_USAGE');
+});
+
+test('the watch policy: every bad value and unknown key at once, each with file and JSON path', async () => {
+  const policy = file('watch-bad.json', {
+    mode: 'on',
+    windowMinute: 10,
+    maxTripsPerHour: 0,
+    actions: { local: ['queue-delete'], smtp: ['queue-hold'] },
+    resellers: { res1: { minMessages: 0, maxPerHour: 5 }, 'a b': {} },
+    alertTo: 'admin',
+    dnsbl: { zones: ['zen.spamhaus.org'], intervalMinutes: 0, port: 53 },
+  });
+  const r = await check(['--config', goodMain(), '--notify-config', goodNotify(), '--watch-policy', policy]);
+  assert.equal(r.code, 'E_CONFIG');
+  assert.deepEqual(
+    r.lines.map((l) => l.slice(policy.length + 2).replace(/ \(.*\)$/, '')),
+    [
+      'windowMinute: unknown key',
+      'mode: must be "dry-run" or "live", got "on"',
+      'maxTripsPerHour: must be a whole number from 1 to 1000000',
+      'actions.smtp: unknown kind',
+      'actions.local: must be a list of: queue-hold, block-submit, defer-login, block-login, defer-client',
+      'resellers.res1.maxPerHour: unknown key',
+      'resellers.res1.minMessages: must be a whole number from 1 to 1000000',
+      'resellers."a b": not a reseller login',
+      'alertTo: must be a mail address or null, got "admin"',
+      'dnsbl.port: unknown key',
+      'dnsbl.intervalMinutes: must be a whole number from 1 to 1440',
+    ],
+  );
+  assert.ok(r.lines.every((l) => l.startsWith(`${policy}: `)), r.lines.join('\n'));
+  assert.match(r.message, /11 problems in all/);
+});
+
+test('the watch policy: a good one is named as ok; one that is not JSON is named with its file', async () => {
+  const good = file('watch-good.json', { mode: 'live', resellers: { res1: { maxMessagesPerMinute: 50 } }, dnsbl: { zones: [] } });
+  const r = await check(['--config', goodMain(), '--notify-config', goodNotify(), '--watch-policy', good]);
+  assert.equal(r.code, 0, r.message);
+  assert.ok(r.lines.includes(`watch policy ok: ${good}`), r.lines.join('\n'));
+  const broken = file('watch-broken.json', '{"mode": ');
+  const b = await check(['--config', goodMain(), '--notify-config', goodNotify(), '--watch-policy', broken]);
+  assert.equal(b.code, 'E_CONFIG');
+  assert.equal(b.lines.length, 1);
+  assert.ok(b.lines[0]!.startsWith(`${broken}: not valid JSON`), b.lines[0]);
 });
 
 test('notify.json: an SMTP password file others may read is named like the config\'s secret files', async () => {

@@ -187,6 +187,11 @@ test('the policy file is checked key by key', () => {
   assert.throws(() => validateWatchPolicy({ actions: { local: ['queue-delete'] } }, 'x'), /actions.local/);
   assert.throws(() => validateWatchPolicy({ windowMinute: 5 }, 'x'), /windowMinute: unknown key/);
   assert.equal(validateWatchPolicy({}, 'x').mode, 'dry-run', 'dry-run unless the admin says live');
+  // every problem at once, not the first alone
+  assert.throws(
+    () => validateWatchPolicy({ mode: 'on', windowMinute: 5, dnsbl: { server: 'resolver' } }, 'x'),
+    (e: Error) => /windowMinute: unknown key/.test(e.message) && /mode: must be/.test(e.message) && /dnsbl\.server: must be an IP address/.test(e.message),
+  );
 });
 
 function rateBurst(log: string, uid: number, n: number): void {
