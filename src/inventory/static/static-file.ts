@@ -31,6 +31,7 @@ import type { Host } from '../../host/host';
 import type { Customer, Inventory, InventoryResult, Mailbox, Reseller, Subscription } from '../../domain/subscription';
 import { SpamtraceError, type ErrorCode } from '../../errors';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../config/json-depth';
+import { checkUnknownKeys, ConfigProblems, isRecord, problemLine } from '../../config/config-check';
 import { normalizeDomain } from '../filesystem/domain-name';
 import { quoteName } from '../filesystem/quote';
 import { loadSystemUsers, SystemUsers } from '../filesystem/system-users';
@@ -49,28 +50,23 @@ const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,253}$/;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
-
-/** Collects problems with their JSON path, so the admin sees them all at once. */
-class Problems {
-  readonly list: string[] = [];
-  add(at: string, what: string): void {
-    this.list.push(`${at}: ${what}`);
-  }
-}
+type Problems = ConfigProblems;
 
 function isObj(v: Json | undefined): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 
+/** A value as a short snippet for a message, terminal-safe: the file's text is not trusted. */
 function show(v: Json | undefined): string {
   const s = JSON.stringify(v) ?? 'undefined';
   return quoteName(s.length > 80 ? s.slice(0, 80) + '…' : s).slice(1, -1);
 }
 
+/** Unknown keys at their own path (config-check.ts); keys starting with "_" are comments. */
 function checkKeys(o: Obj, at: string, allowed: readonly string[], p: Problems): void {
-  for (const k of Object.keys(o)) {
-    if (!k.startsWith('_') && !allowed.includes(k)) p.add(at, `unknown key ${show(k)} (allowed: ${allowed.join(', ')})`);
-  }
+  // a key is named in the problem's path: an odd one is shown quoted, like any other value
+  const own = Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('_')).map(([k, v]) => [/^[A-Za-z0-9$-]{1,64}$/.test(k) ? k : show(k), v]));
+  checkUnknownKeys(own, at, allowed, p, () => `unknown key (allowed: ${allowed.join(', ')})`);
 }
 
 function text(v: Json | undefined, at: string, p: Problems, max = 200): string | undefined {
@@ -209,14 +205,14 @@ export function parseStaticInventory(json: string, source: string): Subscription
   } catch (e) {
     fail(source, [`not valid JSON (${(e as Error).message})`]);
   }
-  const p = new Problems();
+  const p = new ConfigProblems();
   if (!isObj(doc)) fail(source, [`must be a JSON object with "subscriptions", got ${show(doc)}`]);
-  checkKeys(doc, '$', ['version', 'subscriptions'], p);
-  if (doc.version !== undefined && doc.version !== 1) p.add('$.version', `must be 1, got ${show(doc.version)}`);
-  if (!Array.isArray(doc.subscriptions)) p.add('$.subscriptions', `must be an array, got ${show(doc.subscriptions)}`);
+  checkKeys(doc, '', ['version', 'subscriptions'], p);
+  if (doc.version !== undefined && doc.version !== 1) p.add('version', `must be 1, got ${show(doc.version)}`);
+  if (!Array.isArray(doc.subscriptions)) p.add('subscriptions', `must be an array, got ${show(doc.subscriptions)}`);
   const subs = list(doc.subscriptions, 'subscriptions', p, (x, a) => entry(x, a, p));
-  if (p.list.length === 0) checkUnique(subs, p);
-  if (p.list.length > 0) fail(source, p.list);
+  if (p.count === 0) checkUnique(subs, p);
+  if (p.count > 0) fail(source, p.list.map(problemLine));
   return subs;
 }
 

@@ -87,9 +87,9 @@ test('bad mapping files are E_INVENTORY_FILE naming the file and the JSON path o
   // 20,000 levels deep: the file's own error, not a RangeError from walking it
   await rejectsWith(parse(`{"subscriptions": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`), 'nested more than 64 levels deep', src);
   await rejectsWith(parse([]), 'must be a JSON object with "subscriptions"');
-  await rejectsWith(parse({ subscriptions: {} }), '$.subscriptions: must be an array');
-  await rejectsWith(parse({ version: 2, subscriptions: [] }), '$.version: must be 1');
-  await rejectsWith(parse({ subscriptions: [{ id: 'a', uid: 1, logdirs: ['/x'] }] }), 'subscriptions[0]: unknown key "logdirs"');
+  await rejectsWith(parse({ subscriptions: {} }), 'subscriptions: must be an array');
+  await rejectsWith(parse({ version: 2, subscriptions: [] }), 'version: must be 1');
+  await rejectsWith(parse({ subscriptions: [{ id: 'a', uid: 1, logdirs: ['/x'] }] }), 'subscriptions[0].logdirs: unknown key (allowed: id, domains,');
   await rejectsWith(parse({ subscriptions: [{ id: 'a' }] }), 'subscriptions[0]: needs "sysUser" or "uid"');
   await rejectsWith(parse({ subscriptions: [{ id: 'a', uid: -1 }] }), 'subscriptions[0].uid: must be a whole number');
   await rejectsWith(parse({ subscriptions: [{ id: 'a', sysUser: '$(reboot)' }] }), 'subscriptions[0].sysUser: is not a user name');
@@ -107,6 +107,11 @@ test('bad mapping files are E_INVENTORY_FILE naming the file and the JSON path o
   );
   const many = { subscriptions: Array.from({ length: 8 }, (_, i) => ({ id: `s${i}` })) };
   await rejectsWith(parse(many), '(and 3 more)');
+  // every problem at its JSON path, as the other settings files name them (config-check.ts)
+  await rejectsWith(parse({ subscriptions: [{ id: 'a', uid: 1, docroots: [], customer: { login: 'k', mail: 'x' } }] }), 'subscriptions[0].docroots: unknown key', 'subscriptions[0].customer.mail: unknown key');
+  // a key that is not a plain name is quoted, never printed raw
+  await rejectsWith(parse({ subscriptions: [{ id: 'a', uid: 1, 'x\u001b[2Jy': 1 }] }), 'subscriptions[0].', 'unknown key');
+  await assert.rejects(async () => parse({ subscriptions: [{ id: 'a', uid: 1, 'x\u001b[2Jy': 1 }] })(), (e: Error) => !e.message.includes('\u001b'));
 });
 
 test('a missing, oversized-line or directory mapping file is E_INVENTORY_FILE', async (t) => {
