@@ -2,8 +2,8 @@
  * `spamtrace config print | check [--config FILE] [--notify-config FILE] [--fleet FILE] [--watch-policy FILE]`.
  * print: the effective config as JSON with each secret file's state (never its content).
  * check: the checks `serve`, `scan --hosts` and `watch` run at start, over every file they
- * would load (the config and its secret files, notify.json, the fleet file, the watch
- * policy); each problem on
+ * would load (the config with its secret files and static inventory map, notify.json, the
+ * fleet file, the watch policy); each problem on
  * its own line with its file and JSON path; exit 0 when all are fine, 2 otherwise (the
  * first problem's code, E_CONFIG or E_SECRET_FILE).
  */
@@ -19,15 +19,17 @@ import { loadNotifyConfig, resolveNotifyConfigPath } from '../notify/load-notify
 import { loadFleetConfig } from '../fleet/fleet-config';
 import { DEFAULT_FLEET_FILE } from './fleet-args';
 import { DEFAULT_POLICY_PATH, loadWatchPolicy } from '../watch/watch-policy';
+import { StaticInventory } from '../inventory/static/static-file';
+import { LocalHost } from '../host/local-host';
 
 export const CONFIG_HELP = `Usage: spamtrace config <print|check> [--config FILE] [--notify-config FILE] [--fleet FILE] [--watch-policy FILE]
 
   print    show the effective configuration (defaults filled in) as JSON, and the
            state of each secret file (ok, missing, unsafe: why); secrets are never shown
   check    validate every file serve and watch would load: the config file and the
-           secret files it names, the notify settings, the fleet file and the watch
-           policy; print each problem as "FILE: KEY.PATH: what is wrong"; exit 0 when all
-           are fine, 2 otherwise
+           secret files and static inventory map it names, the notify settings, the
+           fleet file and the watch policy; print each problem as
+           "FILE: KEY.PATH: what is wrong"; exit 0 when all are fine, 2 otherwise
 
 The config file is --config FILE, else $SPAMTRACE_CONFIG, else /etc/spamtrace/spamtrace.json
 (absent: defaults). Keys: src/config/README.md.
@@ -80,7 +82,7 @@ export async function configCommand(args: string[], io: ConfigCommandIo = { stdo
 }
 
 interface Found {
-  code: 'E_CONFIG' | 'E_SECRET_FILE';
+  code: 'E_CONFIG' | 'E_SECRET_FILE' | 'E_INVENTORY_FILE';
   line: string;
 }
 
@@ -99,6 +101,7 @@ async function checkAll(flags: { config?: string; 'notify-config'?: string; flee
   const ok: string[] = [];
 
   const location = resolveConfigPath(flags.config, io.env);
+  let staticFile: string | null = null;
   try {
     const loaded = loadConfig(location);
     const panelOwners = ownersAllowed(loaded.config.service.panelUser, io.lookupUid);
@@ -108,8 +111,21 @@ async function checkAll(flags: { config?: string; 'notify-config'?: string; flee
       if (r.state === 'missing') notes.push(`note: ${key} ${r.path} does not exist yet`);
     }
     ok.push(`config ok: ${printed.source ?? `${location.path} is absent, the defaults apply`}`);
+    staticFile = loaded.config.staticFile;
   } catch (e) {
     found.push(...problemsOf(e, location.path));
+  }
+
+  // the static inventory map the config names: every problem at its JSON path, passwd disagreements as notes
+  if (staticFile) {
+    try {
+      const r = await new StaticInventory(new LocalHost(), staticFile).list();
+      ok.push(`static inventory map ok: ${staticFile} (${r.subscriptions.length} subscriptions)`);
+      for (const w of r.warnings) notes.push(`note: ${staticFile}: ${w}`);
+    } catch (e) {
+      if (!(e instanceof SpamtraceError) || e.code !== 'E_INVENTORY_FILE') throw e;
+      for (const line of (e.detail ?? e.message).split('\n')) found.push({ code: 'E_INVENTORY_FILE', line: `${staticFile}: ${line}` });
+    }
   }
 
   const notify = resolveNotifyConfigPath(flags['notify-config'], io.env);

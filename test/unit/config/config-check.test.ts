@@ -137,6 +137,26 @@ test('the watch policy: a good one is named as ok; one that is not JSON is named
   assert.ok(b.lines[0]!.startsWith(`${broken}: not valid JSON`), b.lines[0]);
 });
 
+test("the config's static inventory map: every problem with its file and JSON path; a good one is named as ok", async () => {
+  const map = file('inventory-bad.json', { version: 2, subscriptions: [{ id: 'a', uid: 1, logdirs: [] }, { id: 'b', docRoots: ['html'] }] });
+  const main = file('main-static.json', { panel: 'static', staticFile: map });
+  const r = await check(['--config', main, '--notify-config', goodNotify()]);
+  assert.equal(r.code, 'E_INVENTORY_FILE');
+  assert.deepEqual(
+    r.lines.map((l) => l.replace(/ \(allowed: .*\)$/, '')),
+    [
+      `${map}: version: must be 1, got 2`,
+      `${map}: subscriptions[0].logdirs: unknown key`,
+      `${map}: subscriptions[1]: needs "sysUser" or "uid" (or both)`,
+      `${map}: subscriptions[1].docRoots[0]: must be an absolute path, got "html"`,
+    ],
+  );
+  const good = file('inventory-good.json', { subscriptions: [{ id: 'a', uid: 0 }] });
+  const ok = await check(['--config', file('main-static-good.json', { panel: 'static', staticFile: good }), '--notify-config', goodNotify()]);
+  assert.equal(ok.code, 0, ok.message);
+  assert.ok(ok.lines.includes(`static inventory map ok: ${good} (1 subscriptions)`), ok.lines.join('\n'));
+});
+
 test('notify.json: an SMTP password file others may read is named like the config\'s secret files', async () => {
   const loose = join(dir, 'smtp-password');
   writeFileSync(loose, 'secret\n', { mode: 0o644 });
