@@ -230,7 +230,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
   if (notify || Object.keys(policy.resellers).length > 0) inventory.warm();
   const follower = new LogFollower({ path: maillog, statePath: join(stateDir, 'position.json'), startAt: v['from-start'] ? 'start' : 'end' });
   // who speaks SMTP to 127.0.0.1: the policy service (not for a one-shot run)
-  const owners = v.once ? null : await startPolicyService(v['policy-listen'], stateDir, log);
+  const owners = v.once ? null : await startPolicyService(v['policy-listen'], stateDir, log, new Set([0, ...(owner === null ? [] : [owner])]));
   const service = new WatchService({
     follower, breaker, policy, statusPath: join(stateDir, 'status.json'), log, syslogName: logSettings.syslogName,
     ...(owners ? { ownerOf: (id: string) => owners.ownerOf(id) } : {}),
@@ -284,7 +284,7 @@ export async function watchCommand(argv: string[], io: WatchIo = { stdout: proce
  * Starts the policy service; a port that is taken (another watcher) or a bad address is logged
  * and the watch goes on without it: the log is still followed, loopback stays client:127.0.0.1.
  */
-async function startPolicyService(listen: string | undefined, stateDir: string, log: (line: string) => void): Promise<PolicyService | null> {
+async function startPolicyService(listen: string | undefined, stateDir: string, log: (line: string) => void, trustedUids: ReadonlySet<number>): Promise<PolicyService | null> {
   if (listen === 'off') return null;
   let host = DEFAULT_POLICY_LISTEN.host;
   let port = DEFAULT_POLICY_LISTEN.port;
@@ -295,7 +295,8 @@ async function startPolicyService(listen: string | undefined, stateDir: string, 
     port = Number(m[2]);
   }
   const writer = new OwnerLogWriter(join(stateDir, 'smtp-owners.jsonl'), undefined, log);
-  const service = new PolicyService({ writer, log });
+  // smtpd runs as mail_owner: a request from any other local account is answered but not believed
+  const service = new PolicyService({ writer, log, trustedUids });
   try {
     const at = await service.listen(host, port);
     log(`watch: policy service on ${at.host}:${at.port} (answers DUNNO; records the uid of SMTP connections from loopback in ${writer.path})`);

@@ -44,11 +44,19 @@ export interface PolicyServiceDeps {
   readTable?: TableReader;
   now?: () => Date;
   log?: (line: string) => void;
+  /**
+   * uids a policy client may run as (root, Postfix's mail_owner, as smtpd does): the port is
+   * open to every local user, and a forged request naming someone else's connection must not
+   * put a message on their account. Absent: every client is believed (tests, the bench).
+   */
+  trustedUids?: ReadonlySet<number>;
 }
 
 export interface PolicyStats {
   requests: number;
   loopback: number;
+  /** loopback requests from a policy client that is not smtpd's uid: answered, not recorded */
+  untrusted: number;
   owners: number;
   notFound: number;
   damaged: number;
@@ -60,7 +68,7 @@ export class PolicyService {
   private readonly sockets = new Set<Socket>();
   /** queue ID -> uid, newest last, for the watcher (LiveMessages asks by queue ID) */
   private readonly recent = new Map<string, number>();
-  readonly stats: PolicyStats = { requests: 0, loopback: 0, owners: 0, notFound: 0, damaged: 0, connections: 0 };
+  readonly stats: PolicyStats = { requests: 0, loopback: 0, untrusted: 0, owners: 0, notFound: 0, damaged: 0, connections: 0 };
 
   constructor(private readonly d: PolicyServiceDeps) {}
 
@@ -100,6 +108,7 @@ export class PolicyService {
     // one request at a time per connection, answered in order (smtpd waits for each answer)
     let chain: Promise<void> = Promise.resolve();
     let waiting = 0;
+    let trusted: Promise<boolean> | undefined;
     socket.setTimeout(IDLE_MS, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
       for (const req of parser.feed(chunk)) {
@@ -109,7 +118,7 @@ export class PolicyService {
           return;
         }
         chain = chain.then(async () => {
-          await this.handle(req);
+          await this.handle(req, () => (trusted ??= this.trusts(socket)));
           waiting -= 1;
           if (!socket.destroyed) socket.write(DUNNO_REPLY);
         });
@@ -120,7 +129,7 @@ export class PolicyService {
   }
 
   /** Records what it can; never throws, never decides anything. */
-  async handle(req: PolicyRequest): Promise<void> {
+  async handle(req: PolicyRequest, trusted: () => Promise<boolean> = async () => true): Promise<void> {
     this.stats.requests += 1;
     if (req.damaged) this.stats.damaged += 1;
     const a = req.attrs;
@@ -128,6 +137,10 @@ export class PolicyService {
     const clientAddress = a.get('client_address') ?? '';
     if (!isLoopbackAddress(clientAddress)) return;
     this.stats.loopback += 1;
+    if (!(await trusted())) {
+      this.stats.untrusted += 1;
+      return;
+    }
     const client = endpoint(clientAddress, a.get('client_port'));
     const server = endpoint(a.get('server_address') ?? '', a.get('server_port'));
     const queueId = parseQueueId(a.get('queue_id') ?? '');
@@ -158,6 +171,23 @@ export class PolicyService {
       saslUsername: a.get('sasl_username') ? a.get('sasl_username')!.slice(0, FIELD_MAX) : null,
     };
     this.d.writer?.append(record);
+  }
+
+  /** Whether the policy client's own socket (its end of this connection) belongs to a trusted uid. */
+  private async trusts(socket: Socket): Promise<boolean> {
+    const uids = this.d.trustedUids;
+    if (!uids) return true;
+    const peer = socket.remoteAddress && socket.remotePort ? { address: socket.remoteAddress, port: socket.remotePort } : null;
+    const us = socket.localAddress && socket.localPort ? { address: socket.localAddress, port: socket.localPort } : null;
+    if (!peer || !us) return false;
+    try {
+      const uid = await withTimeout(this.lookup(peer, us), LOOKUP_TIMEOUT_MS);
+      if (uid !== null && uids.has(uid)) return true;
+      this.d.log?.(`watch: policy service: a client running as uid ${uid ?? 'unknown'} (not smtpd's) asked about 127.0.0.1; answered, not recorded`);
+    } catch {
+      // unreadable table: not recorded
+    }
+    return false;
   }
 
   /**

@@ -106,3 +106,26 @@ test('it listens on loopback only', async () => {
   const svc = new PolicyService({ writer: null });
   await assert.rejects(svc.listen('0.0.0.0', 0), /loopback only/);
 });
+
+test('a policy client that is not running as a trusted uid (not smtpd) is answered but not believed', async (t) => {
+  const real = (f: string) => readFileSync(f, 'latin1');
+  // the real table (it holds this test's own connection to the service) plus the SMTP client's row
+  const readTable = async (f: '/proc/net/tcp' | '/proc/net/tcp6') => (f === '/proc/net/tcp' ? `${real(f)}\n${TABLE.split('\n')[1]}` : real(f));
+  const me = process.getuid!();
+  const cases: [ReadonlySet<number>, number][] = [
+    [new Set([me]), 1],
+    [new Set([me + 1]), 0],
+  ];
+  for (const [trusted, recorded] of cases) {
+    const svc = new PolicyService({ writer: null, readTable, trustedUids: trusted });
+    t.after(() => svc.close());
+    const { port } = await svc.listen('127.0.0.1', 0);
+    const c = talk(port);
+    assert.equal(await c.ask(req({})), 'action=DUNNO');
+    assert.equal(await c.ask(req({ client_address: '198.51.100.1' })), 'action=DUNNO');
+    c.socket.destroy();
+    assert.equal(svc.stats.owners, recorded, `trusted ${[...trusted].join(',')}`);
+    assert.equal(svc.stats.untrusted, 1 - recorded);
+    assert.equal(svc.ownerOf('4F1A22C0B5'), recorded ? 10004 : null);
+  }
+});
