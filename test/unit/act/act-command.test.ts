@@ -130,3 +130,16 @@ test('where the UI\'s store exists, a command-line action lands in its audit tab
   assert.equal((await actCommand(['undo', 'quarantine-script', script, ...args], io().io)), 0);
   assert.equal(existsSync(script), true, 'and restored');
 });
+
+test('a host that cannot be reached over SSH is E_ACT_SSH with ssh\'s reason, and nothing is journaled', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act-cli-'));
+  const config = join(dir, 'ssh_config');
+  // port 1 on loopback: nobody listens, the connection is refused at once
+  writeFileSync(config, `Host deadhost\n  HostName 127.0.0.1\n  Port 1\n  UserKnownHostsFile /dev/null\n`);
+  const journal = join(dir, 'journal.jsonl');
+  await assert.rejects(
+    actCommand(['apply', 'queue-hold', 'uid:4079', '--host', 'deadhost', '--ssh-config', config], io({ SPAMTRACE_ACT_JOURNAL: journal, SPAMTRACE_FLEET: '' }).io),
+    (e: { code?: string; message?: string }) => e.code === 'E_ACT_SSH' && /deadhost/.test(e.message ?? '') && /refused/i.test(e.message ?? ''),
+  );
+  assert.equal(existsSync(journal), false);
+});
