@@ -4,12 +4,7 @@
  * dispatches and turns errors into one line with a stable code (exit 2).
  */
 import { isSpamtraceError, SpamtraceError } from './errors';
-import { scanCommand } from './cli/scan-command';
-import { configCommand } from './cli/config-command';
-import { notifyCommand } from './cli/notify-command';
-import { actCommand } from './cli/act-command';
-import { serveCommand } from './cli/serve-command';
-import { watchCommand } from './cli/watch-command';
+import { defaultHeapLimitMb, rerunWithHeapLimit, scanHeapLimitMb } from './cli/heap-limit';
 
 const HELP = `Usage: spamtrace <command> [options]
 
@@ -28,19 +23,27 @@ postqueue/postcat output: spamtrace scan --queue-file mailq.txt --postcat-file p
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Each command's code is loaded when it runs: a scan does not pay for the web UI's.
   switch (command) {
-    case 'scan':
-      return scanCommand(rest);
+    case 'scan': {
+      const mb = scanHeapLimitMb(rest, process.env, process.execArgv, defaultHeapLimitMb());
+      const script = process.argv[1];
+      if (mb !== null && script) {
+        const code = await rerunWithHeapLimit(mb, script, argv);
+        if (code !== null) return code;
+      }
+      return (await import('./cli/scan-command')).scanCommand(rest);
+    }
     case 'config':
-      return configCommand(rest);
+      return (await import('./cli/config-command')).configCommand(rest);
     case 'serve':
-      return serveCommand(rest);
+      return (await import('./cli/serve-command')).serveCommand(rest);
     case 'act':
-      return actCommand(rest);
+      return (await import('./cli/act-command')).actCommand(rest);
     case 'notify':
-      return notifyCommand(rest);
+      return (await import('./cli/notify-command')).notifyCommand(rest);
     case 'watch':
-      return watchCommand(rest);
+      return (await import('./cli/watch-command')).watchCommand(rest);
     case undefined:
     case '-h':
     case '--help':

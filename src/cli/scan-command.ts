@@ -7,7 +7,6 @@ import { createProgress } from './progress';
 import { parseScanArgs, SCAN_HELP } from './scan-args';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { extractFleetArgs, FLEET_HELP } from './fleet-args';
-import { fleetScanCommand } from './fleet-command';
 import { scanMaybeStored } from './stored-scan-command';
 
 export async function scanCommand(argv: string[]): Promise<number> {
@@ -17,7 +16,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.stdout.write(SCAN_HELP + FLEET_HELP);
     return 0;
   }
-  if (fleet) return fleetScanCommand(fleet.fleet, options);
+  if (fleet) return (await import('./fleet-command')).fleetScanCommand(fleet.fleet, options);
   const logger = createLogger({ level: options.logLevel });
   const progress = createProgress(process.stderr, options.progress);
   const { config } = loadConfig(resolveConfigPath(options.configPath ?? undefined));

@@ -74,6 +74,16 @@ function start(program: string, args: readonly string[], options: RunOptions, st
   return { child, stderr, finished };
 }
 
+/** A fresh 0600 file whose name is already gone: only the returned handle reaches it. */
+async function privateOutputFile(): Promise<fs.FileHandle> {
+  const dir = await fs.mkdtemp(join(os.tmpdir(), 'spamtrace-'));
+  try {
+    return await fs.open(join(dir, 'stdout'), 'wx+', 0o600);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 export class LocalHost implements Host {
   readonly name: string;
 
@@ -97,30 +107,67 @@ export class LocalHost implements Host {
    * is killed; the output is read back through our own still-open handle.
    */
   private async runViaFile(program: string, args: readonly string[], options: RunOptions, max: number): Promise<RunResult> {
-    const dir = await fs.mkdtemp(join(os.tmpdir(), 'spamtrace-'));
-    let file: fs.FileHandle;
-    try {
-      file = await fs.open(join(dir, 'stdout'), 'wx+', 0o600);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    }
+    const file = await privateOutputFile();
     try {
       const started = start(program, args, options, max, file.fd);
       const result = await started.finished;
       const size = (await file.stat()).size;
-      const buf = Buffer.alloc(Math.min(size, max));
-      if (buf.length > 0) await file.read(buf, 0, buf.length, 0);
-      return { ...result, stdout: buf.toString('utf8'), truncated: size > max || started.stderr.cut };
+      // allocUnsafe: every byte is overwritten by the read (what was not read is cut off)
+      const buf = Buffer.allocUnsafe(Math.min(size, max));
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await file.read(buf, got, buf.length - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return { ...result, stdout: buf.toString('utf8', 0, got), truncated: size > max || started.stderr.cut };
     } finally {
       await file.close();
     }
   }
 
   runLines(program: string, args: readonly string[], options: LineStreamOptions = {}): StreamedRun {
+    if (options.outputViaFile) return this.runLinesViaFile(program, args, options);
     const { child, finished } = start(program, args, options, MAX_STREAMED_STDERR);
     const lines = splitLines(child.stdout, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     const done = finished.then((r) => ({ ...r, stdout: '', truncated: false }));
     return { lines, done };
+  }
+
+  /**
+   * As runViaFile, but the output is read back line by line once the program has exited:
+   * a listing of any size costs one line of memory, and the program runs once.
+   */
+  private runLinesViaFile(program: string, args: readonly string[], options: LineStreamOptions): StreamedRun {
+    let settle!: (r: RunResult) => void;
+    let fail!: (e: unknown) => void;
+    const done = new Promise<RunResult>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    done.catch(() => undefined); // the caller reads the lines first; it sees the error there too
+    async function* lines(): AsyncGenerator<Line> {
+      let file: fs.FileHandle;
+      try {
+        file = await privateOutputFile();
+      } catch (e) {
+        fail(e);
+        throw e;
+      }
+      try {
+        const r = await start(program, args, options, MAX_STREAMED_STDERR, file.fd).finished;
+        settle({ ...r, stdout: '', truncated: false });
+        const stream = file.createReadStream({ start: 0, highWaterMark: READ_CHUNK_BYTES, autoClose: false });
+        try {
+          yield* splitLines(stream, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+        } finally {
+          stream.destroy();
+        }
+      } finally {
+        await file.close().catch(() => undefined);
+      }
+    }
+    return { lines: lines(), done };
   }
 
   async *readLines(path: string, options: { maxLineBytes?: number } = {}): AsyncIterable<Line> {

@@ -14,7 +14,10 @@ export interface QueuedRef {
   recipients?: number;
 }
 
-export type QueuedIndex = ReadonlyMap<string, QueuedRef>;
+/** queue ID -> where it was counted (a Map, or the compact QueuedMessages) */
+export interface QueuedIndex {
+  get(queueId: string): QueuedRef | undefined;
+}
 
 /**
  * The queue's arrival_time is cleanup's; the log's first line is smtpd's client= line a

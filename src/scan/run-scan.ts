@@ -28,7 +28,7 @@ import { sourceSubscription, subscriptionOf } from './attach-subscription';
 import { loadInventory } from './inventory-stage';
 import { readMailLogInto } from './maillog-stage';
 import { hostedDomains } from './hosted-stage';
-import type { QueuedRef } from './queue-log-merge';
+import { QueuedMessages } from './queued-index';
 import { NO_POSTFIX_LOG_SETTINGS, readPostfixLogSettings } from '../collect/maillog';
 import { SubmissionLog } from './submission-log';
 import { correlateWebLogs } from './web-stage';
@@ -65,7 +65,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const direction = await hostedDomains(host, !offline, inventory?.subscriptions ?? []);
   const tracer = new SourceTracer(direction.hosted);
   const submissions = new SubmissionLog();
-  const sourceOf = new Map<string, QueuedRef>();
+  const sourceOf = new QueuedMessages();
   // who spoke SMTP to 127.0.0.1, by queue ID: the policy service's record (read before any message)
   const ownerSkips = new SkipTally();
   const ownerLog = await readOwnerLog(host, options, offline, ownerSkips, logger);
@@ -176,7 +176,7 @@ async function readQueueInto(
   options: ScanInput,
   offline: boolean,
   deps: ScanDeps,
-  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: Map<string, QueuedRef>; owners?: SocketOwners },
+  sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: QueuedMessages; owners?: SocketOwners },
 ): Promise<QueueStage> {
   const { tracer, submissions, sourceOf } = sink;
   const byQueue: Partial<Record<QueueName, number>> = {};
@@ -212,18 +212,20 @@ async function readQueueInto(
   );
   // Messages are traced as postcat delivers them, while postqueue may still be listing;
   // their delay reasons (from the listing) are added once it is complete.
-  for await (const m of collection.messages) {
-    // A saved postcat file may hold the same message twice (pasted twice): count it once.
-    if (sourceOf.has(m.queueId)) {
-      collection.skipped.add('postcat output', 'the same message given twice: counted once');
-      continue;
+  for await (const batch of collection.batches) {
+    for (const m of batch) {
+      // A saved postcat file may hold the same message twice (pasted twice): count it once.
+      if (sourceOf.has(m.queueId)) {
+        collection.skipped.add('postcat output', 'the same message given twice: counted once');
+        continue;
+      }
+      count(m.queueName);
+      const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
+      if (sink.owners) tm.origin = withSocketOwner(tm.origin, sink.owners.ownerOf(m.queueId, m.arrivalTime));
+      const key = tracer.add(tm);
+      sourceOf.set(detach(m.queueId), { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
+      submissions.record(key, tm);
     }
-    count(m.queueName);
-    const tm = toTraceMessage(m, collection.mailOwnerUid ?? null);
-    if (sink.owners) tm.origin = withSocketOwner(tm.origin, sink.owners.ownerOf(m.queueId, m.arrivalTime));
-    const key = tracer.add(tm);
-    sourceOf.set(detach(m.queueId), { key, arrival: m.arrivalTime?.getTime() ?? null, recipients: m.recipients.length });
-    submissions.record(key, tm, true);
   }
   await collection.listed;
   const examined = sourceOf.size;

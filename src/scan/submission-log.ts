@@ -9,9 +9,9 @@
  * - SASL logins: only what the login assessment reads (assess-sasl-login.ts): the earliest
  *   and latest login, the earliest per network, and logins per client address (up to
  *   MAX_CLIENTS_PER_LOGIN addresses per source, first seen first).
- * - A message the queue already reported is recognised by its ID and arrival time; only the
- *   queue's messages are remembered for that (the mail log tells of each message once, and
- *   the mail-log stage skips those the queue showed before recording).
+ * - Nothing per message: a message the queue already reported is not offered again (the
+ *   mail-log stage skips it by queue ID and arrival time, queue-log-merge.ts, before it
+ *   records), and the mail log tells of each message once.
  */
 import type { SaslLogin, Submission } from '../trace/correlate';
 import { networkOf } from '../trace/correlate/ip-network';
@@ -119,8 +119,6 @@ export class LoginDigest {
 export class SubmissionLog {
   private readonly bySource = new Map<string, SubmissionSample>();
   private readonly logins = new Map<string, LoginDigest>();
-  /** the queue's messages (ID@arrival), so the log does not count one of them again */
-  private readonly fromQueue = new Set<string>();
 
   /** submissions seen beyond the per-source sample (not kept) */
   get dropped(): number {
@@ -129,14 +127,9 @@ export class SubmissionLog {
     return n;
   }
 
-  /** `fromQueue`: the message was read from the queue (remembered to recognise it in the log) */
-  record(sourceKey: string, m: TraceMessage, fromQueue = false): void {
+  /** One message, offered once (from the queue, or from the log when the queue did not hold it). */
+  record(sourceKey: string, m: TraceMessage): void {
     if (m.arrivalTime === null) return;
-    // the queue and the mail log can both report one message; a reused queue ID with
-    // another arrival time is another message
-    const id = `${m.queueId}@${m.arrivalTime.getTime()}`;
-    if (this.fromQueue.has(id)) return;
-    if (fromQueue) this.fromQueue.add(detach(id));
     if (m.origin.kind === 'sasl') {
       // successful logins in time order tell "failed before the first success" apart
       if (!m.origin.clientAddress) return;

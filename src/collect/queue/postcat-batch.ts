@@ -207,7 +207,19 @@ export class PostcatReader {
     this.options.onProgress?.(this.done, this.total);
   }
 
+  /** Every message, one at a time (see batches(): the scan's faster way in). */
   async *messages(): AsyncGenerator<QueuedMessage> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /**
+   * The messages batch by batch. A batch held in memory is parsed synchronously as the
+   * consumer iterates it, message by message: no promise per line or per message (at
+   * 100,000 messages those were ~4 million microtasks). The consumer iterates each batch
+   * before asking for the next; whatever it leaves is read through here, so the batch's
+   * ending (a vanished ID, the progress) is always settled.
+   */
+  async *batches(): AsyncGenerator<Iterable<QueuedMessage>> {
     for (;;) {
       this.pump();
       if (this.closed?.error !== undefined) throw this.closed.error;
@@ -221,19 +233,45 @@ export class PostcatReader {
       const read = await ready;
       const reader = new BatchReader(batch, this.options.skipped, this.options.parser);
       if (read.result) {
-        yield* this.drain(reader, splitText(read.result.stdout, DEFAULT_MAX_LINE_BYTES));
-        this.afterRun(batch, read.result, reader);
+        const result = read.result;
+        const parsed = this.parseHeld(reader, splitText(result.stdout, DEFAULT_MAX_LINE_BYTES));
+        // no return(): a consumer that stops early does not close it, the rest is read below
+        yield { [Symbol.iterator]: () => ({ next: () => parsed.next() }) };
+        for (let r = parsed.next(); !r.done; r = parsed.next()); // what the consumer left
+        this.afterRun(batch, result, reader);
         continue;
       }
       // Too large to hold: read this batch again, line by line.
       const run = this.host.runLines(this.program, this.args(batch), this.runOptions);
-      yield* this.drain(reader, run.lines);
+      for await (const m of this.drain(reader, run.lines)) yield [m];
       this.afterRun(batch, await run.done, reader);
     }
   }
 
-  /** One batch's lines through its reader: each message yielded as soon as it is complete. */
-  private async *drain(reader: BatchReader, lines: Iterable<Line> | AsyncIterable<Line>): AsyncGenerator<QueuedMessage> {
+  /** A held batch's messages, parsed as they are asked for. */
+  private *parseHeld(reader: BatchReader, lines: Iterable<Line>): Generator<QueuedMessage> {
+    let n = 0;
+    for (const line of lines) {
+      const m = reader.push(line);
+      if (m) {
+        yield m;
+        // progress every 100 messages, not each: a callback per message showed in the profile
+        if (++n === 100) {
+          this.progress(n);
+          n = 0;
+        }
+      }
+    }
+    const last = reader.end();
+    if (last) {
+      yield last;
+      n++;
+    }
+    if (n > 0) this.progress(n);
+  }
+
+  /** One streamed batch's lines through its reader: each message yielded as soon as it is complete. */
+  private async *drain(reader: BatchReader, lines: AsyncIterable<Line>): AsyncGenerator<QueuedMessage> {
     for await (const line of lines) {
       const m = reader.push(line);
       if (m) {

@@ -16,8 +16,7 @@
  *   then "postqueue: fatal: usage: postqueue -f | ..." (exit 64): we use -p.
  */
 import type { QueueId, QueueListingEntry, QueuedMessage } from '../../domain/queue';
-import type { Host, Line, StreamedRun } from '../../host/host';
-import { splitText } from '../../host/line-splitter';
+import type { Host, Line } from '../../host/host';
 import { SpamtraceError, isSpamtraceError, type ErrorCode } from '../../errors';
 import { SkipTally } from '../skip-tally';
 import { PostcatReader, DEFAULT_BATCH_SIZE } from './postcat-batch';
@@ -77,6 +76,11 @@ export interface QueueCollection {
   /** the text trailer's "in M Requests" (may exceed the entries when a paste was cut) */
   reportedTotal: number | null;
   messages: AsyncIterable<QueuedMessage>;
+  /**
+   * The same messages in batches, each iterated synchronously (live: one postcat batch,
+   * parsed as it is iterated). Read either this or `messages`, not both.
+   */
+  batches: AsyncIterable<Iterable<QueuedMessage>>;
   skipped: SkipTally;
   /** what Postfix warned about while answering (e.g. "Mail system is down -- accessing queue directly") */
   warnings: string[];
@@ -88,8 +92,6 @@ export interface QueueCollection {
 }
 
 /** `postqueue -j` lines can be long (one line per message, all recipients). */
-/** a queue listing held in memory at most (~1 KB a message in -j form); larger is streamed */
-const LISTING_BUFFER_BYTES = 256 * 1024 * 1024;
 const JSON_LINE_BYTES = 1024 * 1024;
 const TEXT_LINE_BYTES = 64 * 1024;
 /** Lines looked at before a saved listing's format is decided. */
@@ -178,16 +180,9 @@ async function runPostqueue(
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const maxLineBytes = json ? JSON_LINE_BYTES : TEXT_LINE_BYTES;
   // showq writes a record at a time; through a file that costs a third less than a pipe.
-  // A listing too large to hold is read again as a stream.
-  let r = await host.run(program, args, { timeoutMs, outputViaFile: true, maxOutputBytes: LISTING_BUFFER_BYTES });
-  let lines: Iterable<Line> | AsyncIterable<Line>;
-  let streamed: StreamedRun | null = null;
-  if (r.truncated) {
-    streamed = host.runLines(program, args, { timeoutMs, maxLineBytes });
-    lines = streamed.lines;
-  } else {
-    lines = splitText(r.stdout, maxLineBytes);
-  }
+  // The file is read back line by line: a 200,000-message listing (~50 MB) is never held.
+  const streamed = host.runLines(program, args, { timeoutMs, maxLineBytes, outputViaFile: true });
+  const lines: AsyncIterable<Line> = streamed.lines;
   // Parse into a scratch tally: a failed -j run must not leave its junk counted.
   const scratch = new SkipTally();
   const entries: QueueListingEntry[] = [];
@@ -212,10 +207,7 @@ async function runPostqueue(
     if (e) take(e);
     reportedTotal = p.summary.trailerRequests;
   }
-  // the listing's text is parsed: let it go before the caller's work goes on
-  lines = [];
-  r = { ...r, stdout: '' };
-  if (streamed) r = await streamed.done;
+  const r = await streamed.done;
   if (r.spawnError?.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', `${program} was not found`);
   if (r.spawnError) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} could not be started: ${r.spawnError.code}`);
   if (r.timedOut) throw new SpamtraceError('E_QUEUE_UNREADABLE', `${program} did not finish in time`);
@@ -296,6 +288,7 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     listing: [],
     reportedTotal: null,
     messages: { [Symbol.asyncIterator]: () => reader.messages() },
+    batches: { [Symbol.asyncIterator]: () => reader.batches() },
     skipped,
     warnings: [],
     listed: Promise.resolve(),
@@ -339,6 +332,15 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
 }
 
 // ---- offline ------------------------------------------------------------------------
+
+/** Each message as a batch of its own (a saved file is read line by line anyway). */
+function oneByOne(messages: AsyncIterable<QueuedMessage>): AsyncIterable<Iterable<QueuedMessage>> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const m of messages) yield [m];
+    },
+  };
+}
 
 /** Wraps a file's lines so read errors become one clear SpamtraceError. */
 async function* fileLines(host: Host, path: string, maxLineBytes: number, code: ErrorCode, what: string): AsyncGenerator<Line> {
@@ -456,6 +458,7 @@ async function collectOffline(
     listing: listing.entries,
     reportedTotal: listing.reportedTotal,
     messages,
+    batches: oneByOne(messages),
     skipped,
     warnings: [],
     listed: Promise.resolve(),
