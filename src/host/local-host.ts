@@ -1,4 +1,5 @@
 /** The machine spamtrace runs on. Programs are spawned with argument arrays, never a shell. */
+import { isAscii } from 'node:buffer';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -120,7 +121,11 @@ export class LocalHost implements Host {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      return { ...result, stdout: buf.toString('utf8', 0, got), truncated: size > max || started.stderr.cut };
+      const bytes = buf.subarray(0, got);
+      // postcat and showq output is nearly always ASCII: decoded as latin1 it is the same
+      // string, built ~10x faster than through the UTF-8 decoder (isAscii is SIMD)
+      const stdout = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+      return { ...result, stdout, truncated: size > max || started.stderr.cut };
     } finally {
       await file.close();
     }

@@ -361,8 +361,11 @@ export class PostcatParser {
         b.attributeCount -= 1;
       } else Object.defineProperty(attrs, name, { value: before, enumerable: true, writable: true, configurable: true });
     };
-    // A plain object keyed by attacker text: define, never assign, so "__proto__" is data.
-    Object.defineProperty(attrs, name, { value: v, enumerable: true, writable: true, configurable: true });
+    // A plain object keyed by attacker text: "__proto__" is defined, never assigned, so it
+    // stays data. Every other name assigns safely (Object.prototype has no other setter),
+    // and plain assignment is several times faster: this is the parser's hottest line.
+    if (name === '__proto__') Object.defineProperty(attrs, name, { value: v, enumerable: true, writable: true, configurable: true });
+    else attrs[name] = v;
   }
 
   private onHeaderLine(text: string, cut: boolean): void {
