@@ -150,6 +150,8 @@ export class PostcatReader {
   /** No more IDs come; with an error, the consumer gets it instead of the end. */
   close(error?: unknown): void {
     this.closed = error === undefined ? {} : { error };
+    // no more IDs to tell apart: a 200,000-ID set need not live to the end of the scan
+    this.unique.clear();
     this.wakeUp();
   }
 
@@ -159,6 +161,7 @@ export class PostcatReader {
     w?.();
   }
 
+  /** Was this ID added? (Until close(): then every ID is forgotten.) */
   has(id: string): boolean {
     return this.unique.has(id);
   }
