@@ -69,23 +69,31 @@ export function defaultHeapLimitMb(): number {
  */
 export function rerunWithHeapLimit(mb: number, script: string, args: readonly string[]): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, script, ...args], {
+    // Listening before the spawn: a signal in between must not end us by default and leave
+    // the scan running without us.
+    let child: ReturnType<typeof spawn> | null = null;
+    const pending: NodeJS.Signals[] = [];
+    const forward = (signal: NodeJS.Signals): void => {
+      if (child?.pid !== undefined) child.kill(signal);
+      else pending.push(signal);
+    };
+    for (const s of FORWARDED) process.on(s, forward);
+    const stopForwarding = (): void => {
+      for (const s of FORWARDED) process.off(s, forward);
+    };
+    child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, script, ...args], {
       stdio: 'inherit',
       env: { ...process.env, [MARK]: String(mb) },
     });
-    const forward = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
-    };
-    let started = false;
-    child.once('spawn', () => {
-      started = true;
-      for (const s of FORWARDED) process.on(s, forward);
-    });
+    const started = child.pid !== undefined;
+    for (const s of pending.splice(0)) forward(s);
     child.once('error', () => {
-      if (!started) resolve(null);
+      if (started) return;
+      stopForwarding();
+      resolve(null);
     });
     child.once('exit', (code, signal) => {
-      for (const s of FORWARDED) process.off(s, forward);
+      stopForwarding();
       if (signal !== null) {
         // end as the child ended; if the signal does not end us (ignored here), exit 128 + n
         process.kill(process.pid, signal);

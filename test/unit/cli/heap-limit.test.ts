@@ -82,11 +82,20 @@ test('the scan runs under --max-old-space-size, and SIGTERM to the command ends 
   });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cmd.on('exit', (code, signal) => resolve({ code, signal })));
   const child = await until('the re-started scan', () => childrenOf(cmd.pid!)[0]);
-  const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
-  assert.ok(argv.includes(`--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`), argv.join(' '));
-  assert.ok(argv.includes('--queue-file') && argv.includes(fifo), 'the same arguments');
-  cmd.kill('SIGTERM');
-  const how = await ended;
-  assert.deepEqual(how, { code: null, signal: 'SIGTERM' });
-  await until('the scan to end', () => !existsSync(`/proc/${child}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${child}/status`, 'utf8')));
+  try {
+    const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes(`--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`), argv.join(' '));
+    assert.ok(argv.includes('--queue-file') && argv.includes(fifo), 'the same arguments');
+    cmd.kill('SIGTERM');
+    const how = await ended;
+    assert.deepEqual(how, { code: null, signal: 'SIGTERM' });
+    await until('the scan to end', () => !existsSync(`/proc/${child}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${child}/status`, 'utf8')));
+  } finally {
+    // never leave a scan blocked on the FIFO behind, whatever failed
+    try {
+      process.kill(child, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 });
