@@ -83,7 +83,11 @@ test('the scan runs under --max-old-space-size, and SIGTERM to the command ends 
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cmd.on('exit', (code, signal) => resolve({ code, signal })));
   const child = await until('the re-started scan', () => childrenOf(cmd.pid!)[0]);
   try {
-    const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+    // read once it has exec'd (between fork and exec, or during exec, it is not the scan yet)
+    const argv = await until('its command line', () => {
+      const a = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+      return a.includes('scan') && a.includes('--queue-file') ? a : null;
+    });
     assert.ok(argv.includes(`--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`), argv.join(' '));
     assert.ok(argv.includes('--queue-file') && argv.includes(fifo), 'the same arguments');
     cmd.kill('SIGTERM');
