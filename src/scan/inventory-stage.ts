@@ -18,6 +18,7 @@ import type { Logger } from '../log';
 import type { SpamtraceConfig } from '../config/config-types';
 import { readSecretFile } from '../config/secret-file';
 import { FilesystemInventory } from '../inventory/filesystem/discover';
+import { resolveOptions } from '../inventory/filesystem/options';
 import { PleskInventory } from '../inventory/plesk';
 import { ConfixxInventory } from '../inventory/confixx';
 import { isSpamtraceError } from '../errors';
@@ -38,13 +39,16 @@ export async function loadInventory(
   /** offline scans look at the layouts the admin named, never at this server's panel */
   panelAllowed = true,
 ): Promise<InventoryResult> {
-  const filesystem = new FilesystemInventory(host, {
+  const layout = {
     vhostsRoot: choice.vhostsRoot ?? config?.roots.vhosts ?? undefined,
     confixxRoot: choice.confixxRoot ?? config?.roots.confixx ?? undefined,
     ...((choice.staticMap ?? config?.staticFile) ? { staticFile: (choice.staticMap ?? config?.staticFile)! } : {}),
-  });
+  };
+  const filesystem = new FilesystemInventory(host, layout);
   const warnings: string[] = [];
-  const panel = panelAllowed ? await pickPanel(host, config, logger, filesystem, warnings) : null;
+  const o = resolveOptions(layout);
+  // the layouts' roots ride along with the panel's marks: one round trip for both over SSH
+  const panel = panelAllowed ? await pickPanel(host, config, logger, filesystem, warnings, [o.vhostsRoot, o.mailnamesRoot, o.confixxRoot]) : null;
   try {
     const result = await (panel ?? filesystem).list();
     logger.info('inventory', { code: 'INVENTORY_DONE', source: result.source, subscriptions: result.subscriptions.length, warnings: result.warnings.length });
@@ -77,7 +81,14 @@ async function existsOn(host: Host, path: string, warnings: string[]): Promise<b
   }
 }
 
-async function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, logger: Logger, filesystem: Inventory, warnings: string[]): Promise<Inventory | null> {
+async function pickPanel(
+  host: Host,
+  config: Readonly<SpamtraceConfig> | null,
+  logger: Logger,
+  filesystem: Inventory,
+  warnings: string[],
+  layoutRoots: readonly string[],
+): Promise<Inventory | null> {
   const want = config?.panel ?? 'auto';
   if (want === 'filesystem' || want === 'static') return null;
   const confFile = config?.confixx.confFile ?? '/root/confixx/confixx_main.conf';
@@ -87,7 +98,11 @@ async function pickPanel(host: Host, config: Readonly<SpamtraceConfig> | null, l
     for (const h of candidates) if (await existsOn(h, path, warnings)) return h;
     return null;
   };
-  if (want === 'auto') await Promise.all(candidates.map((h) => h.prefetch?.({ stat: [PLESK_HOME, confFile] })));
+  if (want === 'auto') {
+    const marks = [PLESK_HOME, confFile];
+    if (candidates.length === 1 && candidates[0] === host) await host.prefetch?.({ stat: [...marks, ...layoutRoots] });
+    else await Promise.all([...candidates.map((h) => h.prefetch?.({ stat: marks })), host.prefetch?.({ stat: layoutRoots })]);
+  }
   const pleskOn = want === 'plesk' ? candidates[0]! : want === 'auto' ? await where(PLESK_HOME) : null;
   if (pleskOn) {
     const api = config ? pleskApi(config, warnings) : undefined;

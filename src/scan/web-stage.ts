@@ -108,6 +108,8 @@ export async function readSubscriptionRequests(
 
 /** The file behind each script's URL under the docroots: path, size, owner, mtime. */
 export async function locateScripts(host: Host, scripts: ScriptFinding[], docRoots: readonly string[], users: UserDirectory): Promise<void> {
+  // every candidate of every script announced at once: over SSH one round trip, not one per docroot and script
+  await host.prefetch?.({ stat: scripts.flatMap((f) => candidateFilePaths(f.urlPath, docRoots)) });
   for (const finding of scripts) {
     const found = await statScript(host, finding.urlPath, docRoots, users);
     if (found) {
