@@ -137,7 +137,11 @@ export function formatCpuBreakdown(x: BreakdownInput): string[] {
   const alone = waves * one.wallMs;
   const scannerBound = sc / x.cores;
   const estimate = Math.max(alone, scannerBound);
+  // the raw ratio's floor on this box: all N hosts' CPU (scanner and servers) must fit
+  // through its cores, even with no other job running
+  const floor = (sc + sv) / x.cores;
   lines.push(
+    `  floor for the raw ratio here: (scanner + servers) CPU / ${x.cores} cores = ${s(floor)} = ${(floor / one.wallMs).toFixed(2)} x one host, with no other job on the machine`,
     `  the scanner's own work: ${s(sc)} CPU for ${hosts} hosts (${s(sc / hosts)} per host; one host alone ${s(scannerMs(one))})`,
     `  on a real fleet (servers' CPU on their own machines): about max(${waves} rounds x one host, scanner CPU / ${x.cores} cores)`,
     `    = max(${s(alone)}, ${s(scannerBound)}) = ${s(estimate)} = ${(estimate / one.wallMs).toFixed(2)} x one host (an estimate from this run, not a measurement)`,
