@@ -8,12 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flushQueue, labDown, labUp, postqueueJson, runScenario, sha256File, waitForQueueSettled } from '../lab/lab';
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
+import { STOLEN, actionIdOf, countInQueue, sendmailAs, submitWithLogin } from '../lab/act-probes';
 import { labHttpRequest } from '../lab/web/http-submitter';
 import { DROPPED_SCRIPT, droppedScriptFile, webSite } from '../lab/web/web-layout';
 import { packageRoot, runCli } from '../helpers/run-cli';
@@ -26,7 +27,6 @@ const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : c
 
 const MAIN_CF = '/etc/postfix/main.cf';
 const SASL_MAP = '/etc/postfix/spamtrace_sasl_access';
-const STOLEN = { login: 'kontakt@kunde-beispiel.de', password: 'Sommer2014' };
 
 interface Run {
   code: number | null;
@@ -50,35 +50,6 @@ function act(args: string[], env: Record<string, string>, crashAfter?: EngineSte
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-}
-
-function idOf(r: Run): string {
-  const m = /applied as (\S+);/.exec(r.stdout);
-  assert.ok(m, `no action id in: ${r.stdout}${r.stderr}`);
-  return m[1]!;
-}
-
-async function countIn(queue: string, sender: RegExp): Promise<number> {
-  return (await postqueueJson()).filter((e) => e.queue_name === queue && sender.test(e.sender)).length;
-}
-
-/** A real submission with sendmail as USER, to a recipient the fake MX accepts. */
-function sendmailAs(user: string): { code: number | null; stderr: string } {
-  const r = spawnSync('runuser', ['-u', user, '--', '/usr/sbin/sendmail', '-i', '-f', `${user}@lab.spamtrace.test`, '--', 'probe@accept.spamtrace.test'], {
-    input: `From: ${user}@lab.spamtrace.test\nTo: probe@accept.spamtrace.test\nSubject: act-lab probe\n\nhello\n`,
-    encoding: 'utf8',
-  });
-  return { code: r.status, stderr: r.stderr };
-}
-
-/** A real SMTP AUTH submission (swaks, argument array) to 127.0.0.1:25. */
-function submitWithLogin(): { code: number | null; out: string } {
-  const r = spawnSync(
-    'swaks',
-    ['--server', '127.0.0.1', '--port', '25', '--auth', 'PLAIN', '--auth-user', STOLEN.login, '--auth-password', STOLEN.password, '--from', STOLEN.login, '--to', 'probe@accept.spamtrace.test', '--header', 'Subject: act-lab login probe', '--body', 'hello'],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 /** POST without a valid recipient: the dropped script answers 400 "ERR rcpt" and sends nothing. */
@@ -118,21 +89,21 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
   });
 
   test('queue-hold puts all 40 messages of uid 4079 on hold, and undo releases them', async () => {
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
     const plan = await act(['plan', 'queue-hold', 'user:web274'], env);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /40 of 40 queued messages of uid:4079/);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0, 'plan changes nothing');
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0, 'plan changes nothing');
 
     const r = await act(['apply', 'queue-hold', 'uid:4079'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 40);
-    assert.equal(await countIn('hold', /@kunde-beispiel\.de$/), 0, 'other sources untouched');
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('hold', /@kunde-beispiel\.de$/), 0, 'other sources untouched');
 
-    const u = await act(['undo', idOf(r)], env);
+    const u = await act(['undo', actionIdOf(r)], env);
     assert.equal(u.code, 0, u.stdout + u.stderr);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0);
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0);
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
   });
 
   test('queue-hold takes an SMTP client address as the source (the open relay case) and holds only its mail', async () => {
@@ -145,8 +116,8 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     const n = Number(m[1]);
     assert.ok(n >= 15, `held ${n}`);
     assert.equal((await postqueueJson()).filter((e) => e.queue_name === 'hold').length - heldBefore, n);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0, 'the local source is not touched');
-    assert.equal((await act(['undo', idOf(r)], env)).code, 0);
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0, 'the local source is not touched');
+    assert.equal((await act(['undo', actionIdOf(r)], env)).code, 0);
     assert.equal((await postqueueJson()).filter((e) => e.queue_name === 'hold').length, heldBefore);
   });
 
@@ -155,12 +126,12 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     assert.equal(hold.code, 0, hold.stdout + hold.stderr);
     const rel = await act(['apply', 'queue-release', 'user:web274'], env);
     assert.equal(rel.code, 0, rel.stdout + rel.stderr);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0);
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
-    assert.equal((await act(['undo', idOf(rel)], env)).code, 0);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 40, 'undoing the release holds them again');
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0);
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
+    assert.equal((await act(['undo', actionIdOf(rel)], env)).code, 0);
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 40, 'undoing the release holds them again');
     assert.equal((await act(['undo', 'queue-hold', 'uid:4079'], env)).code, 0);
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
 
     const oldIds = new Set((await postqueueJson()).filter((e) => /@web274-example\.de$/.test(e.sender)).map((e) => e.queue_id));
     const rq = await act(['apply', 'queue-requeue', 'uid:4079'], env);
@@ -180,22 +151,22 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     const notHeld = await act(['apply', 'queue-delete', `sasl:${STOLEN.login}`, '--confirm-delete', '0'], env);
     assert.equal(notHeld.code, 0, 'nothing on hold: nothing to delete');
     assert.match(notHeld.stdout, /nothing to do/);
-    assert.equal(await countIn('deferred', /@kunde-beispiel\.de$/), 15);
+    assert.equal(await countInQueue('deferred', /@kunde-beispiel\.de$/), 15);
 
     assert.equal((await act(['apply', 'queue-hold', `sasl:${STOLEN.login}`], env)).code, 0);
-    assert.equal(await countIn('hold', /@kunde-beispiel\.de$/), 15);
+    assert.equal(await countInQueue('hold', /@kunde-beispiel\.de$/), 15);
 
     const unconfirmed = await act(['apply', 'queue-delete', `sasl:${STOLEN.login}`], env);
     assert.equal(unconfirmed.code, 2);
     assert.match(unconfirmed.stderr, /--confirm-delete 15/);
     const wrong = await act(['apply', 'queue-delete', `sasl:${STOLEN.login}`, '--confirm-delete', '14'], env);
     assert.equal(wrong.code, 2);
-    assert.equal(await countIn('hold', /@kunde-beispiel\.de$/), 15, 'nothing deleted without the right count');
+    assert.equal(await countInQueue('hold', /@kunde-beispiel\.de$/), 15, 'nothing deleted without the right count');
 
     const del = await act(['apply', 'queue-delete', `sasl:${STOLEN.login}`, '--confirm-delete', '15'], env);
     assert.equal(del.code, 0, del.stdout + del.stderr);
     assert.equal((await postqueueJson()).filter((e) => /@kunde-beispiel\.de$/.test(e.sender)).length, 0);
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40, 'the other source kept its mail');
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40, 'the other source kept its mail');
     const audit = await new JsonlAuditSink(join(journalDir, 'audit.jsonl')).read();
     const request = audit.findIndex((a) => a.action === 'queue-delete:request');
     assert.ok(request !== -1 && request < audit.findIndex((a) => a.action === 'queue-delete'), 'the request is audited before the delete');
@@ -211,26 +182,26 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     assert.equal(await sha256File(MAIN_CF), mainCfBefore, 'plan changes nothing');
     const r = await act(['apply', 'block-submit', 'web274'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const refused = sendmailAs('web274');
+    const refused = sendmailAs('web274', 'act-lab');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /User web274\(4079\) is not allowed to submit mail/);
-    const other = sendmailAs('newsuser');
+    const other = sendmailAs('newsuser', 'act-lab');
     assert.equal(other.code, 0, other.stderr);
 
     const u = await act(['undo', 'block-submit', 'web274'], env);
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.equal(await sha256File(MAIN_CF), mainCfBefore);
-    const again = sendmailAs('web274');
+    const again = sendmailAs('web274', 'act-lab');
     assert.equal(again.code, 0, again.stderr);
     await waitForQueueSettled();
   });
 
   test('block-login makes a real SMTP AUTH submission fail; undo lets it through and restores main.cf', async () => {
-    const before = submitWithLogin();
+    const before = submitWithLogin('act-lab');
     assert.equal(before.code, 0, before.out);
     const r = await act(['apply', 'block-login', STOLEN.login], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const blocked = submitWithLogin();
+    const blocked = submitWithLogin('act-lab');
     assert.notEqual(blocked.code, 0);
     assert.match(blocked.out, /554 5\.7\.1 <kontakt@kunde-beispiel\.de>: SASL login name rejected/);
 
@@ -239,7 +210,7 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     assert.equal(await sha256File(MAIN_CF), mainCfBefore);
     assert.equal(existsSync(SASL_MAP), false);
     assert.equal(existsSync(`${SASL_MAP}.db`), false);
-    const afterUndo = submitWithLogin();
+    const afterUndo = submitWithLogin('act-lab');
     assert.equal(afterUndo.code, 0, afterUndo.out);
     await waitForQueueSettled();
   });
@@ -261,7 +232,7 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
       assert.doesNotMatch(a.body, /ERR/);
     }
 
-    const u = await act(['undo', idOf(r)], env);
+    const u = await act(['undo', actionIdOf(r)], env);
     assert.equal(u.code, 0, u.stdout + u.stderr);
     const back = statSync(file);
     assert.deepEqual([back.uid, back.gid, back.mode, back.size], [st.uid, st.gid, st.mode, st.size]);
@@ -283,7 +254,7 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     const crashed = await act(['apply', 'block-submit', 'web274'], env, 'apply');
     assert.equal(crashed.signal, 'SIGKILL');
     assert.notEqual(await sha256File(MAIN_CF), mainCfBefore, 'the change was made');
-    assert.match(sendmailAs('web274').stderr, /not allowed to submit mail/);
+    assert.match(sendmailAs('web274', 'act-lab').stderr, /not allowed to submit mail/);
 
     const status = await act(['status'], env);
     assert.equal(status.code, 1);
@@ -298,7 +269,7 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     const u = await act(['undo', id], env);
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.equal(await sha256File(MAIN_CF), mainCfBefore);
-    assert.equal(sendmailAs('web274').code, 0);
+    assert.equal(sendmailAs('web274', 'act-lab').code, 0);
     assert.equal((await act(['status'], env)).code, 0);
     await waitForQueueSettled();
   });
@@ -307,14 +278,14 @@ describe('spamtrace act on the real lab', { skip, concurrency: false }, () => {
     await runScenario('php-spam', { wait: true, count: 5 });
     const r = await act(['apply', 'queue-hold', 'uid:4079'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const id = idOf(r);
+    const id = actionIdOf(r);
     const crashed = await act(['undo', id], env, 'undo');
     assert.equal(crashed.signal, 'SIGKILL');
     const status = await act(['status'], env);
     assert.match(status.stdout, new RegExp(`HALF-DONE ${id} queue-hold uid:4079: undo started`));
     const again = await act(['undo', id], env);
     assert.equal(again.code, 0, again.stdout + again.stderr);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0);
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0);
     const journal = readFileSync(env['SPAMTRACE_ACT_JOURNAL']!, 'utf8');
     assert.ok(journal.split('\n').filter((l) => l.includes(id) && l.includes('"undo-recorded"')).length === 1);
   });

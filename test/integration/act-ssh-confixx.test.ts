@@ -8,14 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfixxInventory } from '../../src/inventory/confixx';
 import { LocalHost } from '../../src/host/local-host';
 import { JsonlAuditSink } from '../../src/act/audit';
-import { packageRoot } from '../helpers/run-cli';
+import { runCli, type CliResult } from '../helpers/run-cli';
 import { findMariaDb, startPrivateMariaDb, type PrivateMariaDb } from '../confixx-db/private-mariadb';
 import { CONFIXX_DB, CONFIXX_PASSWORD, CONFIXX_USER, loadConfixxDb, writeConfixxConf } from '../confixx-db/confixx-fixture';
 import { canRunSshd, startPrivateSshd, type PrivateSshd } from '../../bench/fleet/private-sshd';
@@ -25,17 +24,7 @@ const found = findMariaDb();
 const skip =
   process.env['SPAMTRACE_SKIP_MARIADB'] === '1' ? 'SPAMTRACE_SKIP_MARIADB=1' : typeof found === 'string' ? found : canRunSshd() ? false : 'needs root and openssh-server';
 
-function act(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli.js'), 'act', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const act = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(['act', ...args], env);
 
 describe('confixx-lock over SSH with spamtrace act --host', { skip, concurrency: false }, () => {
   let db: PrivateMariaDb;

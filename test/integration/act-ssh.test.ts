@@ -10,14 +10,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flushQueue, labDown, labUp, postqueueJson, runScenario, sha256File, waitForQueueSettled } from '../lab/lab';
+import { flushQueue, labDown, labUp, runScenario, sha256File, waitForQueueSettled } from '../lab/lab';
 import { acquireLabLock, releaseLabLock } from '../lab/lab-lock';
 import { canRunSshd, startPrivateSshd, type PrivateSshd } from '../../bench/fleet/private-sshd';
-import { packageRoot } from '../helpers/run-cli';
+import { runCli, type CliResult } from '../helpers/run-cli';
+import { STOLEN, actionIdOf, countInQueue, sendmailAs, submitWithLogin } from '../lab/act-probes';
 import { SshHost } from '../../src/host/ssh-host';
 import type { Host } from '../../src/host/host';
 import { createActEngine } from '../../src/act/registry';
@@ -28,54 +29,9 @@ const skip = process.env['SPAMTRACE_SKIP_LAB'] ? 'SPAMTRACE_SKIP_LAB is set' : c
 
 const MAIN_CF = '/etc/postfix/main.cf';
 const SASL_MAP = '/etc/postfix/spamtrace_sasl_access';
-const STOLEN = { login: 'kontakt@kunde-beispiel.de', password: 'Sommer2014' };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** `spamtrace act ... --host ALIAS` in a child process, as src/cli.ts runs it. */
-function act(args: string[], env: Record<string, string>): Promise<Run> {
-  const entry = join(packageRoot(), 'dist', 'src', 'cli.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, 'act', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function idOf(r: Run): string {
-  const m = /applied as (\S+);/.exec(r.stdout);
-  assert.ok(m, `no action id in: ${r.stdout}${r.stderr}`);
-  return m[1]!;
-}
-
-async function countIn(queue: string, sender: RegExp): Promise<number> {
-  return (await postqueueJson()).filter((e) => e.queue_name === queue && sender.test(e.sender)).length;
-}
-
-function sendmailAs(user: string): { code: number | null; stderr: string } {
-  const r = spawnSync('runuser', ['-u', user, '--', '/usr/sbin/sendmail', '-i', '-f', `${user}@lab.spamtrace.test`, '--', 'probe@accept.spamtrace.test'], {
-    input: `From: ${user}@lab.spamtrace.test\nTo: probe@accept.spamtrace.test\nSubject: act-ssh probe\n\nhello\n`,
-    encoding: 'utf8',
-  });
-  return { code: r.status, stderr: r.stderr };
-}
-
-function submitWithLogin(): { code: number | null; out: string } {
-  const r = spawnSync(
-    'swaks',
-    ['--server', '127.0.0.1', '--port', '25', '--auth', 'PLAIN', '--auth-user', STOLEN.login, '--auth-password', STOLEN.password, '--from', STOLEN.login, '--to', 'probe@accept.spamtrace.test', '--header', 'Subject: act-ssh login probe', '--body', 'hello'],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+const act = (args: string[], env: Record<string, string>): Promise<CliResult> => runCli(['act', ...args], env);
 
 describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: false }, () => {
   let sshd: PrivateSshd;
@@ -85,7 +41,7 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
   let over: string[];
 
   /** act over SSH; also how many remote sessions the command opened */
-  const remote = async (args: string[]): Promise<Run & { sessions: number }> => {
+  const remote = async (args: string[]): Promise<CliResult & { sessions: number }> => {
     const n = await sshd.sessions();
     const r = await act([...args, ...over], env);
     return { ...r, sessions: (await sshd.sessions()) - n };
@@ -115,28 +71,28 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
   });
 
   test('queue-hold over SSH puts the 40 messages of uid 4079 on hold in one session, and undo releases them', async (t) => {
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
     const plan = await remote(['plan', 'queue-hold', 'user:web274']);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /40 of 40 queued messages of uid:4079/);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0, 'plan changes nothing');
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0, 'plan changes nothing');
 
     const r = await remote(['apply', 'queue-hold', 'uid:4079']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /check: OK/);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 40);
-    assert.equal(await countIn('hold', /@kunde-beispiel\.de$/), 0, 'other sources untouched');
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('hold', /@kunde-beispiel\.de$/), 0, 'other sources untouched');
     assert.ok(r.sessions >= 1 && r.sessions <= 4, `${r.sessions} remote sessions for plan, apply and check of 40 messages`);
     t.diagnostic(`queue-hold apply over SSH: ${r.sessions} remote session(s)`);
 
-    const u = await remote(['undo', idOf(r)]);
+    const u = await remote(['undo', actionIdOf(r)]);
     assert.equal(u.code, 0, u.stdout + u.stderr);
-    assert.equal(await countIn('hold', /@web274-example\.de$/), 0);
-    assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+    assert.equal(await countInQueue('hold', /@web274-example\.de$/), 0);
+    assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
 
     // journal and audit are here, on the scanner, and name the host
     const list = await act(['list', ...over], env);
-    assert.match(list.stdout, new RegExp(`${idOf(r)}\\s+undone\\s+queue-hold\\s+uid:4079 on ${sshd.good[0]}`));
+    assert.match(list.stdout, new RegExp(`${actionIdOf(r)}\\s+undone\\s+queue-hold\\s+uid:4079 on ${sshd.good[0]}`));
     const audit = await new JsonlAuditSink(join(journalDir, 'audit.jsonl')).read();
     assert.ok(audit.some((a) => a.action === 'queue-hold' && a.host === sshd.good[0] && a.verified), JSON.stringify(audit.map((a) => [a.action, a.host])));
   });
@@ -151,39 +107,39 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
     assert.match(r.stdout, /sendmail as web274: refused/);
     assert.ok(r.sessions <= 4, `${r.sessions} sessions`);
     t.diagnostic(`block-submit apply over SSH: ${r.sessions} remote session(s)`);
-    const refused = sendmailAs('web274');
+    const refused = sendmailAs('web274', 'act-ssh');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /User web274\(4079\) is not allowed to submit mail/);
-    assert.equal(sendmailAs('newsuser').code, 0);
+    assert.equal(sendmailAs('newsuser', 'act-ssh').code, 0);
 
     const u = await remote(['undo', 'block-submit', 'web274']);
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
-    assert.equal(sendmailAs('web274').code, 0);
+    assert.equal(sendmailAs('web274', 'act-ssh').code, 0);
     await waitForQueueSettled();
   });
 
   test('block-login over SSH makes a real SMTP AUTH submission fail; undo removes the map and restores main.cf', async () => {
-    assert.equal(submitWithLogin().code, 0);
+    assert.equal(submitWithLogin('act-ssh').code, 0);
     const r = await remote(['apply', 'block-login', STOLEN.login]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const blocked = submitWithLogin();
+    const blocked = submitWithLogin('act-ssh');
     assert.notEqual(blocked.code, 0);
     assert.match(blocked.out, /554 5\.7\.1 <kontakt@kunde-beispiel\.de>: SASL login name rejected/);
 
-    const u = await remote(['undo', idOf(r)]);
+    const u = await remote(['undo', actionIdOf(r)]);
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
     assert.equal(existsSync(SASL_MAP), false);
     assert.equal(existsSync(`${SASL_MAP}.db`), false);
-    assert.equal(submitWithLogin().code, 0);
+    assert.equal(submitWithLogin('act-ssh').code, 0);
     await waitForQueueSettled();
   });
 
   test('an action taken over SSH is undone only through that alias; quarantine-script is refused over SSH with the reason', async () => {
     const r = await remote(['apply', 'defer-client', '192.0.2.77']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const id = idOf(r);
+    const id = actionIdOf(r);
     const local = await act(['undo', id], env);
     assert.equal(local.code, 2);
     assert.match(local.stderr, new RegExp(`taken over SSH on ${sshd.good[0]}: undo it with --host ${sshd.good[0]}`));
@@ -210,7 +166,7 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
       await assert.rejects(engine.apply('block-submit', 'web274'), /changed since it was read: not overwritten/);
       const now = readFileSync(MAIN_CF);
       assert.deepEqual(now, Buffer.concat([mainCfBefore, Buffer.from(adminLine)]), 'the admin\'s version, untouched by us');
-      assert.equal(sendmailAs('web274').code, 0, 'no block in effect');
+      assert.equal(sendmailAs('web274', 'act-ssh').code, 0, 'no block in effect');
       const [entry] = (await engine.list()).entries;
       assert.equal(entry?.state, 'half-done');
       const u = await engine.undo(entry!.id);
@@ -242,15 +198,15 @@ describe('spamtrace act --host over SSH on the real lab', { skip, concurrency: f
       assert.equal(hold.code, 0, hold.stdout + hold.stderr);
       assert.match(hold.stdout, /40 of 40 queued messages of uid:4079 put on hold/);
       assert.match(hold.stdout, /check: OK/);
-      assert.equal(await countIn('hold', /@web274-example\.de$/), 40);
-      assert.equal((await act(['undo', idOf(hold), ...there], oldEnv)).code, 0);
-      assert.equal(await countIn('deferred', /@web274-example\.de$/), 40);
+      assert.equal(await countInQueue('hold', /@web274-example\.de$/), 40);
+      assert.equal((await act(['undo', actionIdOf(hold), ...there], oldEnv)).code, 0);
+      assert.equal(await countInQueue('deferred', /@web274-example\.de$/), 40);
 
       const block = await act(['apply', 'block-submit', 'web274', ...there], oldEnv);
       assert.equal(block.code, 0, block.stdout + block.stderr);
       assert.match(block.stdout, /sendmail as web274: refused/, 'checked through su');
-      assert.match(sendmailAs('web274').stderr, /is not allowed to submit mail/);
-      assert.equal((await act(['undo', idOf(block), ...there], oldEnv)).code, 0);
+      assert.match(sendmailAs('web274', 'act-ssh').stderr, /is not allowed to submit mail/);
+      assert.equal((await act(['undo', actionIdOf(block), ...there], oldEnv)).code, 0);
       assert.deepEqual(readFileSync(MAIN_CF), mainCfBefore);
 
       const login = await act(['plan', 'block-login', STOLEN.login, ...there], oldEnv);
