@@ -167,12 +167,13 @@ export class Breaker {
    * New mail from a source that is already tripped (an SMTP client the policy does not
    * block, mail queued between the hold and the block): hold it too, at most every few seconds.
    */
-  async followUp(source: string): Promise<TripAction | null> {
+  async followUp(source: string): Promise<TripAction | 'later' | null> {
     const t = this.open.get(source);
     if (!t || t.mode !== 'live' || t.state !== 'tripped' || !t.actions.some((a) => a.action === 'queue-hold')) return null;
     const last = this.reheld.get(source) ?? 0;
     const now = this.now().getTime();
-    if (now - last < REHOLD_EVERY_MS) return null;
+    // not dropped: the mail that asked for it would stay unheld if the source then fell silent
+    if (now - last < REHOLD_EVERY_MS) return 'later';
     this.reheld.set(source, now);
     const a = await this.run('queue-hold', source, true);
     if (a.id === null && a.ok) return null; // nothing new to hold

@@ -134,6 +134,10 @@ export class WatchService {
     for (const source of [...this.followUps]) {
       this.followUps.delete(source);
       const a = await this.d.breaker.followUp(source);
+      if (a === 'later') {
+        this.followUps.add(source); // asked again at the next judging, once the pause is over
+        continue;
+      }
       if (a) this.d.log?.(`watch: ${source} is tripped and sent more: ${a.action} ${a.ok ? 'done' : 'failed'} (${a.notes[0] ?? ''})`);
     }
     for (const id of this.judged.keys()) if (!this.windows.get(id)) this.judged.delete(id);

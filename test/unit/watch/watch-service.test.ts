@@ -52,6 +52,7 @@ const AOL = 'host 127.0.0.1[127.0.0.1] refused to talk to me: 421 4.7.1 : (DYN:T
 function setup(
   policy: Partial<WatchPolicy> = {},
   resellerOf?: (s: ReportSource) => string | null,
+  now?: () => Date,
 ): { log: string; service: WatchService; engine: FakeEngine; trips: TripStore; breaker: Breaker } {
   const dir = mkdtempSync(join(tmpdir(), 'watch-'));
   const log = join(dir, 'mail.log');
@@ -59,7 +60,7 @@ function setup(
   const engine = new FakeEngine();
   const trips = new TripStore(join(dir, 'trips.jsonl'));
   const p = { ...DEFAULT_POLICY, mode: 'live' as const, ...policy };
-  const breaker = new Breaker({ policy: p, engine, trips, exempt: { uids: new Set([0, 107]) }, resellerOf });
+  const breaker = new Breaker({ policy: p, engine, trips, exempt: { uids: new Set([0, 107]) }, resellerOf, now });
   const service = new WatchService({ follower: new LogFollower({ path: log, startAt: 'start' }), breaker, policy: p, statusPath: join(dir, 'status.json') });
   return { log, service, engine, trips, breaker };
 }
@@ -82,6 +83,31 @@ test('a dropper trips within its first messages: hold, then block-submit, with t
   // tripped once: more of the same does not trip again
   appendFileSync(log, localMessage(new Date(t0.getTime() + 9000), 4079, 'info9@web274-example.de', 'y@aol.com', AOL).join('\n') + '\n');
   assert.deepEqual(await service.step(true), []);
+});
+
+test("a tripped source's later mail is held again; mail inside the re-hold pause is held after it, even when the source falls silent", async () => {
+  let clock = Date.now();
+  const { log, service, engine } = setup({}, undefined, () => new Date(clock));
+  const t0 = new Date(clock - 60_000);
+  const lines: string[] = [];
+  for (let i = 0; i < 8; i++) lines.push(...localMessage(new Date(t0.getTime() + i * 1000), 4079, `info${1000 + i}@web274-example.de`, `x${i}@aol.com`, AOL));
+  appendFileSync(log, lines.join('\n') + '\n');
+  assert.equal((await service.step(true)).length, 1);
+  const holds = (): number => engine.calls.filter((c) => c === 'apply queue-hold uid:4079').length;
+  assert.equal(holds(), 1, 'the trip held once');
+  appendFileSync(log, localMessage(new Date(t0.getTime() + 9000), 4079, 'late1@web274-example.de', 'y@aol.com', null).join('\n') + '\n');
+  await service.step(true);
+  assert.equal(holds(), 2, 'mail after the trip is held again');
+  clock += 2000;
+  appendFileSync(log, localMessage(new Date(t0.getTime() + 10_000), 4079, 'late2@web274-example.de', 'z@aol.com', null).join('\n') + '\n');
+  await service.step(true);
+  assert.equal(holds(), 2, 'within the pause: not yet');
+  clock += 4000;
+  await service.step(true); // no new line: the source fell silent
+  assert.equal(holds(), 3, 'the pending re-hold ran once the pause was over');
+  clock += 6000;
+  await service.step(true);
+  assert.equal(holds(), 3, 'and only once');
 });
 
 test('a newsletter (one sender, a quarter of its recipients deferred) does not trip', async () => {
