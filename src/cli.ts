@@ -4,7 +4,7 @@
  * dispatches and turns errors into one line with a stable code (exit 2).
  */
 import { isSpamtraceError, SpamtraceError } from './errors';
-import { defaultHeapLimitMb, rerunWithHeapLimit, scanHeapLimitMb } from './cli/heap-limit';
+import { defaultHeapLimitMb, heapLimitMessage, rerunWithHeapLimit, scanHeapLimitMb } from './cli/heap-limit';
 
 const HELP = `Usage: spamtrace <command> [options]
 
@@ -27,10 +27,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'scan': {
       const mb = scanHeapLimitMb(rest, process.env, process.execArgv, defaultHeapLimitMb());
-      const script = process.argv[1];
-      if (mb !== null && script) {
-        const code = await rerunWithHeapLimit(mb, script, argv);
-        if (code !== null) return code;
+      if (mb !== null) {
+        // this file, not process.argv[1]: under a wrapper script or `node -e` that is not the CLI
+        const run = await rerunWithHeapLimit(mb, __filename, argv);
+        if (run.kind === 'aborted') throw new SpamtraceError('E_HEAP_LIMIT', heapLimitMessage(mb));
+        if (run.kind === 'exited') return run.status;
       }
       return (await import('./cli/scan-command')).scanCommand(rest);
     }

@@ -30,6 +30,7 @@ export const ERRORS = {
   E_STORE: 'the store (SQLite database) could not be opened, migrated or written',
   E_REPORT_FILE: 'the saved scan report could not be read or is not a spamtrace report',
   E_NATIVE_MODULE: 'a native module (better-sqlite3) does not load in this Node',
+  E_HEAP_LIMIT: 'the scan ran out of memory under its heap limit',
   E_INTERNAL: 'an unexpected internal error',
 } as const;
 

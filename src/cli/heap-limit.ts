@@ -6,15 +6,22 @@
  * the heap's size once it exists: checked on Node 20), so `spamtrace scan` starts itself
  * again with --max-old-space-size, before any of the scan's code is loaded.
  *
- * The re-started process inherits stdin, stdout and stderr (nothing passes through this
- * one), gets the same arguments, environment and Node options; its exit status is ours,
- * a signal that ends it ends us with the same signal, and SIGINT, SIGTERM, SIGHUP and
- * SIGQUIT sent to us are passed on to it.
+ * The re-started process runs the CLI's own file (not process.argv[1]: under a wrapper
+ * script or `node -e` that is not the CLI), inherits stdin, stdout and stderr (nothing
+ * passes through this one), gets the same arguments and environment, and only the Node
+ * options that are safe to repeat (passedNodeOptions: never code given on the command
+ * line). Its exit status is ours, a signal that ends it ends us with the same signal, and
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGABRT sent to us are passed on to it. When V8 aborts
+ * it for want of heap (SIGABRT that we did not pass on), the caller says so in one line
+ * with the limit and how to raise it (E_HEAP_LIMIT, exit 2).
  *
  * Not re-started: when the heap limit was already chosen (--max-old-space-size in the
  * Node options or NODE_OPTIONS), when SPAMTRACE_HEAP_MB=0, under a debugger (--inspect),
- * and when the start fails (then the scan runs here, as before). SPAMTRACE_HEAP_MB=N sets
- * the limit in MB. Never above V8's own default for this machine, so a small machine is
+ * a fleet scan (--hosts) unless SPAMTRACE_HEAP_MB is set, a process that is itself a
+ * re-started scan (SPAMTRACE_HEAP_LIMITED in its environment, checked again right before
+ * any spawn: a re-started scan never starts another, whatever its arguments), and when the
+ * start fails (then the scan runs here, as before). SPAMTRACE_HEAP_MB=N sets the limit in
+ * MB. The default is never above V8's own default for this machine, so a small machine is
  * not given more than it would have had.
  */
 import { spawn } from 'node:child_process';
@@ -29,8 +36,9 @@ export const QUEUE_SCAN_HEAP_MB = 256;
  */
 export const LOG_SCAN_HEAP_MB = 512;
 /** set in the re-started process: it must not start itself again */
-const MARK = 'SPAMTRACE_HEAP_LIMITED';
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+export const RESTARTED_MARK = 'SPAMTRACE_HEAP_LIMITED';
+/** SIGABRT too: sent to the command by a user, it is a real signal and keeps its meaning */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGABRT'];
 
 const HEAP_FLAG = /^--max[-_]old[-_]space[-_]size(=|$)/;
 
@@ -41,7 +49,7 @@ export function scanHeapLimitMb(
   execArgv: readonly string[],
   defaultLimitMb: number,
 ): number | null {
-  if (env[MARK] !== undefined) return null;
+  if (env[RESTARTED_MARK] !== undefined) return null;
   if (execArgv.some((a) => HEAP_FLAG.test(a) || a.startsWith('--inspect'))) return null;
   if ((env.NODE_OPTIONS ?? '').split(/\s+/).some((a) => HEAP_FLAG.test(a))) return null;
   const asked = env.SPAMTRACE_HEAP_MB;
@@ -52,6 +60,11 @@ export function scanHeapLimitMb(
     if (mb === 0) return null;
     return Math.max(64, mb);
   }
+  // A fleet scan holds every host's report in one process (as many as the fleet has hosts)
+  // and runs on the admin's machine, not on the mail server the limit is there to spare:
+  // no fixed default fits it. Any "--hosts" word makes it one (or a usage error): the same
+  // test as extractFleetArgs.
+  if (args.some((a) => a === '--hosts' || a.startsWith('--hosts='))) return null;
   const readsLog = args.some((a) => a === '--since' || a === '--maillog' || a.startsWith('--since=') || a.startsWith('--maillog='));
   mb = readsLog ? LOG_SCAN_HEAP_MB : QUEUE_SCAN_HEAP_MB;
   return Math.min(mb, Math.floor(defaultLimitMb));
@@ -63,17 +76,66 @@ export function defaultHeapLimitMb(): number {
 }
 
 /**
- * Runs this same command again under `--max-old-space-size=MB`. Resolves with the exit
- * status to use, or null when the process could not be started (run here instead).
- * When the child is ended by a signal, this process ends itself with that signal.
+ * Node options never given to the re-started scan: code from the command line (-e, -p:
+ * passing it on ran the code again in the scan, and each run could start another), and
+ * options that make node do something else than run the script once (test runner, watch
+ * mode, REPL, syntax check, help), a debugger, the heap limit (ours replaces it) and
+ * --env-file (the environment is inherited whole already).
  */
-export function rerunWithHeapLimit(mb: number, script: string, args: readonly string[]): Promise<number | null> {
+const REFUSED = /^--(eval|print|input-type|interactive|check|test|experimental-test|watch|run|inspect|debug|help|version|v8-options|completion-bash|env-file|max[-_]old[-_]space[-_]size)([-=_]|$)/;
+/** code follows these when it is not joined with "=": -e CODE, -p CODE, -pe CODE, --eval CODE */
+const TAKES_CODE = /^(-[a-zA-Z]*[ep][a-zA-Z]*|--eval|--print)$/;
+
+/**
+ * The Node options of this process (execArgv) that the re-started scan gets: only long
+ * options ("--name" or "--name=value") that REFUSED does not name, each with its value
+ * when that is the next word ("--cpu-prof-dir DIR", "--require FILE"). Short options
+ * (-r, -C, -e...) are left out with their values; the code of -e/-p/--eval/--print is
+ * never passed, whatever it looks like.
+ */
+export function passedNodeOptions(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  let valueMayFollow = false;
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (!a.startsWith('-')) {
+      // not an option: the value of the one before it (execArgv holds no script or arguments)
+      if (valueMayFollow) out.push(a);
+      valueMayFollow = false;
+      continue;
+    }
+    const keep = a.startsWith('--') && a !== '--' && !REFUSED.test(a);
+    if (keep) out.push(a);
+    valueMayFollow = keep && !a.includes('=');
+    if (!keep && TAKES_CODE.test(a)) i++; // the code itself, even "-e --foo"
+  }
+  return out;
+}
+
+/** How the re-started scan ended, when it is not a plain exit status. */
+export type Rerun =
+  | { kind: 'exited'; status: number }
+  /** V8 aborted it (out of heap, nearly always): SIGABRT we did not send, or exit 134 */
+  | { kind: 'aborted' }
+  /** it could not be started: run the scan here */
+  | { kind: 'not-started' };
+
+/**
+ * Runs the CLI (`cliScript`, the CLI's own file) again with ARGS under
+ * `--max-old-space-size=MB`. When the child is ended by a signal other than an abort we did
+ * not pass on, this process ends itself with that signal.
+ */
+export function rerunWithHeapLimit(mb: number, cliScript: string, args: readonly string[]): Promise<Rerun> {
+  // Never from a re-started scan, whoever calls this: one level of re-start, not a chain.
+  if (process.env[RESTARTED_MARK] !== undefined) return Promise.resolve({ kind: 'not-started' });
   return new Promise((resolve) => {
     // Listening before the spawn: a signal in between must not end us by default and leave
     // the scan running without us.
     let child: ReturnType<typeof spawn> | null = null;
     const pending: NodeJS.Signals[] = [];
+    const passedOn = new Set<NodeJS.Signals>();
     const forward = (signal: NodeJS.Signals): void => {
+      passedOn.add(signal);
       if (child?.pid !== undefined) child.kill(signal);
       else pending.push(signal);
     };
@@ -81,28 +143,43 @@ export function rerunWithHeapLimit(mb: number, script: string, args: readonly st
     const stopForwarding = (): void => {
       for (const s of FORWARDED) process.off(s, forward);
     };
-    child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${mb}`, script, ...args], {
+    child = spawn(process.execPath, [...passedNodeOptions(process.execArgv), `--max-old-space-size=${mb}`, cliScript, ...args], {
       stdio: 'inherit',
-      env: { ...process.env, [MARK]: String(mb) },
+      env: { ...process.env, [RESTARTED_MARK]: String(mb) },
     });
     const started = child.pid !== undefined;
     for (const s of pending.splice(0)) forward(s);
     child.once('error', () => {
       if (started) return;
       stopForwarding();
-      resolve(null);
+      resolve({ kind: 'not-started' });
     });
     child.once('exit', (code, signal) => {
       stopForwarding();
+      // V8 ends a process out of heap with abort(): "FATAL ERROR: ... JavaScript heap out of
+      // memory" on the inherited stderr, then SIGABRT (134 as a shell shows it).
+      if ((signal === 'SIGABRT' && !passedOn.has('SIGABRT')) || code === 128 + signalNumber('SIGABRT')) {
+        resolve({ kind: 'aborted' });
+        return;
+      }
       if (signal !== null) {
         // end as the child ended; if the signal does not end us (ignored here), exit 128 + n
         process.kill(process.pid, signal);
-        setTimeout(() => resolve(128 + signalNumber(signal)), 100);
+        setTimeout(() => resolve({ kind: 'exited', status: 128 + signalNumber(signal) }), 100);
         return;
       }
-      resolve(code ?? 1);
+      resolve({ kind: 'exited', status: code ?? 1 });
     });
   });
+}
+
+/** The one line for an aborted re-started scan: the limit in force and how to raise or lift it. */
+export function heapLimitMessage(mb: number): string {
+  const more = Math.max(1024, 2 ** Math.ceil(Math.log2(mb * 2)));
+  return (
+    `the scan ran out of memory under its heap limit of ${mb} MB (V8 aborted it); ` +
+    `run it again with a larger limit, SPAMTRACE_HEAP_MB=${more} spamtrace scan ..., or with none, SPAMTRACE_HEAP_MB=0 spamtrace scan ...`
+  );
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
