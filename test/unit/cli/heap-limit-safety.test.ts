@@ -92,15 +92,16 @@ function killGroup(pgid: number): void {
  * than `maxNodes` node processes have started or more than `maxNodes + 4` processes are
  * in the group at once (ssh and the like count), or when it runs longer than `timeoutMs`.
  */
-function runGuarded(args: string[], env: NodeJS.ProcessEnv, o: { cwd: string; record: string; maxNodes: number; timeoutMs: number }): Promise<Run> {
-  return new Promise((resolve, reject) => {
+function startGuarded(args: string[], env: NodeJS.ProcessEnv, o: GuardOptions): { pgid: number; done: Promise<Run> } {
+  let pgid = 0;
+  const done = new Promise<Run>((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: o.cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SPAMTRACE_CONFIG: '', SPAMTRACE_HEAP_MB: '', ...env, HEAP_TEST_RECORD: o.record },
     });
-    const pgid = child.pid!;
+    pgid = child.pid!;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -120,12 +121,24 @@ function runGuarded(args: string[], env: NodeJS.ProcessEnv, o: { cwd: string; re
     child.once('close', (code, signal) => {
       clearInterval(guard);
       clearTimeout(timer);
-      // nothing of the run may outlive it
-      killGroup(pgid);
+      // nothing of the run may outlive it (while members are left, the group id cannot be reused)
+      if (groupMembers(pgid).length > 0) killGroup(pgid);
       if (failure) reject(failure);
       else resolve({ code, signal, stdout, stderr, nodes: records(o.record) });
     });
   });
+  return { pgid, done };
+}
+
+interface GuardOptions {
+  cwd: string;
+  record: string;
+  maxNodes: number;
+  timeoutMs: number;
+}
+
+function runGuarded(args: string[], env: NodeJS.ProcessEnv, o: GuardOptions): Promise<Run> {
+  return startGuarded(args, env, o).done;
 }
 
 const heapFlag = (r: NodeRecord): string | undefined => r.execArgv.find((a) => a.startsWith('--max-old-space-size'));
@@ -245,16 +258,24 @@ test('SIGABRT sent to the command is a real signal: passed on, and the command e
     // a listing that never comes: the scan blocks opening the FIFO until it is signalled
     const fifo = join(w.dir, 'listing');
     execFileSync('mkfifo', [fifo]);
-    const running = runGuarded([`--require=${w.preload}`, CLI, 'scan', '--queue-file', fifo, '--no-progress', '--json'], {}, { cwd: w.dir, record: w.record, maxNodes: 2, timeoutMs: 120_000 });
-    // both processes are up (the scan's record is written before it opens the FIFO)
-    const end = Date.now() + 60_000;
-    while (records(w.record).length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-    const [command] = records(w.record);
-    assert.ok(command && records(w.record).length === 2, 'the command and its re-started scan');
-    process.kill(command.pid, 'SIGABRT');
-    const run = await running;
-    assert.equal(run.signal, 'SIGABRT');
-    assert.doesNotMatch(run.stderr, /E_HEAP_LIMIT/);
+    const running = startGuarded([`--require=${w.preload}`, CLI, 'scan', '--queue-file', fifo, '--no-progress', '--json'], {}, { cwd: w.dir, record: w.record, maxNodes: 2, timeoutMs: 120_000 });
+    let ended = false;
+    try {
+      // both processes are up (the scan's record is written before it opens the FIFO)
+      const end = Date.now() + 60_000;
+      while (records(w.record).length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+      const [command] = records(w.record);
+      assert.ok(command && records(w.record).length === 2, 'the command and its re-started scan');
+      assert.equal(command.pid, running.pgid);
+      process.kill(command.pid, 'SIGABRT');
+      const run = await running.done.finally(() => (ended = true));
+      assert.equal(run.signal, 'SIGABRT');
+      assert.doesNotMatch(run.stderr, /E_HEAP_LIMIT/);
+    } finally {
+      // whatever failed, no scan is left blocked on the FIFO (the group is ours until the run has ended)
+      if (!ended) killGroup(running.pgid);
+      await running.done.catch(() => undefined);
+    }
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }
