@@ -4,7 +4,8 @@
  * dispatches and turns errors into one line with a stable code (exit 2).
  */
 import { isSpamtraceError, SpamtraceError } from './errors';
-import { defaultHeapLimitMb, heapLimitMessage, rerunWithHeapLimit, scanHeapLimitMb } from './cli/heap-limit';
+import { defaultHeapLimitMb, scanHeapLimitMb } from './cli/heap-limit';
+import { scanUnderHeapLimit, type ScanInputFiles } from './cli/heap-retry';
 
 const HELP = `Usage: spamtrace <command> [options]
 
@@ -26,12 +27,13 @@ async function main(argv: string[]): Promise<number> {
   // Each command's code is loaded when it runs: a scan does not pay for the web UI's.
   switch (command) {
     case 'scan': {
-      const mb = scanHeapLimitMb(rest, process.env, process.execArgv, defaultHeapLimitMb());
+      const nodeDefault = defaultHeapLimitMb();
+      const mb = scanHeapLimitMb(rest, process.env, process.execArgv, nodeDefault);
       if (mb !== null) {
         // this file, not process.argv[1]: under a wrapper script or `node -e` that is not the CLI
-        const run = await rerunWithHeapLimit(mb, __filename, argv);
-        if (run.kind === 'aborted') throw new SpamtraceError('E_HEAP_LIMIT', heapLimitMessage(mb));
-        if (run.kind === 'exited') return run.status;
+        const status = await scanUnderHeapLimit(mb, __filename, argv, { env: process.env, defaultLimitMb: nodeDefault, inputs: () => scanInputFiles(rest) });
+        // null: not started, or out of the default heap and to be run again here without it
+        if (status !== null) return status;
       }
       return (await import('./cli/scan-command')).scanCommand(rest);
     }
@@ -53,6 +55,18 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     default:
       throw new SpamtraceError('E_USAGE', `unknown command "${command}" (see spamtrace --help)`);
+  }
+}
+
+/**
+ * The files a scan with these options reads, for heap-retry.ts; null when they do not
+ * parse (a fleet scan's do not: it is never run again, its limit is always the user's).
+ */
+async function scanInputFiles(rest: string[]): Promise<ScanInputFiles | null> {
+  try {
+    return (await import('./cli/scan-args')).parseScanArgs(rest);
+  } catch {
+    return null;
   }
 }
 

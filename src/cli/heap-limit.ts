@@ -12,8 +12,10 @@
  * options that are safe to repeat (passedNodeOptions: never code given on the command
  * line). Its exit status is ours, a signal that ends it ends us with the same signal, and
  * SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGABRT sent to us are passed on to it. When V8 aborts
- * it for want of heap (SIGABRT that we did not pass on), the caller says so in one line
- * with the limit and how to raise it (E_HEAP_LIMIT, exit 2).
+ * it for want of heap (SIGABRT that we did not pass on), the caller runs it again without
+ * the limit when the limit was only the default and nothing lasting was done yet
+ * (heap-retry.ts), or says so in one line with the limit and how to raise it
+ * (E_HEAP_LIMIT, exit 2).
  *
  * Not re-started: when the heap limit was already chosen (--max-old-space-size in the
  * Node options or NODE_OPTIONS), when SPAMTRACE_HEAP_MB=0, under a debugger (--inspect),
@@ -125,7 +127,7 @@ export type Rerun =
  * `--max-old-space-size=MB`. When the child is ended by a signal other than an abort we did
  * not pass on, this process ends itself with that signal.
  */
-export function rerunWithHeapLimit(mb: number, cliScript: string, args: readonly string[]): Promise<Rerun> {
+export function rerunWithHeapLimit(mb: number, cliScript: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Rerun> {
   // Never from a re-started scan, whoever calls this: one level of re-start, not a chain.
   if (process.env[RESTARTED_MARK] !== undefined) return Promise.resolve({ kind: 'not-started' });
   return new Promise((resolve) => {
@@ -145,7 +147,7 @@ export function rerunWithHeapLimit(mb: number, cliScript: string, args: readonly
     };
     child = spawn(process.execPath, [...passedNodeOptions(process.execArgv), `--max-old-space-size=${mb}`, cliScript, ...args], {
       stdio: 'inherit',
-      env: { ...process.env, [RESTARTED_MARK]: String(mb) },
+      env: { ...process.env, ...extraEnv, [RESTARTED_MARK]: String(mb) },
     });
     const started = child.pid !== undefined;
     for (const s of pending.splice(0)) forward(s);

@@ -74,7 +74,9 @@ Exit codes: 0 no spam source found, 1 spam source found, 2 error.
 
 Memory: the scan starts itself again under a V8 heap limit of 256 MB (512 MB with a mail
 log; none for --hosts); SPAMTRACE_HEAP_MB=N sets another, SPAMTRACE_HEAP_MB=0 keeps the scan
-in one process. A scan that runs out of heap says so (E_HEAP_LIMIT, exit 2).
+in one process. A scan that runs out of the default limit is run again once without it
+(one line on stderr says so); out of a limit set with SPAMTRACE_HEAP_MB it ends with
+E_HEAP_LIMIT, exit 2.
 `;
 
 export function parseScanArgs(argv: string[], now: Date = new Date()): Readonly<ScanOptions> {

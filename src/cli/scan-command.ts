@@ -8,6 +8,7 @@ import { parseScanArgs, SCAN_HELP } from './scan-args';
 import { loadConfig, resolveConfigPath } from '../config/load-config';
 import { extractFleetArgs, FLEET_HELP } from './fleet-args';
 import { scanMaybeStored } from './stored-scan-command';
+import { markSideEffect } from './heap-retry';
 
 export async function scanCommand(argv: string[]): Promise<number> {
   const fleet = extractFleetArgs(argv);
@@ -22,6 +23,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const { config } = loadConfig(resolveConfigPath(options.configPath ?? undefined));
   const report = await scanMaybeStored(options, config, progress, (p) => runScan(options, { host: new LocalHost(), logger, progress: p, now: () => new Date(), config }));
   progress.end();
-  process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report, { all: options.all }));
+  const text = options.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report, { all: options.all });
+  // The scan's only write to stdout, all at once. Marked first: a scan aborted from here on
+  // is not run again by the command (heap-retry.ts), the report may be partly out.
+  markSideEffect({ kind: 'final', what: 'stdout' });
+  process.stdout.write(text);
   return report.sources.some((s) => s.verdict === 'spam') ? 1 : 0;
 }

@@ -14,6 +14,7 @@ import { SpamtraceError } from '../errors';
 import type { SpamtraceConfig } from '../config/config-types';
 import type { Progress } from '../scan/scan-options';
 import type { ScanOptions } from './scan-args';
+import { markSideEffect } from './heap-retry';
 
 const NO_PROGRESS: Progress = { update: () => undefined, end: () => undefined };
 
@@ -28,7 +29,15 @@ export async function scanMaybeStored<T extends Report | FleetReport>(
   if (!path) throw new SpamtraceError('E_INTERNAL', 'scan --store: no store path (the configuration was not loaded)');
   const store = openStore(path);
   try {
-    const { done } = startStoredScan({ store, trigger: 'cli', actor: actor(), scan, keep: storedScanResult, ...(progress ? { progress } : {}) });
+    // Marks for the command that re-started this scan under a heap limit (heap-retry.ts):
+    // the row exists (to be marked failed if the scan is aborted and run again); the
+    // findings are about to be stored (from then on it is not run again).
+    const keep = (result: T): ReturnType<typeof storedScanResult> => {
+      markSideEffect({ kind: 'final', what: 'store' });
+      return storedScanResult(result);
+    };
+    const { id, done } = startStoredScan({ store, trigger: 'cli', actor: actor(), scan, keep, ...(progress ? { progress } : {}) });
+    markSideEffect({ kind: 'row', db: path, id });
     return await done;
   } finally {
     store.close();

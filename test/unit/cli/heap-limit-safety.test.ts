@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/package-root';
+import { openStore } from '../../../src/store/open-store';
 import { passedNodeOptions, QUEUE_SCAN_HEAP_MB, RESTARTED_MARK, rerunWithHeapLimit, scanHeapLimitMb } from '../../../src/cli/heap-limit';
 
 const CLI = join(packageRoot(__dirname), 'dist', 'src', 'cli.js');
@@ -247,6 +248,50 @@ test('a scan that runs out of heap ends with one line naming the limit and how t
     const ours = run.stderr.split('\n').filter((l) => l.startsWith('spamtrace:'));
     assert.equal(ours.length, 1, run.stderr.slice(-2000));
     assert.match(ours[0]!, /^spamtrace: E_HEAP_LIMIT: .*heap limit of 64 MB.*SPAMTRACE_HEAP_MB=1024 spamtrace scan .*SPAMTRACE_HEAP_MB=0/);
+    assert.doesNotMatch(run.stderr, /running it again/, 'a limit the user chose is kept: no second run');
+  } finally {
+    rmSync(w.dir, { recursive: true, force: true });
+  }
+});
+
+test('40,000 distinct senders out of the default heap: the scan is run again once without the limit, the report is whole and printed once, its first store row failed', { skip: process.platform !== 'linux' }, async () => {
+  const w = workDir();
+  try {
+    // measured: 40,000 sources abort under 256 MB and finish without a limit (673 MB resident)
+    const postcat = join(w.dir, 'postcat.txt');
+    manySources(postcat, 40_000);
+    const scan = [CLI, 'scan', '--postcat-file', postcat, '--passwd-file', join(SEED, 'passwd'), '--no-weblogs', '--json', '--no-progress'];
+    const db = join(w.dir, 'st.db');
+    const run = await runGuarded([`--require=${w.preload}`, ...scan, '--db', db], {}, { cwd: w.dir, record: w.record, maxNodes: 2, timeoutMs: 900_000 });
+    assert.equal(run.nodes.length, 2, 'the command and one re-started scan; the second run is the command itself');
+    assert.equal(heapFlag(run.nodes[1]!), `--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`);
+    assert.equal(heapFlag(run.nodes[0]!), undefined);
+    assert.match(run.stderr, /JavaScript heap out of memory/, 'the first run really ran out of heap');
+    const ours = run.stderr.split('\n').filter((l) => l.startsWith('spamtrace:'));
+    assert.deepEqual(ours, [
+      `spamtrace: the scan needed more than ${QUEUE_SCAN_HEAP_MB} MB of heap (a queue from many distinct senders?); running it again without the heap limit (set SPAMTRACE_HEAP_MB to choose one); its scan #1 in the store is marked failed`,
+    ]);
+    assert.equal(run.signal, null);
+
+    // the same scan in one process without a limit, as before the limit existed
+    const w0 = workDir();
+    const inPlace = await runGuarded(scan, { SPAMTRACE_HEAP_MB: '0' }, { cwd: w0.dir, record: w0.record, maxNodes: 1, timeoutMs: 900_000 });
+    rmSync(w0.dir, { recursive: true, force: true });
+    assert.equal(run.code, inPlace.code);
+    assert.deepEqual(demoReport(run.stdout), demoReport(inPlace.stdout), 'one whole report (JSON.parse fails on two), the same as in one process');
+    assert.equal((demoReport(run.stdout) as { sources: unknown[] }).sources.length, 40_000);
+
+    const store = openStore(db);
+    try {
+      const rows = store.db.prepare('SELECT id, state, error, (SELECT COUNT(*) FROM scan_findings f WHERE f.scan_id = s.id) AS findings FROM scans s ORDER BY id').all() as { id: number; state: string; error: string | null; findings: number }[];
+      assert.equal(rows.length, 2);
+      assert.equal(rows[0]!.state, 'failed', 'the aborted run\'s row does not stay "running"');
+      assert.match(rows[0]!.error ?? '', /heap limit of 256 MB; it was run again without the limit/);
+      assert.equal(rows[0]!.findings, 0);
+      assert.deepEqual({ state: rows[1]!.state, findings: rows[1]!.findings }, { state: 'done', findings: 40_000 });
+    } finally {
+      store.close();
+    }
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }
