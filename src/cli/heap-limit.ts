@@ -127,7 +127,14 @@ export type Rerun =
  * `--max-old-space-size=MB`. When the child is ended by a signal other than an abort we did
  * not pass on, this process ends itself with that signal.
  */
-export function rerunWithHeapLimit(mb: number, cliScript: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Rerun> {
+export function rerunWithHeapLimit(
+  mb: number,
+  cliScript: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+  /** called once the child has ended, before this process may end itself by its signal */
+  onExit: () => void = () => undefined,
+): Promise<Rerun> {
   // Never from a re-started scan, whoever calls this: one level of re-start, not a chain.
   if (process.env[RESTARTED_MARK] !== undefined) return Promise.resolve({ kind: 'not-started' });
   return new Promise((resolve) => {
@@ -158,6 +165,7 @@ export function rerunWithHeapLimit(mb: number, cliScript: string, args: readonly
     });
     child.once('exit', (code, signal) => {
       stopForwarding();
+      onExit();
       // V8 ends a process out of heap with abort(): "FATAL ERROR: ... JavaScript heap out of
       // memory" on the inherited stderr, then SIGABRT (134 as a shell shows it).
       if ((signal === 'SIGABRT' && !passedOn.has('SIGABRT')) || code === 128 + signalNumber('SIGABRT')) {

@@ -164,11 +164,16 @@ export async function scanUnderHeapLimit(
 ): Promise<number | null> {
   const dir = mkdtempSync(join(tmpdir(), 'spamtrace-heap-'));
   const marksFile = join(dir, 'marks');
-  let marks: SideEffectMark[];
+  let marks: SideEffectMark[] = [];
+  // read and removed as soon as the scan has ended: a scan ended by a signal ends this
+  // process right after, by the same signal
+  const collect = (): void => {
+    marks = readMarks(marksFile);
+    rmSync(dir, { recursive: true, force: true });
+  };
   let run;
   try {
-    run = await rerunWithHeapLimit(mb, cliScript, argv, { [MARKS_ENV]: marksFile });
-    marks = readMarks(marksFile);
+    run = await rerunWithHeapLimit(mb, cliScript, argv, { [MARKS_ENV]: marksFile }, collect);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
