@@ -20,7 +20,8 @@ import { readFile } from 'node:fs/promises';
 import { formatCpuBreakdown, measurePhase } from './fleet/cpu-breakdown';
 import { parseBenchArgs, FLEET_BENCH_HELP } from './fleet/bench-options';
 import { parseFleetConfig } from '../src/fleet/fleet-config';
-import { scanFleet } from '../src/fleet/fleet-scan';
+import { scanFleet, type ClosableHost } from '../src/fleet/fleet-scan';
+import { SshHost } from '../src/host/ssh-host';
 import type { FleetReport } from '../src/fleet/fleet-report';
 import type { Report } from '../src/domain/report';
 import { LocalHost } from '../src/host/local-host';
@@ -75,7 +76,20 @@ async function main(argv: string[]): Promise<number> {
     const groups = { scanner: scannerGroup, servers: serverGroup, postfix: postfixGroup, sshd };
     const config = parseFleetConfig({ sshConfig: sshd.configPath, hosts: sshd.good.map((alias) => ({ alias, roles: ['mail', 'web', 'panel'] })) });
     const scan = parseScanArgs([]);
-    const deps = { logger: silentLogger(), now: () => new Date() };
+    // every host the fleet scan opens, kept to count its requests (one round trip each)
+    let opened: SshHost[] = [];
+    const openHost = async (alias: string, configPath: string): Promise<ClosableHost> => {
+      const h = new SshHost({ alias, configPath });
+      opened.push(h);
+      try {
+        await h.connect();
+      } catch (e) {
+        await h.close();
+        throw e;
+      }
+      return h;
+    };
+    const deps = { logger: silentLogger(), now: () => new Date(), openHost };
 
     let t = performance.now();
     const local = await runScan(scan, { host: new LocalHost('local'), logger: deps.logger, progress: quiet, now: deps.now });
@@ -87,12 +101,16 @@ async function main(argv: string[]): Promise<number> {
     const oneMs = oneRun.cpu.wallMs;
     const oneSessions = oneRun.cpu.sessions;
     check('one host', one, local, 1);
+    const oneRequests = opened.reduce((n, h) => n + h.requestsMade, 0);
+    const requestList = opened.flatMap((h) => h.requestLog);
+    opened = [];
 
     const fleetRun = await measurePhase(groups, () => scanFleet('all', { config, scan, parallel: opts.parallel }, deps));
     const fleet = fleetRun.value;
     const fleetMs = fleetRun.cpu.wallMs;
     const fleetSessions = fleetRun.cpu.sessions;
     check('fleet', fleet, local, opts.hosts);
+    const fleetRequests = opened.reduce((n, h) => n + h.requestsMade, 0);
 
     const oneTarget = Math.max(2 * localMs, localMs + 5000);
     const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
@@ -104,11 +122,13 @@ async function main(argv: string[]): Promise<number> {
         `  remote sessions for that host        ${oneSessions}   target <= 8: ${verdict(oneSessions <= 8)}`,
         `  ${opts.hosts} hosts, ${opts.parallel} at a time              ${sec(fleetMs)}   = ${(fleetMs / oneMs).toFixed(2)} x one host, target <= 6 x: ${verdict(fleetMs <= 6 * oneMs)}`,
         `  remote sessions per host in the fleet ${(fleetSessions / opts.hosts).toFixed(1)} (${fleetSessions} for ${opts.hosts} hosts)`,
+        `  remote requests for one host         ${oneRequests}; per host in the fleet ${(fleetRequests / opts.hosts).toFixed(1)} (each one round trip and at least one process start on the server)`,
         `  ratio one host SSH / local           ${(oneMs / localMs).toFixed(2)}x`,
         `  machine: ${cpus().length} CPUs; every host's report matched the local scan`,
         '',
         ...formatCpuBreakdown({ one: oneRun.cpu, fleet: fleetRun.cpu, hosts: opts.hosts, parallel: opts.parallel, cores: cpus().length }),
         '',
+        ...(opts.requests ? [`requests of the one-host scan, in order (${requestList.length}):`, ...requestList.map((r, i) => `  ${String(i + 1).padStart(3)} ${r}`), ''] : []),
       ].join('\n'),
     );
     return 0;

@@ -8,6 +8,8 @@ export interface FleetBenchOptions {
   keep: boolean;
   /** seconds every remote login shell sleeps before it runs anything */
   loginDelay: number;
+  /** print every request of the one-host scan */
+  requests: boolean;
   help: boolean;
 }
 
@@ -21,6 +23,7 @@ ratios and remote sessions per host. Root only.
   --parallel N     hosts at a time in the fleet run (default 4, the fleet default)
   --scenario NAME  lab scenario that fills the queue first (default mixed)
   --login-delay S  seconds each remote login shell takes to start (default 1, 0 to 10)
+  --requests       list every remote request of the one-host scan
   --keep           leave the lab up afterwards
 `;
 
@@ -34,13 +37,14 @@ function whole(name: string, v: string | undefined, fallback: number, max: numbe
 export function parseBenchArgs(argv: string[]): FleetBenchOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { hosts: { type: 'string' }, 'login-delay': { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { hosts: { type: 'string' }, 'login-delay': { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, requests: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   return {
     hosts: whole('hosts', values.hosts, 20, 200),
     parallel: whole('parallel', values.parallel, 4, 64),
     scenario: values.scenario ?? 'mixed',
     keep: Boolean(values.keep),
+    requests: Boolean(values.requests),
     loginDelay: values['login-delay'] === undefined ? 1 : values['login-delay'] === '0' ? 0 : whole('login-delay', values['login-delay'], 1, 10),
     help: Boolean(values.help),
   };

@@ -93,6 +93,11 @@ export class RoutedHost implements Host {
     await Promise.all([this.mail, this.web].map((h) => h.prefetch?.({ stat: part(h, what.stat), list: part(h, what.list) })));
   }
 
+  /** each node filters its own files */
+  async prefetchGreps(paths: readonly string[], needles: readonly string[], options?: { maxLineBytes?: number }): Promise<void> {
+    await Promise.all([this.mail, this.web].map((h) => h.prefetchGreps?.(paths.filter((p) => this.hostFor(p) === h), needles, options)));
+  }
+
   effectiveUid(): Promise<number> {
     return this.mail.effectiveUid();
   }

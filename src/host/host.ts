@@ -101,6 +101,14 @@ export interface Host {
    */
   prefetch?(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void>;
   /**
+   * A hint like prefetch: these files are about to be read with grepLines(path, needles,
+   * options). A host where every question is a round trip (SshHost) filters all of them
+   * in one run and answers those grepLines calls from it for a while (the lines, the line
+   * numbers and a file's error, exactly as a grepLines of its own would give them). Never
+   * fails; what it could not keep is asked again.
+   */
+  prefetchGreps?(paths: readonly string[], needles: readonly string[], options?: { maxLineBytes?: number }): Promise<void>;
+  /**
    * A host made of several machines (a split mail/web pair): the machines a hosting panel
    * may be installed on, in the order to look. The panel found there is then read
    * through that machine alone: its files, its `mysql` client, its accounts. Optional:

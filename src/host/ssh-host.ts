@@ -27,8 +27,9 @@ import {
   catArgs,
   errnoOf,
   findStatArgs,
+  GrepManyParser,
+  grepManyArgs,
   findStatManyArgs,
-  grepArgs,
   listArgs,
   listManyArgs,
   noFollowReadArgs,
@@ -80,6 +81,8 @@ export class SshHost implements Host {
   private readonly listed = new StatCache();
   /** directories a prefetch listed, by path without a trailing slash */
   private readonly listings = new TtlCache<string[]>();
+  /** files a grep prefetch filtered, by path: their lines or their error, for these needles */
+  private readonly greps = new TtlCache<GrepResult>(GREP_CACHE_TTL_MS);
 
   constructor(private readonly opts: SshHostOptions) {
     if (!validAlias(opts.alias)) throw new SshError('config', opts.alias.slice(0, 80), `not a usable SSH host alias: ${JSON.stringify(opts.alias.slice(0, 80))}`);
@@ -89,6 +92,12 @@ export class SshHost implements Host {
 
   /** Requests sent to the remote shells so far (each one round trip). */
   requestsMade = 0;
+
+  /**
+   * What each request ran (its program and first arguments, cut), the first
+   * REQUEST_LOG_MAX of them: for the bench's per-host request list. In memory only.
+   */
+  readonly requestLog: string[] = [];
 
   /** Remote sessions opened so far (each paid the login shell's start-up once). */
   get sessionsOpened(): number {
@@ -201,6 +210,7 @@ export class SshHost implements Host {
     const seconds = options.timeoutMs ? Math.max(1, Math.ceil(options.timeoutMs / 1000)) : 0;
     const shell = await this.pool.acquire();
     this.requestsMade++;
+    if (this.requestLog.length < REQUEST_LOG_MAX) this.requestLog.push(describeRequest(argv));
     let answer: ShellAnswer;
     try {
       answer = shell.request({ argv, seconds, viaFile: Boolean(options.outputViaFile), ...(options.input !== undefined ? { input: options.input } : {}) });
@@ -378,23 +388,90 @@ export class SshHost implements Host {
   }
 
   async *grepLines(path: string, needles: readonly string[], options: { maxLineBytes?: number } = {}): AsyncIterable<NumberedLine> {
+    const max = (options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + GREP_PREFIX_BYTES;
+    const kept = this.greps.get(path);
+    if (kept && kept.needles === needleKey(needles) && kept.maxLineBytes === max) {
+      yield* kept.lines;
+      if (kept.error) throw new RemoteFileError(kept.error, path, `${this.name}: cannot read`);
+      return;
+    }
+    await this.grepCaps(path);
+    for await (const e of this.grepMany([path], needles, max)) {
+      if (e.type === 'line') yield { lineNo: e.lineNo, text: e.text, cut: e.cut };
+      else if (e.error) throw new RemoteFileError(e.error, path, `${this.name}: cannot read`);
+    }
+  }
+
+  /** Filtering needs dd iflag=nofollow, zcat -f and grep -a -n -F on the far side. */
+  private async grepCaps(path: string): Promise<void> {
     const caps = await this.caps();
     if (!caps.ddNoFollow || !caps.zcat || !caps.grep) {
       // the caller's fallback is readChunks, which says what is missing when it is dd
       const missing = [!caps.ddNoFollow && 'dd iflag=nofollow', !caps.zcat && 'zcat -f', !caps.grep && 'grep -a -n -F'].filter(Boolean).join(', ');
       throw new RemoteFileError('ENOTSUP', path, `${this.name}: the remote side lacks ${missing} for filtering`);
     }
-    const [program, ...args] = grepArgs(path, needles, caps.ddStatusNone);
-    // room for grep's "NNN:" prefix on top of the caller's limit
-    const run = this.runLines(program!, args, { maxLineBytes: (options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 24 });
-    for await (const l of run.lines) {
-      const colon = l.text.indexOf(':');
-      const lineNo = colon > 0 ? Number(l.text.slice(0, colon)) : NaN;
-      if (!Number.isSafeInteger(lineNo) || lineNo < 1) continue;
-      yield { lineNo, text: l.text.slice(colon + 1), cut: l.cut };
+  }
+
+  /**
+   * Files filtered in one remote run (GREP_MANY_SCRIPT): each file's lines, then its end
+   * with the errno class of its failure (null: read to the end). `maxLineBytes` counts
+   * grep's "N:" prefix.
+   */
+  private async *grepMany(paths: readonly string[], needles: readonly string[], maxLineBytes: number): AsyncGenerator<GrepManyItem> {
+    const caps = await this.caps();
+    const [program, ...args] = grepManyArgs(paths, needles, caps.ddStatusNone);
+    const asked = await this.begin(remoteArgv(program!, args), {});
+    const parser = new GrepManyParser(maxLineBytes);
+    let file = 0;
+    let complete = false;
+    try {
+      for await (const chunk of asked.stdout) {
+        for (const e of parser.push(chunk)) {
+          if (e.type === 'line') yield { ...e, file };
+          else yield { type: 'end', file: file++, error: e.status === 0 || e.status === 1 ? null : (errnoOf(e.stderr) ?? 'EIO') };
+        }
+      }
+      parser.end();
+      complete = true;
+    } finally {
+      const end = await asked.finish(!complete).catch((e: unknown) => (complete ? Promise.reject(e) : null));
+      if (complete && end && (end.status !== 0 || file !== paths.length)) {
+        // the script ends with its last trailer's printf: anything else is a broken run
+        throw new RemoteFileError(errnoOf(end.stderr) ?? 'EIO', paths[file] ?? paths[0] ?? '', `${this.name}: cannot read`);
+      }
     }
-    const end = await run.done;
-    if (end.code !== 0 && end.code !== 1) throw new RemoteFileError(errnoOf(end.stderr) ?? 'EIO', path, `${this.name}: cannot read`);
+  }
+
+  /**
+   * One remote run for all these files (in slices that keep the command line short); each
+   * file's lines and error are kept for grepLines with the same needles. At most
+   * GREP_CACHE_MAX_BYTES of lines are kept: the files past that are not kept and are read
+   * one by one when asked.
+   */
+  async prefetchGreps(paths: readonly string[], needles: readonly string[], options: { maxLineBytes?: number } = {}): Promise<void> {
+    const max = (options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + GREP_PREFIX_BYTES;
+    const wanted = [...new Set(paths)].filter((p) => p !== '' && this.greps.get(p) === undefined);
+    if (wanted.length === 0 || needles.length === 0) return;
+    try {
+      await this.grepCaps(wanted[0]!);
+      let budget = GREP_CACHE_MAX_BYTES;
+      for (const part of slices(wanted)) {
+        let lines: NumberedLine[] = [];
+        let over = budget <= 0;
+        for await (const e of this.grepMany(part, needles, max)) {
+          if (e.type === 'line') {
+            budget -= e.text.length + 32;
+            if (budget < 0) over = true;
+            if (!over) lines.push({ lineNo: e.lineNo, text: e.text, cut: e.cut });
+            continue;
+          }
+          if (!over) this.greps.set(part[e.file]!, { needles: needleKey(needles), maxLineBytes: max, lines, error: e.error });
+          lines = [];
+        }
+      }
+    } catch {
+      // a hint: grepLines asks again and reports what went wrong
+    }
   }
 
   async stat(path: string): Promise<FileInfo | null> {
@@ -485,6 +562,41 @@ export class SshHost implements Host {
     await this.connect();
     return this.first?.uid ?? -1;
   }
+}
+
+const REQUEST_LOG_MAX = 1000;
+
+/** room for grep's "NNN:" prefix on top of the caller's line limit */
+const GREP_PREFIX_BYTES = 24;
+/**
+ * A grep prefetch serves the scan's stages that read the same logs one after another (the
+ * web stage, then the loopback stage): longer than a stat's few seconds. A log keeps
+ * growing meanwhile; its lines in the window (minutes before queued mail) are there already.
+ */
+const GREP_CACHE_TTL_MS = 120_000;
+/** matching lines a grep prefetch keeps at most (about; text length plus overhead) */
+const GREP_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+
+interface GrepResult {
+  needles: string;
+  maxLineBytes: number;
+  lines: NumberedLine[];
+  /** the errno class of the file's failure, after its lines; null: read to the end */
+  error: string | null;
+}
+
+type GrepManyItem = { type: 'line'; file: number; lineNo: number; text: string; cut: boolean } | { type: 'end'; file: number; error: string | null };
+
+function needleKey(needles: readonly string[]): string {
+  return needles.join('\0');
+}
+
+/** A request's argv without the env(1) prefix, as one short printable line. */
+function describeRequest(argv: readonly string[]): string {
+  let i = argv[0] === 'env' ? 1 : 0;
+  while (i < argv.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[i]!)) i++;
+  const words = argv.slice(i).map((a) => (a.length > 40 ? `${a.slice(0, 37)}...` : a));
+  return JSON.stringify(words).slice(0, 300);
 }
 
 const PREFETCH_MAX_BYTES = 16 * 1024 * 1024;

@@ -32,6 +32,7 @@ import { QueuedMessages } from './queued-index';
 import { NO_POSTFIX_LOG_SETTINGS, readPostfixLogSettings } from '../collect/maillog';
 import { SubmissionLog } from './submission-log';
 import { correlateWebLogs } from './web-stage';
+import { prefetchWebLogs } from './web-prefetch';
 import { attributeLoopbackSources } from './loopback-stage';
 import { dnsblOffline, dnsblState } from './dnsbl-stage';
 import { DEFAULT_CONFIG } from '../config/config-types';
@@ -111,6 +112,8 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     subOf.set(s.id, sub);
     s.subscription = sub ? sourceSubscription(sub) : null;
   }
+  // every access log both web stages below will filter, announced at once (SSH: one run)
+  if (inventory && options.webLogs) await prefetchWebLogs(host, sources, (s) => subOf.get(s.id) ?? null, inventory.subscriptions, submissions);
   const web =
     inventory && options.webLogs
       ? await correlateWebLogs(host, sources, (s) => subOf.get(s.id) ?? null, submissions, users, { logger, progress, skipped })

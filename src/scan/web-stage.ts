@@ -23,7 +23,7 @@ export const SCRIPT_LINE_NEEDLES: readonly string[] = ['"POST ', '.php'];
 /** requests kept per source: a busy shop's day of POSTs and PHP hits fits; a flood is cut */
 const MAX_REQUESTS = 500_000;
 /** read this much before the first and after the last submission */
-const MARGIN_MS = 2 * 60_000;
+export const MARGIN_MS = 2 * 60_000;
 
 export interface WebStageSummary {
   sourcesCorrelated: number;

@@ -1,5 +1,5 @@
 /** The access-log collector: discovery, parsing and windowed reading of Apache/nginx logs. */
-export { readAccessLogs, DEFAULT_SLACK_MS, DEFAULT_MAX_LINE_BYTES, type AccessLogReadOptions } from './read-window';
+export { readAccessLogs, prefetchAccessLogs, DEFAULT_SLACK_MS, DEFAULT_MAX_LINE_BYTES, type AccessLogReadOptions } from './read-window';
 export { newReadStats, type AccessLogReadStats } from './read-stats';
 export { discoverAccessLogs } from './discover';
 export { classifyAccessLogName, type AccessLogName } from './name-pattern';

@@ -11,7 +11,7 @@
  */
 import type { AccessLogFile, WebRequest } from '../../domain/weblog';
 import type { Host } from '../../host/host';
-import type { SkipTally } from '../skip-tally';
+import { SkipTally } from '../skip-tally';
 import { discoverAccessLogs } from './discover';
 import { buildPrefilter } from './raw-prefilter';
 import { readAccessLogFile, type ReadPlan } from './read-file';
@@ -83,5 +83,33 @@ export async function* readAccessLogs(
         yield* readAccessLogFile(host, file, plan, skipped, stats);
       }
     }
+  }
+}
+
+/**
+ * Tell the host (Host.prefetchGreps) every file readAccessLogs would filter for these
+ * directories and this window, so a host where each read is a round trip (SSH) filters
+ * them all in one run and the readAccessLogs calls that follow, for any of these
+ * directories and a window inside this one, are answered from it. Changes no answer:
+ * the reads discover, skip and count as always. Never fails.
+ */
+export async function prefetchAccessLogs(host: Host, dirs: readonly string[], options: AccessLogReadOptions): Promise<void> {
+  if (!host.prefetchGreps || !host.grepLines || dirs.length === 0) return;
+  try {
+    const plan = planOf(options);
+    if (plan.prefilter.primary.length === 0) return;
+    await host.prefetch?.({ list: dirs });
+    // the reads count what discovery skips: not here too
+    const scratch = new SkipTally();
+    const paths = new Set<string>();
+    for (const dir of new Set(dirs)) {
+      for (const f of await discoverAccessLogs(host, dir, scratch)) {
+        if (f.mtime.getTime() >= plan.sinceMs - plan.slackMs) paths.add(f.readPath);
+      }
+    }
+    if (paths.size === 0) return;
+    await host.prefetchGreps([...paths], plan.prefilter.primary.map((b) => b.toString('utf8')), { maxLineBytes: plan.maxLineBytes });
+  } catch {
+    // a hint: each read asks again and reports what went wrong
   }
 }

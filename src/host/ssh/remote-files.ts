@@ -121,28 +121,6 @@ export function catArgs(path: string): string[] {
 }
 
 /**
- * `dd iflag=nofollow | zcat -f | grep -n -F -e N...` on the remote side: only matching
- * lines, with their numbers, cross the network. The file is opened exactly once, by dd
- * with O_NOFOLLOW (issue 12: no `[ -L ]` check before a read that follows the path), so
- * a symlink swapped in at any moment is refused (ELOOP) as readChunks refuses it. A
- * missing or non-regular file is refused before. grep's "no match" (1) is a normal end,
- * anything above an error, and so is a failing dd or zcat (unreadable file, broken .gz).
- * The file name and needles are positional parameters, never part of the script text.
- */
-export const GREP_SCRIPT =
-  'f=$1; s=$2; shift 2; if [ ! -f "$f" ]; then printf \'grep: %s: No such file or directory\' "$f" >&2; echo >&2; exit 2; fi; ' +
-  // sh has no pipefail: dd's and zcat's status go out on fd 3 next to grep's, so a file that
-  // cannot be read or a broken .gz is an error (2), not grep's "no match" (1)
-  '{ st=$( { { dd if="$f" iflag=nofollow bs=1048576 $s; echo "d$?" >&3; } | { zcat -f; echo "z$?" >&3; } | LC_ALL=C grep -a -n -F "$@" >&4; echo "g$?"; } 3>&1 ); } 4>&1; ' +
-  'case $st in *d0*) ;; *) exit 2;; esac; case $st in *z0*) ;; *) exit 2;; esac; case $st in *g0*) exit 0;; *g1*) exit 1;; *) exit 2;; esac';
-
-/** `statusNone`: the remote dd knows status=none (else its counts go to stderr, ignored on success). */
-export function grepArgs(path: string, needles: readonly string[], statusNone = true): string[] {
-  if (needles.length === 0) throw new RangeError('grepArgs: at least one needle');
-  return ['sh', '-c', GREP_SCRIPT, 'sh', path, statusNone ? 'status=none' : '', ...needles.flatMap((n) => ['-e', n])];
-}
-
-/**
  * readChunks must not follow a final symlink (LocalHost opens with O_NOFOLLOW): GNU dd's
  * iflag=nofollow does the same. `if=` takes the rest of the operand literally.
  */
@@ -254,5 +232,137 @@ export class RemoteFileError extends Error {
     this.name = 'RemoteFileError';
     this.code = code;
     this.path = path;
+  }
+}
+
+/**
+ * Files filtered on the remote side, one or many in one run (one request, one `sh`):
+ * `dd iflag=nofollow | [zcat -f |] grep -a -n -F`, so only matching lines, with their
+ * numbers, cross the network. Each file is opened exactly once, by dd with O_NOFOLLOW
+ * (issue 12: no `[ -L ]` check before a read that follows the path), so a symlink swapped
+ * in at any moment is refused (ELOOP) as readChunks refuses it; a missing or non-regular
+ * file is refused before. sh has no pipefail: dd's, zcat's and grep's status words go
+ * out on fd 3, so an unreadable file or a broken .gz is an error, not grep's "no match".
+ * The file names and needles are positional parameters, never part of the script text.
+ * Uses `zcat -f` for a name ending in .gz (the same rule as LocalHost's
+ * readChunks; other names go straight to grep, one process less per file). After each
+ * file's matching lines comes one trailer: `/STATUS LEN`, a newline, LEN bytes of that
+ * file's stderr and a newline. grep's lines all start with a digit, so a trailer cannot be
+ * confused with one; its length prefix (bytes: the agent runs with LC_ALL=C) makes the
+ * stderr, which names the file, plain data. STATUS is 0 (lines), 1 (no match) or 2 (an
+ * error: stderr says which). The status words travel on fd 3 in a capture of their own,
+ * never mixed with the stderr that holds the attacker's file name. The needles travel as
+ * one argument, newline-separated: a -F pattern list (POSIX), so no per-needle argument
+ * has to be moved around the file names in "$@".
+ */
+export const GREP_MANY_SCRIPT =
+  's=$1; p=$2; shift 2; exec 4>&1; ' +
+  'r() { case $1 in *d0*) ;; *) return 2;; esac; case $1 in *z0*) ;; *) return 2;; esac; case $1 in *g0*) return 0;; *g1*) return 1;; *) return 2;; esac; }; ' +
+  'for f do c=2; e="not a regular file: No such file or directory"; ' +
+  'if [ -f "$f" ]; then case $f in ' +
+  '*.gz) e=$( { st=$( { { dd if="$f" iflag=nofollow bs=1048576 $s; echo "d$?" >&3; } | { zcat -f; echo "z$?" >&3; } | LC_ALL=C grep -a -n -F -e "$p" >&4; echo "g$?"; } 3>&1 ); r "$st"; } 2>&1 ); c=$?;; ' +
+  '*) e=$( { st=$( { { dd if="$f" iflag=nofollow bs=1048576 $s; echo "d$?" >&3; } | LC_ALL=C grep -a -n -F -e "$p" >&4; echo "g$?"; } 3>&1 ); r "z0 $st"; } 2>&1 ); c=$?;; ' +
+  'esac; fi; printf \'/%s %s\\n%s\\n\' "$c" "${#e}" "$e"; done';
+
+/** `sh -c GREP_MANY_SCRIPT sh STATUS NEEDLES FILE...`: needles joined by newlines (a -F list). */
+export function grepManyArgs(paths: readonly string[], needles: readonly string[], statusNone = true): string[] {
+  if (needles.length === 0) throw new RangeError('grepManyArgs: at least one needle');
+  if (needles.some((n) => n === '')) throw new RangeError('grepManyArgs: an empty needle matches everything');
+  return ['sh', '-c', GREP_MANY_SCRIPT, 'sh', statusNone ? 'status=none' : '', needles.join('\n'), ...paths];
+}
+
+export type GrepManyEvent =
+  | { type: 'line'; lineNo: number; text: string; cut: boolean }
+  /** one file is done: `status` 0/1 fine, else an error whose class is in `stderr` */
+  | { type: 'end'; status: number; stderr: string };
+
+/** a file's stderr longer than this is not a trailer GREP_MANY_SCRIPT writes: a broken stream */
+const MAX_TRAILER_STDERR = 1024 * 1024;
+
+/**
+ * GREP_MANY_SCRIPT's output, fed in chunks cut anywhere, as events. Matching lines longer
+ * than `maxLineBytes` (after grep's "N:" prefix) are cut and flagged like splitLines cuts
+ * them; memory stays one capped line.
+ */
+export class GrepManyParser {
+  private parts: Buffer[] = [];
+  private held = 0;
+  private cut = false;
+  /** bytes of a trailer's stderr still expected (+1 for its newline); -1: reading lines */
+  private want = -1;
+  private status = 0;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  push(chunk: Buffer): GrepManyEvent[] {
+    const out: GrepManyEvent[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      if (this.want >= 0) {
+        const take = Math.min(this.want - this.held, chunk.length - start);
+        this.parts.push(chunk.subarray(start, start + take));
+        this.held += take;
+        start += take;
+        if (this.held < this.want) break;
+        const body = Buffer.concat(this.parts, this.held);
+        if (body[body.length - 1] !== 0x0a) throw new AgentStreamError('a file trailer of the remote filter did not end as announced');
+        out.push({ type: 'end', status: this.status, stderr: body.toString('utf8', 0, body.length - 1) });
+        this.reset();
+        continue;
+      }
+      const nl = chunk.indexOf(0x0a, start);
+      const stop = nl === -1 ? chunk.length : nl;
+      const room = this.maxLineBytes - this.held;
+      const take = Math.max(0, Math.min(room, stop - start));
+      if (take > 0) {
+        this.parts.push(chunk.subarray(start, start + take));
+        this.held += take;
+      }
+      if (stop - start > take) this.cut = true;
+      if (nl === -1) break;
+      start = nl + 1;
+      this.line(out);
+    }
+    return out;
+  }
+
+  /** The stream ended: anything left over means it was cut short. */
+  end(): void {
+    if (this.want >= 0 || this.held > 0 || this.cut) throw new AgentStreamError('the remote filter\'s output ended in the middle of a file');
+  }
+
+  private line(out: GrepManyEvent[]): void {
+    const buf = Buffer.concat(this.parts, this.held);
+    const cut = this.cut;
+    this.reset();
+    if (buf[0] === 0x2f /* '/' */) {
+      const m = /^\/(\d{1,3}) (\d{1,8})$/.exec(buf.toString('latin1'));
+      if (!m || cut || Number(m[2]) > MAX_TRAILER_STDERR) throw new AgentStreamError('a file trailer of the remote filter is malformed');
+      this.status = Number(m[1]);
+      this.want = Number(m[2]) + 1;
+      return;
+    }
+    let end = buf.length;
+    if (end > 0 && buf[end - 1] === 0x0d) end -= 1; // tolerate CRLF, as splitLines does
+    const text = buf.toString('utf8', 0, end);
+    const colon = text.indexOf(':');
+    const lineNo = colon > 0 ? Number(text.slice(0, colon)) : NaN;
+    if (!Number.isSafeInteger(lineNo) || lineNo < 1) return;
+    out.push({ type: 'line', lineNo, text: text.slice(colon + 1), cut });
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.held = 0;
+    this.cut = false;
+    this.want = -1;
+  }
+}
+
+export class AgentStreamError extends Error {
+  readonly code = 'EIO';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentStreamError';
   }
 }

@@ -116,6 +116,46 @@ describe('SshHost over a real sshd', { skip, concurrency: false }, () => {
     assert.equal(existsSync(canary), false, 'no name was executed');
   });
 
+  test('grepLines filters remotely with the file\'s line numbers; a grep prefetch answers many files from one request', async () => {
+    const logs = join(dir, 'logs');
+    const files = [...hostileNames.map((n) => join(logs, n)), join(logs, 'access_log.1.gz'), join(logs, 'vanished'), join(logs, 'link')];
+    /** what a local read gives: the numbered lines holding a needle */
+    const expected = async (p: string): Promise<string[] | string> => {
+      try {
+        const out: string[] = [];
+        let n = 0;
+        for await (const l of local.readLines(p)) {
+          n++;
+          if (l.text.includes('second') || l.text.includes('gz t')) out.push(`${n}:${l.text}`);
+        }
+        return p.endsWith('link') ? 'ELOOP' : out;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code ?? 'error';
+      }
+    };
+    const remote = async (p: string): Promise<string[] | string> => {
+      const out: string[] = [];
+      try {
+        for await (const l of ssh.grepLines(p, ['second', 'gz t'])) out.push(`${l.lineNo}:${l.text}`);
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code ?? 'error';
+      }
+      return out;
+    };
+    const one = ssh.requestsMade;
+    for (const p of files) assert.deepEqual(await remote(p), await expected(p), p);
+    assert.equal(ssh.requestsMade - one, files.length, 'without a prefetch: one request per file');
+    const before = ssh.requestsMade;
+    await ssh.prefetchGreps(files, ['second', 'gz t']);
+    assert.equal(ssh.requestsMade - before, 1, 'one request for all the files');
+    for (const p of files) assert.deepEqual(await remote(p), await expected(p), p);
+    assert.equal(ssh.requestsMade - before, 1, 'the reads came from the prefetch, errors included');
+    // other needles are not what was prefetched: asked again
+    for await (const _ of ssh.grepLines(files[0]!, ['line'])) void _;
+    assert.equal(ssh.requestsMade - before, 2);
+    assert.equal(existsSync(canary), false, 'no name was executed');
+  });
+
   test('every hostile name is read literally and nothing runs on the remote side', async () => {
     for (const [i, n] of hostileNames.entries()) {
       const p = join(dir, 'logs', n);
