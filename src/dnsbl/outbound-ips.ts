@@ -16,6 +16,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Host } from '../host/host';
+import { PostconfValues } from '../collect/postconf-values';
 
 export interface OutboundAddress {
   address: string;
@@ -45,7 +46,11 @@ export interface OutboundDiscovery {
   notes: string[];
 }
 
-export async function discoverOutbound(host: Host, interfaces: readonly InterfaceAddress[], configured: readonly string[] = []): Promise<OutboundDiscovery> {
+/** The main.cf parameters read here (a scan announces them to its shared PostconfValues). */
+export const OUTBOUND_PARAMETERS = ['smtp_bind_address', 'smtp_bind_address6', 'smtp_bind_address_enforce', 'inet_protocols', 'sender_dependent_default_transport_maps'] as const;
+
+/** `postconf`: the scan's shared values (asked together with the other stages'); default: asked here. */
+export async function discoverOutbound(host: Host, interfaces: readonly InterfaceAddress[], configured: readonly string[] = [], postconf = new PostconfValues(host)): Promise<OutboundDiscovery> {
   const notes: string[] = [];
   const found = new Map<string, OutboundAddress>();
   const add = (address: string, via: string): void => {
@@ -56,12 +61,13 @@ export async function discoverOutbound(host: Host, interfaces: readonly Interfac
     found.set(a, e);
   };
   for (const a of configured) add(a, 'configured');
-  const main = await postconf(host, ['-xh', 'smtp_bind_address', 'smtp_bind_address6', 'smtp_bind_address_enforce', 'inet_protocols', 'sender_dependent_default_transport_maps']);
+  const asked = await postconf.get(OUTBOUND_PARAMETERS);
+  const main = typeof asked === 'string' ? null : asked.values;
   const [bind4 = '', bind6 = '', enforce = 'no', protocols = 'all', sdtm = ''] = main ?? [];
   if (main === null) notes.push('postconf did not answer: bind addresses unknown, interfaces used');
   if (bind4) add(bind4, 'smtp_bind_address');
   if (bind6) add(bind6, 'smtp_bind_address6');
-  const master = await postconf(host, ['-Px']);
+  const master = await masterSettings(host);
   for (const line of master ?? []) {
     const m = /^([^/\s]+)\/([a-z]+)\/(smtp_bind_address6?|lmtp_bind_address6?) = (\S+)$/.exec(line);
     if (m && m[3]!.startsWith('smtp')) add(m[4]!, `master.cf ${m[1]}/${m[2]}`);
@@ -82,7 +88,9 @@ export async function discoverOutbound(host: Host, interfaces: readonly Interfac
   return { addresses, notes };
 }
 
-async function postconf(host: Host, args: string[]): Promise<string[] | null> {
+/** `postconf -Px`: master.cf's per-service settings, expanded (a question of its own to Postfix). */
+async function masterSettings(host: Host): Promise<string[] | null> {
+  const args = ['-Px'];
   let r = await host.run('postconf', args, { timeoutMs: 15_000 });
   if (r.spawnError?.code === 'ENOENT') r = await host.run('/usr/sbin/postconf', args, { timeoutMs: 15_000 });
   if (r.spawnError || r.code !== 0) return null;

@@ -88,9 +88,9 @@ export class RoutedHost implements Host {
   }
 
   /** each node is asked for its own paths */
-  async prefetch(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void> {
+  async prefetch(what: { stat?: readonly string[]; list?: readonly string[]; withNext?: boolean }): Promise<void> {
     const part = (h: Host, xs: readonly string[] | undefined): string[] => (xs ?? []).filter((p) => this.hostFor(p) === h);
-    await Promise.all([this.mail, this.web].map((h) => h.prefetch?.({ stat: part(h, what.stat), list: part(h, what.list) })));
+    await Promise.all([this.mail, this.web].map((h) => h.prefetch?.({ stat: part(h, what.stat), list: part(h, what.list), ...(what.withNext ? { withNext: true } : {}) })));
   }
 
   /** each node filters its own files */

@@ -97,9 +97,11 @@ export interface Host {
    * where every question is a round trip (SshHost) asks for all of them at once and
    * answers the stat()/list() calls that follow from that, for a few seconds. It never
    * changes an answer (what could not be told apart is asked again), never fails, and a
-   * host without it is asked one by one.
+   * host without it is asked one by one. With `withNext`, nothing is asked now: the stats
+   * go along with the host's next prefetch (or the first stat() of one of them), for
+   * paths known early that are looked at later.
    */
-  prefetch?(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void>;
+  prefetch?(what: { stat?: readonly string[]; list?: readonly string[]; withNext?: boolean }): Promise<void>;
   /**
    * A hint like prefetch: these files are about to be read with grepLines(path, needles,
    * options). A host where every question is a round trip (SshHost) filters all of them

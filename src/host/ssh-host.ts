@@ -81,6 +81,8 @@ export class SshHost implements Host {
   private readonly listed = new StatCache();
   /** directories a prefetch listed, by path without a trailing slash */
   private readonly listings = new TtlCache<string[]>();
+  /** stats announced with `withNext`: asked along with the next prefetch */
+  private readonly pendingStats = new Set<string>();
   /** files a grep prefetch filtered, by path: their lines or their error, for these needles */
   private readonly greps = new TtlCache<GrepResult>(GREP_CACHE_TTL_MS);
 
@@ -475,8 +477,14 @@ export class SshHost implements Host {
   }
 
   async stat(path: string): Promise<FileInfo | null> {
-    const cached = this.listed.lookup(path);
+    let cached = this.listed.lookup(path);
     if (cached !== undefined) return cached;
+    if (this.pendingStats.has(path)) {
+      // announced earlier: asked now together with the others announced
+      await this.prefetch({ stat: [path] });
+      cached = this.listed.lookup(path);
+      if (cached !== undefined) return cached;
+    }
     const caps = await this.caps();
     const [program, ...args] = caps.findPrintf ? findStatArgs(path) : statArgs(path);
     const r = await this.run(program!, args, { timeoutMs: 60_000, maxOutputBytes: 4096 });
@@ -515,11 +523,17 @@ export class SshHost implements Host {
    * asked again by stat()/list(), which then give the exact error. Output past 16 MiB
    * (a huge queue's hash directories) is dropped: list() reads those one by one.
    */
-  async prefetch(what: { stat?: readonly string[]; list?: readonly string[] }): Promise<void> {
+  async prefetch(what: { stat?: readonly string[]; list?: readonly string[]; withNext?: boolean }): Promise<void> {
+    if (what.withNext) {
+      for (const p of what.stat ?? []) if (this.pendingStats.size < PREFETCH_SLICE_PATHS) this.pendingStats.add(p);
+      return;
+    }
+    const pending = [...this.pendingStats];
+    this.pendingStats.clear();
     try {
       const caps = await this.caps();
       if (!caps.findPrintf) return;
-      const stats = [...new Set(what.stat ?? [])].filter((p) => p !== '' && this.listed.lookup(p) === undefined);
+      const stats = [...new Set([...(what.stat ?? []), ...pending])].filter((p) => p !== '' && this.listed.lookup(p) === undefined);
       const dirs = [...new Set(what.list ?? [])].filter((d) => d !== '' && this.listings.get(dirKey(d)) === undefined);
       // a single path costs the same round trip either way
       if (stats.length > 1) for (const part of slices(stats)) await this.prefetchStats(part);

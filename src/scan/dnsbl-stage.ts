@@ -12,6 +12,7 @@ import type { Host } from '../host/host';
 import type { ReportDnsbl } from '../domain/report';
 import type { SpamtraceConfig } from '../config/config-types';
 import { discoverOutbound, type InterfaceAddress } from '../dnsbl/outbound-ips';
+import type { PostconfValues } from '../collect/postconf-values';
 import { listOf } from '../dnsbl/dnsbl-lists';
 import { makeResolver, queryDnsbl, type DnsblAnswer } from '../dnsbl/dnsbl-query';
 import type { DnsblStatus } from '../dnsbl/dnsbl-monitor';
@@ -23,11 +24,13 @@ export interface DnsblStageOptions {
   now: Date;
   /** parallel queries (default 4) */
   parallel?: number;
+  /** the scan's shared main.cf values (asked together with the other stages') */
+  postconf?: PostconfValues;
 }
 
 export async function dnsblState(host: Host, o: DnsblStageOptions): Promise<ReportDnsbl> {
   const cache = await readCache(o.config.cacheFile);
-  const d = await discoverOutbound(host, o.interfaces, o.config.addresses);
+  const d = await discoverOutbound(host, o.interfaces, o.config.addresses, o.postconf);
   const checkable = d.addresses.filter((a) => !a.private || a.via.includes('configured'));
   const fresh = (r: DnsblAnswer): boolean => Date.parse(r.checkedAt) + r.ttl * 1000 > o.now.getTime();
   const cached = new Map((cache?.results ?? []).map((r) => [`${r.address} ${r.zone}`, r]));

@@ -4,6 +4,7 @@
  * server) and every domain and mailbox the panel inventory lists.
  */
 import { readPostfixDomains } from '../collect/hosted/postfix-domains';
+import type { PostconfValues } from '../collect/postconf-values';
 import type { Subscription } from '../domain/subscription';
 import type { Host } from '../host/host';
 import { HostedDomains } from '../trace/direction';
@@ -19,8 +20,10 @@ export async function hostedDomains(
   host: Host,
   askPostfix: boolean,
   subscriptions: readonly Subscription[],
+  /** the scan's shared main.cf values */
+  postconf?: PostconfValues,
 ): Promise<{ hosted: HostedDomains; summary: HostedSummary; warnings: string[] }> {
-  const postfix = askPostfix ? await readPostfixDomains(host) : { domains: [], warnings: [] };
+  const postfix = askPostfix ? await readPostfixDomains(host, undefined, postconf) : { domains: [], warnings: [] };
   const fromInventory = new Set<string>();
   for (const s of subscriptions) {
     for (const d of s.domains) fromInventory.add(d.toLowerCase());

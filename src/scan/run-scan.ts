@@ -15,7 +15,7 @@ import { SkipTally } from '../collect/skip-tally';
 import { originOfQueued } from '../trace/queued-origin';
 import { withSocketOwner } from '../trace/origin';
 import type { SocketOwners } from '../domain/smtp-owner';
-import { DEFAULT_SMTP_OWNER_LOG, readSmtpOwners } from '../collect/smtp-owners/smtp-owner-log';
+import { DEFAULT_SMTP_OWNER_LOG, readSmtpOwners, smtpOwnerFiles } from '../collect/smtp-owners/smtp-owner-log';
 import { bySeverity, SourceTracer } from '../trace/source-tracer';
 import { applyEvidence } from '../trace/evidence-verdict';
 import type { TraceMessage } from '../trace/trace-message';
@@ -37,7 +37,11 @@ import { attributeLoopbackSources } from './loopback-stage';
 import { dnsblOffline, dnsblState } from './dnsbl-stage';
 import { DEFAULT_CONFIG } from '../config/config-types';
 import { LocalHost } from '../host/local-host';
-import { localInterfaces } from '../dnsbl/outbound-ips';
+import { localInterfaces, OUTBOUND_PARAMETERS } from '../dnsbl/outbound-ips';
+import { PostconfValues } from '../collect/postconf-values';
+import { DOMAIN_PARAMETERS } from '../collect/hosted/postfix-domains';
+import { QUEUE_PARAMETERS } from '../collect/queue/queue-collector';
+import { LOG_SETTING_PARAMETERS } from '../collect/maillog/postfix-log-settings';
 
 export interface ScanDeps {
   host: Host;
@@ -59,11 +63,19 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
     );
   }
   const started = Date.now();
+  const wantsLog = options.since !== null || options.mailLogs !== null;
+  // every main.cf parameter the stages below read, asked from Postfix at once (SSH: one
+  // round trip and one postconf on the server, not one per stage)
+  const postconf = offline ? undefined : new PostconfValues(host, 60_000);
+  postconf?.want([...DOMAIN_PARAMETERS, ...OUTBOUND_PARAMETERS, ...(readsQueue ? QUEUE_PARAMETERS : []), ...(wantsLog ? LOG_SETTING_PARAMETERS : [])]);
   // Who owns what, and which domains are hosted here (on this server, or wherever the
   // admin pointed us): before any message, so inbound mail is told apart as it streams by.
+  // the policy service's record is looked at later: its stats go along with the first prefetch
+  const ownerLogPath = ownerLogPathOf(options, offline);
+  if (ownerLogPath !== null) await host.prefetch?.({ stat: smtpOwnerFiles(ownerLogPath), withNext: true });
   const inventoryWanted = !offline || options.vhostsRoot !== null || options.confixxRoot !== null || options.staticMap !== null;
   const inventory = inventoryWanted ? await loadInventory(host, options, logger, deps.config ?? null, !offline) : null;
-  const direction = await hostedDomains(host, !offline, inventory?.subscriptions ?? []);
+  const direction = await hostedDomains(host, !offline, inventory?.subscriptions ?? [], postconf);
   const tracer = new SourceTracer(direction.hosted);
   const submissions = new SubmissionLog();
   const sourceOf = new QueuedMessages();
@@ -71,12 +83,11 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
   const ownerSkips = new SkipTally();
   const ownerLog = await readOwnerLog(host, options, offline, ownerSkips, logger);
   const owners = ownerLog?.index;
-  const queue = readsQueue ? await readQueueInto(options, offline, deps, { tracer, submissions, sourceOf, ...(owners ? { owners } : {}) }) : null;
+  const queue = readsQueue ? await readQueueInto(options, offline, deps, postconf, { tracer, submissions, sourceOf, ...(owners ? { owners } : {}) }) : null;
   const skipped: SkipTally = queue?.skipped ?? new SkipTally();
   for (const x of ownerSkips.list()) skipped.add(x.what, x.reason, x.count);
 
   // History: what the queue no longer holds, merged by queue ID and time.
-  const wantsLog = options.since !== null || options.mailLogs !== null;
   const mailLog = wantsLog
     ? await readMailLogInto(
         host,
@@ -87,7 +98,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
           until: options.until,
           now: deps.now(),
           // saved output may come from another server: its Postfix is not asked
-          postfix: offline ? NO_POSTFIX_LOG_SETTINGS : await readPostfixLogSettings(host),
+          postfix: offline ? NO_POSTFIX_LOG_SETTINGS : await readPostfixLogSettings(host, undefined, postconf),
           // syslog writes wall-clock times without a zone: the scanned host's (over SSH, not ours)
           utcOffsetMinutes: offline ? null : ((await host.utcOffsetMinutes?.()) ?? null),
         },
@@ -130,6 +141,7 @@ export async function runScan(options: ScanInput, deps: ScanDeps): Promise<Repor
         config: deps.config?.dnsbl ?? DEFAULT_CONFIG.dnsbl,
         interfaces: host instanceof LocalHost ? localInterfaces() : [],
         now: deps.now(),
+        ...(postconf ? { postconf } : {}),
       }).catch((e: Error) => {
         logger.warn('blocklist check failed', { code: 'DNSBL_FAILED', error: e.message });
         return { ...dnsblOffline(), note: `not checked: ${e.message}` };
@@ -179,6 +191,7 @@ async function readQueueInto(
   options: ScanInput,
   offline: boolean,
   deps: ScanDeps,
+  postconf: PostconfValues | undefined,
   sink: { tracer: SourceTracer; submissions: SubmissionLog; sourceOf: QueuedMessages; owners?: SocketOwners },
 ): Promise<QueueStage> {
   const { tracer, submissions, sourceOf } = sink;
@@ -207,6 +220,7 @@ async function readQueueInto(
       ...(remoteZone !== null ? { utcOffsetMinutes: remoteZone } : {}),
       onProgress: (done, total) => deps.progress.update(done, total, 'examined messages'),
       early: true,
+      ...(postconf ? { postconf } : {}),
       onListed: (e) => {
         const reasons = delayReasonsOf(e);
         if (reasons.length > 0) listedReasons.push({ id: e.queueId, reasons: reasons.map(intern) });
@@ -272,11 +286,16 @@ async function readQueueInto(
  * (or --smtp-owners), offline only when named. A missing file is simply no record.
  */
 async function readOwnerLog(host: Host, options: ScanInput, offline: boolean, skipped: SkipTally, logger: Logger): Promise<{ index: SocketOwners; warnings: string[] } | null> {
-  const path = options.smtpOwners === undefined ? (offline ? null : DEFAULT_SMTP_OWNER_LOG) : options.smtpOwners;
+  const path = ownerLogPathOf(options, offline);
   if (path === null) return null;
   const r = await readSmtpOwners(host, path, skipped);
   if (r.files.length > 0) logger.info('smtp-owner record read', { code: 'SCAN_SMTP_OWNERS', files: r.files, entries: r.index.size });
   return r.index.size > 0 || r.warnings.length > 0 ? { index: r.index, warnings: r.warnings.map((w) => `smtp-owner record: ${w}`) } : null;
+}
+
+/** The policy service's record to read: on a live scan the default file (or --smtp-owners), offline only when named. */
+function ownerLogPathOf(options: ScanInput, offline: boolean): string | null {
+  return options.smtpOwners === undefined ? (offline ? null : DEFAULT_SMTP_OWNER_LOG) : options.smtpOwners;
 }
 
 function delayReasonsOf(e: QueueListingEntry): string[] {

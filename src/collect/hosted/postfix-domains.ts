@@ -7,6 +7,7 @@
  * tables cannot be, which is said in a warning: the panel inventory's domains still count.
  */
 import type { Host } from '../../host/host';
+import { PostconfValues } from '../postconf-values';
 
 export const DOMAIN_PARAMETERS = ['mydestination', 'virtual_mailbox_domains', 'virtual_alias_domains', 'relay_domains'] as const;
 
@@ -45,17 +46,17 @@ export function domainOfKey(key: string): string | null {
   return DOMAIN.test(d) ? d : null;
 }
 
-export async function readPostfixDomains(host: Host, timeoutMs = 15_000): Promise<PostfixDomains> {
+/** `postconf`: the scan's shared values (asked together with the other stages'), else asked here. */
+export async function readPostfixDomains(host: Host, timeoutMs = 15_000, postconf = new PostconfValues(host, timeoutMs)): Promise<PostfixDomains> {
   const warnings: string[] = [];
-  let r = await host.run('postconf', ['-xh', ...DOMAIN_PARAMETERS], { timeoutMs });
-  if (r.spawnError?.code === 'ENOENT') r = await host.run('/usr/sbin/postconf', ['-xh', ...DOMAIN_PARAMETERS], { timeoutMs });
-  if (r.spawnError || r.code !== 0) return { domains: [], warnings: ['postconf did not answer: hosted domains come from the panel inventory only'] };
+  const r = await postconf.get(DOMAIN_PARAMETERS);
+  if (typeof r === 'string') return { domains: [], warnings: ['postconf did not answer: hosted domains come from the panel inventory only'] };
   const domains = new Set<string>();
   const add = (key: string): void => {
     const d = domainOfKey(key);
     if (d && domains.size < MAX_DOMAINS) domains.add(d);
   };
-  for (const item of r.stdout.split('\n').flatMap(splitPostfixList)) {
+  for (const item of r.values.flatMap(splitPostfixList)) {
     const colon = item.indexOf(':');
     if (item.startsWith('/')) {
       await readDomainFile(host, item, add, warnings);

@@ -6,6 +6,7 @@
  * (STYLE.md 6); a host without postconf (a log copied elsewhere) answers nothing.
  */
 import type { Host } from '../../host/host';
+import { PostconfValues } from '../postconf-values';
 
 export interface PostfixLogSettings {
   /** absolute path of maillog_file, or null (unset, /dev/stdout, or not asked) */
@@ -20,13 +21,14 @@ const SAFE_PATH = /^\/[A-Za-z0-9._/-]{1,300}$/;
 /** syslog_name may hold a slash itself ("postfix/submission"); nothing that could break the program-token match */
 const SAFE_NAME = /^[A-Za-z0-9._/-]{1,100}$/;
 
-export async function readPostfixLogSettings(host: Host, timeoutMs = 15_000): Promise<PostfixLogSettings> {
-  const args = ['-xh', 'maillog_file', 'syslog_name'];
-  let r = await host.run('postconf', args, { timeoutMs });
-  // cron and some sudo setups leave /usr/sbin out of PATH
-  if (r.spawnError?.code === 'ENOENT') r = await host.run('/usr/sbin/postconf', args, { timeoutMs });
-  if (r.spawnError || r.code !== 0) return NO_POSTFIX_LOG_SETTINGS;
-  return parsePostfixLogSettings(r.stdout);
+/** The parameters read here (a scan announces them to its shared PostconfValues). */
+export const LOG_SETTING_PARAMETERS = ['maillog_file', 'syslog_name'] as const;
+
+/** `postconf`: the scan's shared values (asked together with the other stages'), else asked here. */
+export async function readPostfixLogSettings(host: Host, timeoutMs = 15_000, postconf = new PostconfValues(host, timeoutMs)): Promise<PostfixLogSettings> {
+  const r = await postconf.get(LOG_SETTING_PARAMETERS);
+  if (typeof r === 'string') return NO_POSTFIX_LOG_SETTINGS;
+  return parsePostfixLogSettings(r.values.join('\n'));
 }
 
 /** The two answer lines of `postconf -xh maillog_file syslog_name`. */

@@ -19,6 +19,7 @@ import type { QueueId, QueueListingEntry, QueuedMessage } from '../../domain/que
 import type { Host, Line } from '../../host/host';
 import { SpamtraceError, isSpamtraceError, type ErrorCode } from '../../errors';
 import { SkipTally } from '../skip-tally';
+import { PostconfValues } from '../postconf-values';
 import { PostcatReader, DEFAULT_BATCH_SIZE } from './postcat-batch';
 import { parseQueueId } from './queue-id';
 import { parsePostcat } from './postcat-parser';
@@ -60,6 +61,8 @@ export interface CollectOptions {
    * listings are always kept in `listing`.
    */
   onListed?: (entry: QueueListingEntry) => void;
+  /** live: the scan's shared main.cf values (asked together with the other stages'); default: asked here */
+  postconf?: PostconfValues;
 }
 
 export interface QueueCollection {
@@ -111,17 +114,18 @@ interface PostfixInfo {
   commandDir: string | null;
 }
 
-/** Postfix answers `postconf -h a b` one value per line. */
-async function postfixInfo(host: Host, timeoutMs: number): Promise<PostfixInfo> {
-  const params = ['-h', 'mail_version', 'command_directory', 'queue_directory'];
-  let r = await host.run('postconf', params, { timeoutMs });
-  if (r.spawnError?.code === 'ENOENT') {
-    // cron and some sudo setups leave /usr/sbin out of PATH
-    r = await host.run('/usr/sbin/postconf', params, { timeoutMs });
-  }
-  if (r.spawnError?.code === 'ENOENT') throw new SpamtraceError('E_POSTFIX_MISSING', 'postconf was not found: is Postfix installed?');
-  if (r.spawnError || r.code !== 0) return { version: null, commandDir: null, queueDir: null };
-  const [version, dir, queueDir] = r.stdout.split('\n').map((s) => s.trim());
+/** The parameters the live collector reads (a scan announces them to its shared PostconfValues). */
+export const QUEUE_PARAMETERS = ['mail_version', 'command_directory', 'queue_directory'] as const;
+
+/**
+ * Postfix's version and paths. Expanded where Postfix can (a `$name` in a path is no
+ * path); Postfix < 2.10 gives them as written, which for these is what they are.
+ */
+async function postfixInfo(postconf: PostconfValues): Promise<PostfixInfo> {
+  const r = await postconf.get(QUEUE_PARAMETERS, { expanded: false });
+  if (r === 'missing') throw new SpamtraceError('E_POSTFIX_MISSING', 'postconf was not found: is Postfix installed?');
+  if (r === 'failed') return { version: null, commandDir: null, queueDir: null };
+  const [version, dir, queueDir] = r.values;
   const safeDir = (d: string | undefined): string | null => (d && /^\/[A-Za-z0-9._/-]{1,200}$/.test(d) && !d.includes('..') ? d : null);
   return {
     version: version && /^\d+\.\d+[0-9A-Za-z.-]*$/.test(version) ? version : null,
@@ -267,7 +271,7 @@ async function spoolIds(host: Host, queueDir: string): Promise<QueueId[]> {
 async function collectLive(host: Host, options: CollectOptions): Promise<QueueCollection> {
   const skipped = new SkipTally();
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
-  const info = await postfixInfo(host, Math.min(timeoutMs, 60_000));
+  const info = await postfixInfo(options.postconf ?? new PostconfValues(host, Math.min(timeoutMs, 60_000)));
   const bin = (name: string): string => (info.commandDir ? `${info.commandDir}/${name}` : name);
   // Start reading the messages the spool holds now while postqueue lists them: the
   // listing takes as long again as reading them, and both cores can work at once.

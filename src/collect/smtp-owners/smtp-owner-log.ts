@@ -89,6 +89,11 @@ export class SmtpOwnerIndex implements SocketOwners {
   }
 }
 
+/** The record's files, older first: `path.1` (rotated) and `path`. */
+export function smtpOwnerFiles(path: string): string[] {
+  return [`${path}.1`, path];
+}
+
 /**
  * The record's entries with a queue ID and a uid, from `path.1` (older) and `path`. A missing
  * file is no record (the policy service is not hooked in); an unreadable one is a warning.
@@ -97,7 +102,10 @@ export async function readSmtpOwners(host: Host, path: string, skipped: SkipTall
   const index = new SmtpOwnerIndex();
   const warnings: string[] = [];
   const files: string[] = [];
-  for (const file of [`${path}.1`, path]) {
+  const both = smtpOwnerFiles(path);
+  // both stats in one question (over SSH one round trip; often already answered by an earlier prefetch)
+  await host.prefetch?.({ stat: both });
+  for (const file of both) {
     const st = await host.stat(file).catch(() => null);
     if (!st?.isFile) continue;
     files.push(file);

@@ -8,7 +8,7 @@ import { DEFAULT_BATCH_SIZE } from '../../../src/collect/queue/postcat-batch';
 import { isSpamtraceError } from '../../../src/errors';
 import { FakeHost, collect, fixture, postcatEmulator, readFixture, sectionsById, type Answer } from './fake-host';
 
-const ID_OR_FLAG = /^(?:-e|-h|-q|-j|-p|--|mail_version|command_directory|queue_directory|[0-9A-F]{6,21}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,16}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]{1,13})$/;
+const ID_OR_FLAG = /^(?:-e|-h|-x|-q|-j|-p|--|mail_version|command_directory|queue_directory|[0-9A-F]{6,21}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,16}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]{1,13})$/;
 
 interface LiveScript {
   postconf?: Answer;
@@ -21,7 +21,7 @@ function liveHost(s: LiveScript): FakeHost {
   const sections = sectionsById(readFixture('postcat-batch.txt'), readFixture('../../../examples/seed/postcat.txt'));
   return new FakeHost((program, args) => {
     const name = program.split('/').pop();
-    if (name === 'postconf') return s.postconf ?? { stdout: '3.7.11\n/usr/sbin\n' };
+    if (name === 'postconf') return s.postconf ?? { stdout: 'mail_version = 3.7.11\ncommand_directory = /usr/sbin\n' };
     if (name === 'postqueue' && args[0] === '-j') return s.json ?? { stdout: readFixture('postqueue-j.jsonl') };
     if (name === 'postqueue' && args[0] === '-p') return s.text ?? { stdout: readFixture('../../../examples/seed/mailq.txt') };
     if (name === 'postcat') return (s.postcat ?? postcatEmulator(sections, program))(args);
@@ -55,7 +55,7 @@ test('live: messages in the spool are read while postqueue lists them, later arr
     writeFileSync(join(spool, 'deferred', '3', '3F1A22C0B1E'), '');
     writeFileSync(join(spool, 'active', '5942C8948326'), '');
     writeFileSync(join(spool, 'active', '..;rm -rf x'), '');
-    const host = liveHost({ postconf: { stdout: `3.7.11\n/usr/sbin\n${spool}\n` } });
+    const host = liveHost({ postconf: { stdout: `mail_version = 3.7.11\ncommand_directory = /usr/sbin\nqueue_directory = ${spool}\n` } });
     const c = await collectQueue(host, { mode: 'live' });
     const postcats = host.calls.filter((x) => x.program.endsWith('postcat'));
     assert.deepEqual(postcats[0]!.args.slice(4), ['5942C8948326', '3F1A22C0B1E'], 'the spool IDs went first, before the listing was parsed');
@@ -68,7 +68,7 @@ test('live: messages in the spool are read while postqueue lists them, later arr
 });
 
 test('live: Postfix older than 3.1 is asked with postqueue -p straight away', async () => {
-  const host = liveHost({ postconf: { stdout: '2.11.3\n/usr/sbin\n' } });
+  const host = liveHost({ postconf: { stdout: 'mail_version = 2.11.3\ncommand_directory = /usr/sbin\n' } });
   const c = await collectQueue(host, { mode: 'live' }, { now: new Date(2014, 1, 22, 12) });
   assert.equal(c.queueSource, 'postqueue -p');
   assert.equal(c.listing.length, 5);
@@ -86,7 +86,7 @@ test('live: a postqueue without -j (usage error) falls back to -p', async () => 
   assert.equal(c.postfixVersion, null);
   assert.equal(c.queueSource, 'postqueue -p');
   assert.equal(c.listing.length, 5);
-  assert.deepEqual(host.calls.slice(0, 3).map((x) => [x.program, x.args[0]]), [['postconf', '-h'], ['postqueue', '-j'], ['postqueue', '-p']]);
+  assert.deepEqual(host.calls.slice(0, 4).map((x) => [x.program, x.args[0]]), [['postconf', '-x'], ['postconf', 'mail_version'], ['postqueue', '-j'], ['postqueue', '-p']]);
   assert.equal(c.skipped.total(), 0); // the failed -j run leaves nothing counted
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeHost } from '../collect/fake-host';
-import { discoverOutbound, type InterfaceAddress } from '../../../src/dnsbl/outbound-ips';
+import { discoverOutbound, OUTBOUND_PARAMETERS, type InterfaceAddress } from '../../../src/dnsbl/outbound-ips';
 
 const IFACES: InterfaceAddress[] = [
   { name: 'lo', address: '127.0.0.1', family: 'IPv4', internal: true },
@@ -11,8 +11,10 @@ const IFACES: InterfaceAddress[] = [
   { name: 'eth1', address: '10.0.0.5', family: 'IPv4', internal: false },
 ];
 
+/** `postconf -x NAME...` answers `name = value` per parameter; `main` in OUTBOUND_PARAMETERS' order */
 function host(main: string[], master = ''): FakeHost {
-  return new FakeHost((_p, args) => (args[0] === '-Px' ? { stdout: master } : { stdout: main.join('\n') + '\n' }));
+  const lines = OUTBOUND_PARAMETERS.map((n, i) => `${n} = ${main[i] ?? ''}`.trimEnd());
+  return new FakeHost((_p, args) => (args[0] === '-Px' ? { stdout: master } : { stdout: lines.join('\n') + '\n' }));
 }
 
 test('without a bind address every public interface address is a candidate, private ones are marked', async () => {

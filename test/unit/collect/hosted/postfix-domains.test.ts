@@ -24,8 +24,9 @@ test('postconf\'s four address classes, a domain file, an inline table and a has
     const file = writeLog(t.dir, 'relay-domains', ['# relayed for customers', 'relay-kunde.example  other.example'], new Date());
     const host = new FakeHost((program, args) => {
       if (program === 'postconf') {
-        assert.deepEqual(args, ['-xh', 'mydestination', 'virtual_mailbox_domains', 'virtual_alias_domains', 'relay_domains']);
-        return { stdout: `web01.hoster.example, localhost\nhash:/etc/postfix/vmailbox\ninline:{ alias.example=x }, mysql:/etc/postfix/sql.cf\n${file}\n` };
+        assert.deepEqual(args, ['-x', 'mydestination', 'virtual_mailbox_domains', 'virtual_alias_domains', 'relay_domains']);
+        // by name, in postconf's own order
+        return { stdout: `relay_domains = ${file}\nmydestination = web01.hoster.example, localhost\nvirtual_alias_domains = inline:{ alias.example=x }, mysql:/etc/postfix/sql.cf\nvirtual_mailbox_domains = hash:/etc/postfix/vmailbox\n` };
       }
       if (program === 'postmap') {
         assert.deepEqual(args, ['-s', 'hash:/etc/postfix/vmailbox']);

@@ -113,7 +113,7 @@ test("postconf's maillog_file is read first when no path is given, and syslog_na
   const t = tempLogDir();
   try {
     const path = writeLog(t.dir, 'postfix.log', readMaillogFixture('line-shapes.mail.log'), new Date(2026, 2, 3, 11));
-    const fake = new FakeHost((program, args) => (program === 'postconf' && args.join(' ') === '-xh maillog_file syslog_name' ? { stdout: `${path}\npostfix\n` } : { code: 1 }));
+    const fake = new FakeHost((program, args) => (program === 'postconf' && args.join(' ') === '-x maillog_file syslog_name' ? { stdout: `maillog_file = ${path}\nsyslog_name = postfix\n` } : { code: 1 }));
     const settings = await readPostfixLogSettings(fake);
     assert.deepEqual(settings, { maillogFile: path, syslogName: 'postfix' });
     const r = await collectMailLog(fake, { now: new Date(2026, 2, 4), postfix: settings }, new SkipTally());
