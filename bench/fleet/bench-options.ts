@@ -8,6 +8,11 @@ export interface FleetBenchOptions {
   keep: boolean;
   /** seconds every remote login shell sleeps before it runs anything */
   loginDelay: number;
+  /**
+   * bench: the login shell (root's bash) reads a ~/.bashrc that only sleeps --login-delay s,
+   * as the issue prescribes; root: root's own ~/.bashrc (this machine's: pyenv) and the sleep
+   */
+  loginShell: 'bench' | 'root';
   /** print every request of the one-host scan */
   requests: boolean;
   help: boolean;
@@ -23,6 +28,9 @@ ratios and remote sessions per host. Root only.
   --parallel N     hosts at a time in the fleet run (default 4, the fleet default)
   --scenario NAME  lab scenario that fills the queue first (default mixed)
   --login-delay S  seconds each remote login shell takes to start (default 1, 0 to 10)
+  --login-shell M  bench (default): the sessions' bash reads a ~/.bashrc that only sleeps
+                   --login-delay s (mounted over root's own for the bench's sshd alone);
+                   root: root's real ~/.bashrc (on this machine pyenv) plus the sleep
   --requests       list every remote request of the one-host scan
   --keep           leave the lab up afterwards
 `;
@@ -37,7 +45,7 @@ function whole(name: string, v: string | undefined, fallback: number, max: numbe
 export function parseBenchArgs(argv: string[]): FleetBenchOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { hosts: { type: 'string' }, 'login-delay': { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, requests: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { hosts: { type: 'string' }, 'login-delay': { type: 'string' }, parallel: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'boolean' }, requests: { type: 'boolean' }, 'login-shell': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   return {
     hosts: whole('hosts', values.hosts, 20, 200),
@@ -45,7 +53,14 @@ export function parseBenchArgs(argv: string[]): FleetBenchOptions {
     scenario: values.scenario ?? 'mixed',
     keep: Boolean(values.keep),
     requests: Boolean(values.requests),
+    loginShell: loginShellOf(values['login-shell']),
     loginDelay: values['login-delay'] === undefined ? 1 : values['login-delay'] === '0' ? 0 : whole('login-delay', values['login-delay'], 1, 10),
     help: Boolean(values.help),
   };
+}
+
+function loginShellOf(v: string | undefined): 'bench' | 'root' {
+  if (v === undefined || v === 'bench') return 'bench';
+  if (v === 'root') return 'root';
+  throw new Error('--login-shell takes bench or root');
 }

@@ -66,7 +66,27 @@ export interface PrivateSshdOptions {
   pathPrefix?: string;
   /** TZ of every session: a server in another time zone (POSIX form, e.g. "<+10>-10") */
   timeZone?: string;
+  /**
+   * The text the sessions' login shell (root's bash) reads as its ~/.bashrc, in place of
+   * root's own: bind-mounted over it in a private mount namespace that only this sshd and
+   * its sessions live in, so nothing on the machine changes for anyone else. For a bench
+   * whose login shell is to cost exactly what it prescribes, not this machine's rc files.
+   * Needs root's ~/.bashrc to exist (the mount's target) and unshare(1).
+   */
+  loginRc?: string;
 }
+
+/** root's home as passwd says (sshd's sessions start there), not $HOME */
+export function rootBashrc(): string {
+  return join(os.userInfo().homedir, '.bashrc');
+}
+
+/** Can a private sshd replace the login shell's ~/.bashrc (loginRc)? */
+export function canReplaceLoginRc(): boolean {
+  return existsSync(UNSHARE) && existsSync(rootBashrc());
+}
+
+const UNSHARE = '/usr/bin/unshare';
 
 export interface SessionCpu {
   sessions: number;
@@ -228,7 +248,17 @@ export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<P
     ].join('\n'),
   );
   let log = '';
-  const child = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const sshdArgv = [SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')];
+  let child: ChildProcess;
+  if (opts.loginRc !== undefined) {
+    if (!canReplaceLoginRc()) throw new Error(`loginRc: needs ${UNSHARE} and an existing ${rootBashrc()} to mount over`);
+    const rc = join(dir, 'login-bashrc');
+    await fs.writeFile(rc, opts.loginRc, { mode: 0o644 });
+    // unshare and sh exec in place: the pid is sshd's, for the caller's cgroup and stop()
+    child = spawn(UNSHARE, ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind -- "$1" "$2" || exit 97; shift 2; exec "$@"', 'sh', rc, rootBashrc(), ...sshdArgv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } else {
+    child = spawn(SSHD, sshdArgv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
   child.stderr!.on('data', (b: Buffer) => {
     if (log.length < 20_000) log += b.toString();
   });

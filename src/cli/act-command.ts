@@ -23,6 +23,7 @@ import { isSshError } from '../host/ssh/ssh-errors';
 import { defaultSshConfigPath } from '../host/ssh/ssh-config-file';
 import { validAlias } from '../host/ssh/ssh-command';
 import { selectHosts } from '../fleet/fleet-config';
+import { DEFAULT_WEB_ROOTS, RoutedHost } from '../fleet/routed-host';
 import { resolveFleetConfig } from './fleet-command';
 import { DEFAULT_FLEET_FILE } from './fleet-args';
 
@@ -141,12 +142,19 @@ export async function actCommand(
   const needsHost = sub === 'plan' || sub === 'apply' || sub === 'undo';
   let host: Host = new LocalHost();
   let ssh: SshHost | null = null;
+  let web: SshHost | null = null;
   if (remote) {
     ssh = new SshHost({ alias: remote.alias, configPath: remote.sshConfig });
     host = ssh;
+    // a mail node whose sites live on a web node (fleet file `webFrom`): seen as the scan sees it
+    if (remote.webFrom !== null && remote.webFrom !== remote.alias) {
+      web = new SshHost({ alias: remote.webFrom, configPath: remote.sshConfig });
+      host = new RoutedHost(ssh, web, [...new Set([...DEFAULT_WEB_ROOTS, config.roots.vhosts, config.roots.confixx])]);
+    }
   }
   try {
     if (ssh && needsHost) await ssh.connect();
+    if (web && needsHost) await web.connect();
     const { engine, store } = await openCliActEngine({
       host,
       config,
@@ -169,15 +177,16 @@ export async function actCommand(
     throw e;
   } finally {
     await ssh?.close();
+    await web?.close();
   }
 }
 
 /** --host ALIAS resolved as scan --hosts resolves it: the fleet file, else the SSH config. */
-async function remoteTarget(alias: string, fleetFile: string | undefined, sshConfig: string | undefined, env: NodeJS.ProcessEnv): Promise<{ alias: string; sshConfig: string }> {
+async function remoteTarget(alias: string, fleetFile: string | undefined, sshConfig: string | undefined, env: NodeJS.ProcessEnv): Promise<{ alias: string; sshConfig: string; webFrom: string | null }> {
   if (!validAlias(alias)) throw new SpamtraceError('E_USAGE', `--host: not an SSH alias: ${JSON.stringify(alias.slice(0, 80))}`);
   const fleet = await resolveFleetConfig({ hosts: [alias], fleetFile: fleetFile ?? null, sshConfig: sshConfig ?? null, parallel: null, hostTimeoutSeconds: null }, env);
-  selectHosts(fleet, [alias]);
-  return { alias, sshConfig: sshConfig ?? fleet.sshConfig ?? defaultSshConfigPath() };
+  const [entry] = selectHosts(fleet, [alias]);
+  return { alias, sshConfig: sshConfig ?? fleet.sshConfig ?? defaultSshConfigPath(), webFrom: entry?.webFrom ?? null };
 }
 
 async function runSub(sub: string, rest: string[], engine: ActionEngine, confirmDelete: number | undefined, json: boolean, io: ActIo, remote: string | undefined): Promise<number> {

@@ -9,6 +9,7 @@ import { panelActions } from '../../../src/act/panel-wiring';
 import { DEFAULT_CONFIG } from '../../../src/config/config-types';
 import { LocalHost } from '../../../src/host/local-host';
 import { FakeHost } from '../collect/fake-host';
+import { RoutedHost } from '../../../src/fleet/routed-host';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -80,6 +81,28 @@ test('the panel is looked for on the host itself, through its stat', async () =>
   };
   assert.deepEqual((await panelActions(host, DEFAULT_CONFIG)).map((a) => a.name), ['confixx-lock']);
   assert.deepEqual(asked, ['/usr/sbin/plesk', DEFAULT_CONFIG.confixx.confFile]);
+});
+
+test('a split mail/web pair: Confixx on the web node is found and read through the web node, as the scan finds it', async () => {
+  const asked: string[] = [];
+  const node = (name: string, has: string | null): FakeHost => {
+    const h = new FakeHost(() => ({ code: 1 }));
+    h.stat = async (p: string) => {
+      asked.push(`${name} ${p}`);
+      return p === has ? { path: p, size: 1, mtime: new Date(0), mode: 0o100600, uid: 0, gid: 0, isFile: true, isDirectory: false, isSymbolicLink: false } : null;
+    };
+    return h;
+  };
+  const mail = node('mail', null);
+  const web = node('web', DEFAULT_CONFIG.confixx.confFile);
+  const pair = new RoutedHost(mail, web);
+  // /root/confixx is no web path: routed by path alone it would be asked of the mail node only
+  assert.deepEqual((await panelActions(pair, DEFAULT_CONFIG, { remote: true })).map((a) => a.name), ['confixx-lock']);
+  assert.deepEqual(asked, [`web ${DEFAULT_CONFIG.confixx.confFile}`]);
+  asked.length = 0;
+  const onMail = new RoutedHost(node('mail', DEFAULT_CONFIG.confixx.confFile), node('web', null));
+  assert.deepEqual((await panelActions(onMail, DEFAULT_CONFIG, { remote: true })).map((a) => a.name), ['confixx-lock'], 'a panel on the mail node is still found after the web node');
+  assert.deepEqual(asked, [`web ${DEFAULT_CONFIG.confixx.confFile}`, `mail ${DEFAULT_CONFIG.confixx.confFile}`]);
 });
 
 test('--fleet and --ssh-config need --host; --root is not for --host', async () => {
