@@ -21,6 +21,8 @@
  * builtin or function: a program called `exit` or `set` is just a missing program (127,
  * "exec: NAME: not found"). stdin is the request's input or empty (a program never reads
  * the agent's own stdin).
+ * Output kept in a private file (mode f) is emptied afterwards with a builtin, not rm: a
+ * process start less per request.
  *
  * The answer (agent -> client): the program's stdout bytes as they are, then
  * `NONCE:STATUS\n`, then at most 64 KiB of its stderr, then `NONCE;\n`. The nonce is 128
@@ -130,7 +132,7 @@ while IFS=' ' read -r n m t c i; do
     if [ -f "$d/to" ]; then s=124; fi
   fi
   exec 3>&-
-  if [ "$m" = f ]; then cat "$d/out"; rm -f "$d/out"; fi
+  if [ "$m" = f ]; then cat "$d/out"; : >"$d/out"; fi
   printf '%s:%s\n' "$n" "$s"
   if [ -s "$d/err" ]; then dd if="$d/err" bs=${STDERR_CAP_BYTES} count=1 2>/dev/null; fi
   printf '%s;\n' "$n"
