@@ -237,7 +237,8 @@ describe('fleet scan of the real lab over SSH', { skip, concurrency: false }, ()
     // Postfix 2.x: postqueue knows -p but not -j; postconf points at these wrappers
     wrapper('postqueue', `for a; do case $a in -j) echo "postqueue: invalid option -- 'j'" >&2; echo "postqueue: fatal: usage: postqueue -f | postqueue -i queueid | postqueue -p | postqueue -s site" >&2; exit 64;; esac; done\nexec /usr/sbin/postqueue "$@"`);
     wrapper('postcat', 'exec /usr/sbin/postcat "$@"');
-    wrapper('postconf', `/usr/sbin/postconf "$@" | sed 's|^/usr/sbin$|${bin}|'`);
+    // (a value alone with -h, `name = value` without it)
+    wrapper('postconf', `/usr/sbin/postconf "$@" | sed -e 's|^/usr/sbin$|${bin}|' -e 's|^command_directory = /usr/sbin$|command_directory = ${bin}|'`);
     // coreutils 6: no status=none, no timeout(1)
     wrapper('dd', `for a; do case $a in status=*) echo "dd: invalid status flag: '\${a#status=}'" >&2; exit 1;; esac; done\nexec /bin/dd "$@"`);
     wrapper('timeout', 'echo "sh: timeout: not found" >&2; exit 127');
