@@ -24,6 +24,13 @@
  * Output kept in a private file (mode f) is emptied afterwards with a builtin, not rm: a
  * process start less per request.
  *
+ * Without timeout(1) a watchdog subshell sleeps beside the program. Once the program has
+ * ended, the agent ends the watchdog with KILL, then its sleep by the pid the watchdog left
+ * in a file (a sleep not yet written there just runs out: its output is /dev/null). A TERM
+ * could be lost: a subshell just forked still has the agent's own TERM trap, and resetting
+ * it drops a TERM caught in that moment (dash and bash alike), so the request waited out
+ * its whole limit and was reported as timed out.
+ *
  * The answer (agent -> client): the program's stdout bytes as they are, then
  * `NONCE:STATUS\n`, then at most 64 KiB of its stderr, then `NONCE;\n`. The nonce is 128
  * random bits chosen here per request and only ever held in the remote shell's memory
@@ -120,15 +127,15 @@ while IFS=' ' read -r n m t c i; do
     W=$t
     ( x "$@" ) <"$d/in" >&3 2>"$d/err"; s=$?
   else
-    rm -f "$d/to"
+    rm -f "$d/to" "$d/sp"
     ( x "$@" ) <"$d/in" >&3 2>"$d/err" &
     p=$!
-    ( sp=; trap 'if [ -n "$sp" ]; then kill $sp 2>/dev/null; fi; exit 0' TERM
-      sleep "$t" & sp=$!; wait $sp; : >"$d/to"; kill -TERM $p 2>/dev/null
-      sleep 5 & sp=$!; wait $sp; kill -KILL $p 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+    ( sleep "$t" & echo $! >"$d/sp"; wait $!; : >"$d/to"; kill -TERM $p 2>/dev/null
+      sleep 5; kill -KILL $p 2>/dev/null ) </dev/null >/dev/null 2>&1 &
     w=$!
     wait $p; s=$?
-    kill -TERM $w 2>/dev/null; wait $w 2>/dev/null
+    kill -KILL $w 2>/dev/null; wait $w 2>/dev/null
+    if [ -s "$d/sp" ]; then read sp <"$d/sp"; kill -TERM $sp 2>/dev/null; fi
     if [ -f "$d/to" ]; then s=124; fi
   fi
   exec 3>&-

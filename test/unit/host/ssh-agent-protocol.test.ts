@@ -131,6 +131,12 @@ for (const shell of SHELLS) {
         const r = await ask(old, 'sleep', ['38'], { seconds: 1 });
         assert.equal(r.status, 124);
         assert.equal((await ask(old, 'echo', ['next'])).out.toString(), 'next\n', 'the session goes on');
+        // quick programs under the watchdog: each answer is its own, never a late "timed out"
+        // (a trapped TERM that did not interrupt the watchdog's wait made one wait out its limit)
+        for (let i = 0; i < 40; i++) {
+          const quick = await ask(old, 'true', [], { seconds: 3 });
+          assert.equal(quick.status, 0, `request ${i}: ${quick.stderr}`);
+        }
       } finally {
         await old.close();
       }
