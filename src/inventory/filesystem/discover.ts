@@ -24,11 +24,12 @@ export async function discoverSubscriptions(host: Host, options: FilesystemInven
   const warnings: string[] = [];
   const sources: string[] = [];
   // the layouts' roots, announced at once (over SSH: one round trip for all)
-  const systemDir = `${o.vhostsRoot.replace(/\/+$/, '')}/system`;
-  await host.prefetch?.({ stat: [o.vhostsRoot, o.mailnamesRoot, o.confixxRoot, systemDir] });
-  // and the ones there listed at once: the layouts below list each of them (one round trip, not one each)
+  await host.prefetch?.({ stat: [o.vhostsRoot, o.mailnamesRoot, o.confixxRoot] });
+  // and the ones there listed at once, with Plesk's system/ (the layouts below list each of
+  // them: one round trip, not one each; a system/ that is not there only costs the hint)
   const present: string[] = [];
-  for (const d of [o.vhostsRoot, systemDir, o.confixxRoot, o.mailnamesRoot]) if ((await host.stat(d).catch(() => null)) !== null) present.push(d);
+  for (const d of [o.vhostsRoot, o.confixxRoot, o.mailnamesRoot]) if ((await host.stat(d).catch(() => null)) !== null) present.push(d);
+  if (present.includes(o.vhostsRoot)) present.push(`${o.vhostsRoot.replace(/\/+$/, '')}/system`);
   await host.prefetch?.({ list: present });
   const users = await loadSystemUsers(host, o.passwdFile, warnings);
   let found: Subscription[] = [];
