@@ -205,6 +205,15 @@ export class PostcatReader {
     if (stop !== null && stop + 1 < batch.length) this.waiting.unshift(batch.slice(stop + 1));
   }
 
+  /** Messages read another way (queue files read directly) count in this progress too. */
+  expectElsewhere(n: number): void {
+    this.total += n;
+  }
+
+  countDoneElsewhere(n: number): void {
+    this.progress(n);
+  }
+
   private progress(n: number): void {
     this.done += n;
     this.options.onProgress?.(this.done, this.total);

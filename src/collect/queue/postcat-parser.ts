@@ -119,6 +119,8 @@ export class PostcatParser {
    * become evidence, so end() takes it back.
    */
   private undo: (() => void) | null = null;
+  /** false while records come from a queue file: a record is whole or absent, nothing to take back */
+  private recordUndo = true;
   private readonly maxHeaders: number;
   private readonly maxValue: number;
   private readonly maxRecipients: number;
@@ -151,6 +153,7 @@ export class PostcatParser {
   }
 
   push(line: Line | string): QueuedMessage | null {
+    this.recordUndo = true;
     const l = typeof line === 'string' ? { text: line, cut: false } : line;
     // Most lines are records or headers: only a line starting "***" can be a marker.
     const marker = l.cut || l.text.charCodeAt(0) !== 42 ? null : MARKER.exec(l.text);
@@ -263,8 +266,56 @@ export class PostcatParser {
     this.state = 'envelope';
   }
 
+  // ---- records handed over directly (queue-file-reader.ts reads the queue file itself) ----
+  // The same state machine and the same limits as postcat's printed lines, so both ways
+  // in give equal messages; there is no cut-off last line to take back (no undo).
+
+  /** A queue file begins; `path` as `postcat -q` names it ("deferred/A/ID"). */
+  beginFile(path: string): void {
+    this.undo = null;
+    this.recordUndo = false;
+    this.closeTruncated();
+    this.start(path);
+  }
+
+  /** An envelope or extracted record by its postcat name ("sender", "recipient", ...). */
+  fileRecord(name: string, value: string, cut: boolean): void {
+    this.undo = null;
+    if (this.state !== 'envelope' && this.state !== 'extracted') return;
+    if (cut) this.damage('envelope record longer than the line limit, cut');
+    if (name === 'named_attribute') this.onAttribute(value);
+    else this.onNamedRecord(name, value);
+  }
+
+  /** REC_TYPE_TIME read as seconds: no asctime() round trip through the local zone. */
+  fileArrival(time: Date | null): void {
+    this.undo = null;
+    if (this.state !== 'envelope' && this.state !== 'extracted') return;
+    if (time && !Number.isNaN(time.getTime())) this.cur!.msg.arrivalTime = time;
+    else this.damage('unreadable message_arrival_time');
+  }
+
+  /** One header-section line (REC_TYPE_CONT pieces joined). False once the body began: skip it. */
+  fileTextLine(text: string, cut: boolean): boolean {
+    this.undo = null;
+    if (this.state === 'headers') this.onHeaderLine(text, cut);
+    return this.state === 'headers';
+  }
+
+  /** REC_TYPE_MESG, REC_TYPE_XTRA, REC_TYPE_END; returns the message at its end. */
+  fileMarker(kind: 'MESSAGE CONTENTS' | 'HEADER EXTRACTED' | 'MESSAGE FILE END'): QueuedMessage | null {
+    this.undo = null;
+    if (!this.cur) return null;
+    return this.onMarker(kind, this.cur.path);
+  }
+
+  /** The file could not be read to its end: the message read so far, marked damaged. */
+  fileCutOff(): QueuedMessage | null {
+    this.undo = null;
+    return this.closeTruncated();
+  }
+
   private onRecord(text: string, cut: boolean): void {
-    const b = this.cur!;
     if (cut) this.damage('envelope record longer than the line limit, cut');
     // named_attribute lines are most of the envelope: take them without the regex.
     if (text.startsWith('named_attribute: ')) {
@@ -277,11 +328,16 @@ export class PostcatParser {
       return;
     }
     const [, name, value] = m as unknown as [string, string, string];
+    this.onNamedRecord(name, value);
+  }
+
+  private onNamedRecord(name: string, value: string): void {
+    const b = this.cur!;
     switch (name) {
       case 'message_size': {
         const n = /^\s*(\d{1,15})/.exec(value);
         const before = b.msg.messageSize;
-        this.undo = () => (b.msg.messageSize = before);
+        if (this.recordUndo) this.undo = () => (b.msg.messageSize = before);
         if (n) b.msg.messageSize = Number(n[1]);
         else this.damage('unreadable message_size');
         return;
@@ -289,7 +345,7 @@ export class PostcatParser {
       case 'message_arrival_time': {
         const d = parseAsctime(value, this.options.utcOffsetMinutes);
         const before = b.msg.arrivalTime;
-        this.undo = () => (b.msg.arrivalTime = before);
+        if (this.recordUndo) this.undo = () => (b.msg.arrivalTime = before);
         if (d) b.msg.arrivalTime = d;
         else this.damage('unreadable message_arrival_time');
         return;
@@ -302,7 +358,7 @@ export class PostcatParser {
         }
         b.senderSeen = true;
         b.msg.sender = s;
-        this.undo = () => {
+        if (this.recordUndo) this.undo = () => {
           b.senderSeen = false;
           b.msg.sender = '';
         };
@@ -310,7 +366,7 @@ export class PostcatParser {
       }
       case 'original_recipient':
         b.originalRecipient = this.clean(value, MAX_ADDRESS);
-        this.undo = () => (b.originalRecipient = undefined);
+        if (this.recordUndo) this.undo = () => (b.originalRecipient = undefined);
         return;
       case 'recipient':
       case 'done_recipient': {
@@ -324,7 +380,7 @@ export class PostcatParser {
         const r: EnvelopeRecipient = { address, done: name === 'done_recipient' };
         if (original !== undefined && original !== address) r.original = original;
         b.msg.recipients.push(r);
-        this.undo = () => b.msg.recipients.pop();
+        if (this.recordUndo) this.undo = () => b.msg.recipients.pop();
         return;
       }
       case 'named_attribute':
@@ -355,7 +411,7 @@ export class PostcatParser {
     }
     if (!known) b.attributeCount += 1;
     const before = known ? attrs[name] : undefined;
-    this.undo = () => {
+    if (this.recordUndo) this.undo = () => {
       if (before === undefined) {
         delete attrs[name];
         b.attributeCount -= 1;
@@ -397,7 +453,7 @@ export class PostcatParser {
     b.headerCut = false;
     b.dropping = false;
     this.appendHeader(m[2]!, cut);
-    this.undo = () => (b.header = null);
+    if (this.recordUndo) this.undo = () => (b.header = null);
   }
 
   /** Unfolds by concatenation (RFC 5322 2.2.3: only the line break goes). */
@@ -412,7 +468,7 @@ export class PostcatParser {
     const room = this.maxValue - h.value.length;
     if (room <= 0) return;
     const before = h.value;
-    this.undo = () => (h.value = before);
+    if (this.recordUndo) this.undo = () => (h.value = before);
     const piece = this.clean(part, room + 1);
     if (piece.length > room && !b.headerCut) {
       b.headerCut = true;

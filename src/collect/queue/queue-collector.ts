@@ -23,6 +23,8 @@ import { PostconfValues } from '../postconf-values';
 import { PostcatReader, DEFAULT_BATCH_SIZE } from './postcat-batch';
 import { parseQueueId } from './queue-id';
 import { parsePostcat } from './postcat-parser';
+import { SpoolFiles, type SpoolFile } from './spool-files';
+import { LocalHost } from '../../host/local-host';
 import { PostqueueJsonParser } from './postqueue-json';
 import { PostqueueTextParser } from './postqueue-text';
 import { printable } from './rfc2047';
@@ -232,11 +234,11 @@ async function runPostqueue(
 const SPOOL_QUEUES = ['active', 'incoming', 'deferred', 'hold'];
 
 /**
- * The queue IDs in the spool, from its file names (root only; any failure: none). A
+ * The queue files in the spool, from its file names (root only; any failure: none). A
  * walk of the directories takes milliseconds, where postqueue takes a second per
  * 20,000 messages. Hash subdirectories are one character; names are validated IDs.
  */
-async function spoolIds(host: Host, queueDir: string): Promise<QueueId[]> {
+async function spoolFiles(host: Host, queueDir: string): Promise<SpoolFile[]> {
   // read level by level (each level's directories announced together: over SSH one
   // round trip per level, not one per hash directory), then walked in depth-first order
   const listed = new Map<string, string[]>();
@@ -256,16 +258,25 @@ async function spoolIds(host: Host, queueDir: string): Promise<QueueId[]> {
     }
     level = next;
   }
-  const ids: QueueId[] = [];
-  const walk = (dir: string): void => {
+  const files: SpoolFile[] = [];
+  const walk = (dir: string, rel: string): void => {
     for (const name of listed.get(dir) ?? []) {
       const id = parseQueueId(name);
-      if (id) ids.push(id);
-      else if (listed.has(`${dir}/${name}`)) walk(`${dir}/${name}`);
+      if (id) files.push({ queueId: id, relPath: `${rel}/${name}` });
+      else if (listed.has(`${dir}/${name}`)) walk(`${dir}/${name}`, `${rel}/${name}`);
     }
   };
-  for (const q of SPOOL_QUEUES) walk(`${queueDir}/${q}`);
-  return ids;
+  for (const q of SPOOL_QUEUES) walk(`${queueDir}/${q}`, q);
+  return files;
+}
+
+/**
+ * Read the queue files directly (queue-file-reader.ts) rather than through postcat? On
+ * the scanned machine itself, unless SPAMTRACE_QUEUE_READER=postcat asks for the old way
+ * (for comparing the two, or should a Postfix ever change its queue file format).
+ */
+function readsFilesDirectly(host: Host, queueDir: string | null): queueDir is string {
+  return queueDir !== null && host instanceof LocalHost && process.env.SPAMTRACE_QUEUE_READER !== 'postcat';
 }
 
 async function collectLive(host: Host, options: CollectOptions): Promise<QueueCollection> {
@@ -283,7 +294,32 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
   });
-  if (info.queueDir) reader.add(await spoolIds(host, info.queueDir));
+  const walked = info.queueDir ? await spoolFiles(host, info.queueDir) : [];
+  let direct: SpoolFiles | null = null;
+  let filesDone: Promise<void> = Promise.resolve();
+  let batches: () => AsyncIterator<Iterable<QueuedMessage>> = () => reader.batches();
+  if (readsFilesDirectly(host, info.queueDir)) {
+    const files = new SpoolFiles(info.queueDir, {
+      skipped,
+      ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
+      onProgress: (n) => reader.countDoneElsewhere(n),
+    });
+    files.add(walked);
+    reader.expectElsewhere(files.size);
+    direct = files;
+    let finished!: () => void;
+    filesDone = new Promise<void>((resolve) => (finished = resolve));
+    // The files first, then through postcat what they handed back and what was listed later.
+    batches = async function* () {
+      yield* files.batches();
+      reader.expectElsewhere(-files.handBack.length);
+      reader.add(files.handBack);
+      finished();
+      yield* reader.batches();
+    };
+  } else {
+    reader.add(walked.map((f) => f.queueId));
+  }
   const spool = info.queueDir ? await host.stat(`${info.queueDir}/active`) : null;
   const collection: QueueCollection = {
     postfixVersion: info.version,
@@ -291,8 +327,12 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     queueSource: 'postqueue -j',
     listing: [],
     reportedTotal: null,
-    messages: { [Symbol.asyncIterator]: () => reader.messages() },
-    batches: { [Symbol.asyncIterator]: () => reader.batches() },
+    messages: {
+      async *[Symbol.asyncIterator]() {
+        for await (const batch of { [Symbol.asyncIterator]: batches }) yield* batch;
+      },
+    },
+    batches: { [Symbol.asyncIterator]: batches },
     skipped,
     warnings: [],
     listed: Promise.resolve(),
@@ -300,7 +340,7 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
   // Messages that arrived after the spool walk (or all of them, if it was not possible).
   let arrivedLater: QueueId[] = [];
   const onEntry = (e: QueueListingEntry): void => {
-    if (!reader.has(e.queueId)) arrivedLater.push(e.queueId);
+    if (!reader.has(e.queueId) && !direct?.has(e.queueId)) arrivedLater.push(e.queueId);
     options.onListed?.(e);
   };
   const keep = options.onListed === undefined;
@@ -319,12 +359,12 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     collection.warnings = listing.warnings;
     reader.add(arrivedLater);
   };
-  const listed = list().then(
-    () => reader.close(),
-    (e: unknown) => {
-      reader.close(e);
-      throw e;
-    },
+  const listed = list();
+  // postcat's reader takes IDs until the listing is done and the files have handed theirs
+  // back (which needs the consumer to have read the files: never awaited before returning)
+  listed.then(
+    () => filesDone.then(() => reader.close()),
+    (e: unknown) => reader.close(e),
   );
   if (options.early) {
     listed.catch(() => undefined); // the caller awaits `listed`; the reader rethrows too
