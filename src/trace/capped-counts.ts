@@ -75,18 +75,39 @@ export class CappedCounts {
       late.set(detach(key), { count: by, over: 0 });
       return;
     }
-    // Space-Saving: the newcomer takes the place of the least frequent and inherits its
-    // count as a possible overcount
-    let minKey = '';
-    let min = Infinity;
-    for (const [k, c] of late) {
-      if (c.count < min) {
-        min = c.count;
-        minKey = k;
-      }
-    }
+    // Space-Saving: the newcomer takes the place of the least frequent (the first such in
+    // the table's order) and inherits its count as a possible overcount
+    const minKey = this.leastFrequent(late);
+    const min = late.get(minKey)!.count;
     late.delete(minKey);
     late.set(detach(key), { count: min + by, over: min });
+  }
+
+  /** keys that had the least count when last looked for, in table order (see leastFrequent) */
+  private lowest: string[] = [];
+  private lowestAt = 0;
+  private lowestCount = 0;
+
+  /**
+   * The first key, in table order, with the least count: without a scan of all slots per
+   * call. Counts only grow and a newcomer always counts more than the least, so the keys
+   * that had the least count at the last scan, still at it, are exactly the least now,
+   * in the same order; a scan is needed only once they are used up (in a stream of
+   * all-different values: once per LATE_SLOTS newcomers).
+   */
+  private leastFrequent(late: Map<string, { count: number }>): string {
+    while (this.lowestAt < this.lowest.length) {
+      const k = this.lowest[this.lowestAt++]!;
+      if (late.get(k)?.count === this.lowestCount) return k;
+    }
+    let min = Infinity;
+    for (const c of late.values()) if (c.count < min) min = c.count;
+    this.lowest = [];
+    this.lowestAt = 0;
+    this.lowestCount = min;
+    for (const [k, c] of late) if (c.count === min) this.lowest.push(k);
+    this.lowestAt = 1;
+    return this.lowest[0]!;
   }
 
   /** distinct values: exact while `estimated` is false */

@@ -13,6 +13,8 @@ import { packageRoot, parseReport, runCli } from '../helpers/run-cli';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Report } from '../../src/domain/report';
+import type { QueuedMessage } from '../../src/domain/queue';
+import { collectQueue } from '../../src/collect/queue/queue-collector';
 import { readQueuedMessages } from '../../src/collect/queue/postcat-batch';
 import { parseQueueId } from '../../src/collect/queue/queue-id';
 import { SkipTally } from '../../src/collect/skip-tally';
@@ -111,6 +113,36 @@ describe('spamtrace scan on the real lab', { skip, concurrency: false }, () => {
     assert.equal(seen.length, ids.length - gone.length);
     assert.ok(gone.every((id) => !seen.includes(id)));
     assert.equal(skipped.list().filter((s) => /vanish|left the queue/i.test(s.what + s.reason)).reduce((n, s) => n + s.count, 0), gone.length, JSON.stringify(skipped.list()));
+  });
+
+  test('the queue files read directly give exactly the messages real postcat prints', async () => {
+    const collect = async (reader: 'files' | 'postcat') => {
+      const before = process.env['SPAMTRACE_QUEUE_READER'];
+      process.env['SPAMTRACE_QUEUE_READER'] = reader;
+      try {
+        const c = await collectQueue(new LocalHost('lab'), { mode: 'live' });
+        const messages: QueuedMessage[] = [];
+        for await (const m of c.messages) messages.push(m);
+        await c.listed;
+        messages.sort((a, b) => a.queueId.localeCompare(b.queueId));
+        return { messages, direct: c.readDirectly?.() ?? 0, skipped: c.skipped.list() };
+      } finally {
+        if (before === undefined) delete process.env['SPAMTRACE_QUEUE_READER'];
+        else process.env['SPAMTRACE_QUEUE_READER'] = before;
+      }
+    };
+    const files = await collect('files');
+    const postcat = await collect('postcat');
+    assert.ok(files.messages.length >= 90, `${files.messages.length} messages`);
+    assert.equal(files.direct, files.messages.length, 'every message came from its file');
+    assert.equal(postcat.direct, 0);
+    assert.deepEqual(files.messages, postcat.messages);
+    assert.deepEqual(files.skipped, postcat.skipped);
+    // and the report built on them: the same sources, counts and verdicts
+    const strip = (r: Report) => r.sources.map((s) => ({ id: s.id, messages: s.messages, recipients: s.recipients, verdict: s.verdict, score: s.score }));
+    const viaPostcat = parseReport((await runCli(['scan', '--json'], { SPAMTRACE_QUEUE_READER: 'postcat' })).stdout);
+    const viaFiles = parseReport((await runCli(['scan', '--json'])).stdout);
+    assert.deepEqual(strip(viaFiles), strip(viaPostcat));
   });
 
   test('a hostile subject reaches the text report without terminal escapes', async () => {

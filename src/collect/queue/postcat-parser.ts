@@ -121,6 +121,8 @@ export class PostcatParser {
   private undo: (() => void) | null = null;
   /** false while records come from a queue file: a record is whole or absent, nothing to take back */
   private recordUndo = true;
+  /** the value being read is printable ASCII (the queue-file reader checked its bytes) */
+  private plain = false;
   private readonly maxHeaders: number;
   private readonly maxValue: number;
   private readonly maxRecipients: number;
@@ -147,6 +149,8 @@ export class PostcatParser {
   }
 
   private clean(text: string, limit: number): string {
+    // a queue file's value the reader found to be printable ASCII: nothing to strip
+    if (this.plain) return text.length > limit ? text.slice(0, limit) : text;
     const c = stripControlChars(text.length > limit * 2 ? text.slice(0, limit * 2) : text);
     if (c.removed > 0) this.count('control characters removed from a value', 1);
     return c.text.length > limit ? c.text.slice(0, limit) : c.text;
@@ -154,6 +158,7 @@ export class PostcatParser {
 
   push(line: Line | string): QueuedMessage | null {
     this.recordUndo = true;
+    this.plain = false;
     const l = typeof line === 'string' ? { text: line, cut: false } : line;
     // Most lines are records or headers: only a line starting "***" can be a marker.
     const marker = l.cut || l.text.charCodeAt(0) !== 42 ? null : MARKER.exec(l.text);
@@ -279,12 +284,14 @@ export class PostcatParser {
   }
 
   /** An envelope or extracted record by its postcat name ("sender", "recipient", ...). */
-  fileRecord(name: string, value: string, cut: boolean): void {
+  fileRecord(name: string, value: string, cut: boolean, plain = false): void {
     this.undo = null;
     if (this.state !== 'envelope' && this.state !== 'extracted') return;
     if (cut) this.damage('envelope record longer than the line limit, cut');
+    this.plain = plain;
     if (name === 'named_attribute') this.onAttribute(value);
     else this.onNamedRecord(name, value);
+    this.plain = false;
   }
 
   /** REC_TYPE_TIME read as seconds: no asctime() round trip through the local zone. */
@@ -296,9 +303,11 @@ export class PostcatParser {
   }
 
   /** One header-section line (REC_TYPE_CONT pieces joined). False once the body began: skip it. */
-  fileTextLine(text: string, cut: boolean): boolean {
+  fileTextLine(text: string, cut: boolean, plain = false): boolean {
     this.undo = null;
+    this.plain = plain;
     if (this.state === 'headers') this.onHeaderLine(text, cut);
+    this.plain = false;
     return this.state === 'headers';
   }
 

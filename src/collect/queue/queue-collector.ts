@@ -23,7 +23,7 @@ import { PostconfValues } from '../postconf-values';
 import { PostcatReader, DEFAULT_BATCH_SIZE } from './postcat-batch';
 import { parseQueueId } from './queue-id';
 import { parsePostcat } from './postcat-parser';
-import { SpoolFiles, type SpoolFile } from './spool-files';
+import { SpoolFiles, type SpoolDir } from './spool-files';
 import { LocalHost } from '../../host/local-host';
 import { PostqueueJsonParser } from './postqueue-json';
 import { PostqueueTextParser } from './postqueue-text';
@@ -87,6 +87,8 @@ export interface QueueCollection {
    */
   batches: AsyncIterable<Iterable<QueuedMessage>>;
   skipped: SkipTally;
+  /** messages read from their queue files directly so far (the rest came through postcat) */
+  readDirectly?: () => number;
   /** what Postfix warned about while answering (e.g. "Mail system is down -- accessing queue directly") */
   warnings: string[];
   /**
@@ -234,11 +236,11 @@ async function runPostqueue(
 const SPOOL_QUEUES = ['active', 'incoming', 'deferred', 'hold'];
 
 /**
- * The queue files in the spool, from its file names (root only; any failure: none). A
+ * The queue files in the spool by directory, from its file names (root only; any failure: none). A
  * walk of the directories takes milliseconds, where postqueue takes a second per
  * 20,000 messages. Hash subdirectories are one character; names are validated IDs.
  */
-async function spoolFiles(host: Host, queueDir: string): Promise<SpoolFile[]> {
+async function spoolFiles(host: Host, queueDir: string): Promise<SpoolDir[]> {
   // read level by level (each level's directories announced together: over SSH one
   // round trip per level, not one per hash directory), then walked in depth-first order
   const listed = new Map<string, string[]>();
@@ -258,16 +260,18 @@ async function spoolFiles(host: Host, queueDir: string): Promise<SpoolFile[]> {
     }
     level = next;
   }
-  const files: SpoolFile[] = [];
-  const walk = (dir: string, rel: string): void => {
+  const dirs: SpoolDir[] = [];
+  const walk = (dir: string, relDir: string): void => {
+    const ids: QueueId[] = [];
+    dirs.push({ relDir, ids });
     for (const name of listed.get(dir) ?? []) {
       const id = parseQueueId(name);
-      if (id) files.push({ queueId: id, relPath: `${rel}/${name}` });
-      else if (listed.has(`${dir}/${name}`)) walk(`${dir}/${name}`, `${rel}/${name}`);
+      if (id) ids.push(id);
+      else if (listed.has(`${dir}/${name}`)) walk(`${dir}/${name}`, `${relDir}/${name}`);
     }
   };
   for (const q of SPOOL_QUEUES) walk(`${queueDir}/${q}`, q);
-  return files;
+  return dirs;
 }
 
 /**
@@ -318,7 +322,7 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
       yield* reader.batches();
     };
   } else {
-    reader.add(walked.map((f) => f.queueId));
+    reader.add(walked.flatMap((d) => d.ids));
   }
   const spool = info.queueDir ? await host.stat(`${info.queueDir}/active`) : null;
   const collection: QueueCollection = {
@@ -334,6 +338,7 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     },
     batches: { [Symbol.asyncIterator]: batches },
     skipped,
+    readDirectly: () => direct?.read ?? 0,
     warnings: [],
     listed: Promise.resolve(),
   };

@@ -89,10 +89,8 @@ export interface QueueFileResult {
   message: QueuedMessage | null;
 }
 
-const isAscii = (b: Buffer, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) if (b[i]! > 0x7f) return false;
-  return true;
-};
+/** what decode() saw: 0 printable ASCII (tab allowed), 1 ASCII with control bytes, 2 not ASCII */
+let decoded = 0;
 
 /** Postfix's is_header(): printable ASCII but ':' for the name, optional blanks, then ':'. */
 function startsHeader(b: Buffer, start: number, end: number): boolean {
@@ -146,13 +144,25 @@ export class QueueFileReader {
       return { outcome: 'not-queue-file', message: null };
     }
     try {
-      const st = fs.fstatSync(this.fd);
-      if (!st.isFile()) {
-        this.skipped.add('queued message', 'queue entry is not a regular file');
+      // Read first, fstat only a file longer than the window: most queue files are a few kB.
+      let got: number;
+      try {
+        got = fs.readSync(this.fd, this.window, 0, WINDOW, 0);
+      } catch (e) {
+        this.skipped.add('queued message', `queue entry could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
         return { outcome: 'not-queue-file', message: null };
       }
-      this.size = st.size;
-      this.winStart = this.winEnd = 0;
+      this.winStart = 0;
+      this.winEnd = got;
+      this.size = got;
+      if (got === WINDOW) {
+        const st = fs.fstatSync(this.fd);
+        if (!st.isFile()) {
+          this.skipped.add('queued message', 'queue entry is not a regular file');
+          return { outcome: 'not-queue-file', message: null };
+        }
+        this.size = st.size;
+      }
       return this.records(relPath, parser);
     } finally {
       fs.closeSync(this.fd);
@@ -266,7 +276,7 @@ export class QueueFileReader {
           if (type === REC_NORM && this.pendingBytes === 0 && !this.pendingCut) {
             // a whole line in one record, the usual case: no copy
             const text = this.text(p, len);
-            if (!parser.fileTextLine(stripCr(text), this.lastCut)) state = 'body';
+            if (!parser.fileTextLine(stripCr(text), this.lastCut, decoded === 0)) state = 'body';
           } else {
             this.appendLine(p, len);
             if (type === REC_NORM && !this.emitLine(parser)) state = 'body';
@@ -332,13 +342,13 @@ export class QueueFileReader {
         return;
       }
       if (nv.startsWith('create_time=')) return; // postcat prints it as a date; not read
-      parser.fileRecord('named_attribute', nv, cut);
+      parser.fileRecord('named_attribute', nv, cut, decoded === 0);
       return;
     }
     const name = NAMED.get(type);
     if (!name) return; // full name, warn time, DSN, flags, ...: not read
     const text = this.text(p, len);
-    parser.fileRecord(name, stripCr(untilNul(text)), this.lastCut);
+    parser.fileRecord(name, stripCr(untilNul(text)), this.lastCut, decoded === 0);
   }
 
   private appendLine(p: number, len: number): void {
@@ -359,12 +369,26 @@ export class QueueFileReader {
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingCut = false;
-    return parser.fileTextLine(stripCr(decode(buf, 0, buf.length)), cut);
+    const text = decode(buf, 0, buf.length);
+    return parser.fileTextLine(stripCr(text), cut, decoded === 0);
   }
 }
 
+/** Bytes as the printed text's reader decodes them (UTF-8; ASCII the fast way), noting `decoded`. */
 function decode(b: Buffer, start: number, end: number): string {
-  return isAscii(b, start, end) ? b.toString('latin1', start, end) : b.toString('utf8', start, end);
+  let kind = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c > 0x7e) {
+      if (c > 0x7f) {
+        decoded = 2;
+        return b.toString('utf8', start, end);
+      }
+      kind = 1;
+    } else if (c < 0x20 && c !== 0x09) kind = 1;
+  }
+  decoded = kind;
+  return b.toString('latin1', start, end);
 }
 
 /** postcat prints records with "%s": a NUL byte ends the value. */

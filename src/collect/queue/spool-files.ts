@@ -10,11 +10,11 @@ import type { SkipTally } from '../skip-tally';
 import { PostcatParser, type PostcatParserOptions } from './postcat-parser';
 import { QueueFileReader } from './queue-file-reader';
 
-/** A queue file as the spool walk found it. */
-export interface SpoolFile {
-  queueId: QueueId;
-  /** relative to queue_directory, as postcat -q prints it: "deferred/A/ID" */
-  relPath: string;
+/** The queue files of one spool directory, as the spool walk found them. */
+export interface SpoolDir {
+  /** relative to queue_directory, as postcat -q prints it: "deferred/A" */
+  relDir: string;
+  ids: QueueId[];
 }
 
 /** files parsed per batch before the event loop gets a turn (the listing streams meanwhile) */
@@ -28,21 +28,31 @@ export interface SpoolFilesOptions {
 }
 
 export class SpoolFiles {
-  private files: SpoolFile[] = [];
+  // Per file only its ID and its directory's number: at 200,000 messages a path string
+  // and an object per file were ~20 MB of the scan's peak.
+  private dirs: string[] = [];
+  private fileIds: QueueId[] = [];
+  private fileDirs: number[] = [];
   private readonly ids = new Set<string>();
   /** IDs to read through postcat instead */
   readonly handBack: QueueId[] = [];
+  /** messages read from their files so far */
+  read = 0;
 
   constructor(
     private readonly queueDir: string,
     private readonly options: SpoolFilesOptions,
   ) {}
 
-  add(files: readonly SpoolFile[]): void {
-    for (const f of files) {
-      if (this.ids.has(f.queueId)) continue;
-      this.ids.add(f.queueId);
-      this.files.push(f);
+  add(dirs: readonly SpoolDir[]): void {
+    for (const d of dirs) {
+      const dir = this.dirs.push(d.relDir) - 1;
+      for (const id of d.ids) {
+        if (this.ids.has(id)) continue;
+        this.ids.add(id);
+        this.fileIds.push(id);
+        this.fileDirs.push(dir);
+      }
     }
   }
 
@@ -56,34 +66,38 @@ export class SpoolFiles {
 
   /** Every file's message, BATCH files per batch; `handBack` is complete when this ends. */
   async *batches(): AsyncGenerator<Iterable<QueuedMessage>> {
-    const files = this.files;
-    this.files = [];
+    const { dirs, fileIds, fileDirs } = this;
+    this.dirs = [];
+    this.fileIds = [];
+    this.fileDirs = [];
     const reader = new QueueFileReader(this.options.skipped);
     let denied = false;
-    for (let i = 0; i < files.length; i += BATCH) {
-      const batch = files.slice(i, i + BATCH);
-      if (denied) {
-        for (const f of batch) this.handBack.push(f.queueId);
-        continue;
-      }
+    for (let i = 0; i < fileIds.length; i += BATCH) {
+      const end = Math.min(fileIds.length, i + BATCH);
       const self = this;
       const parser = new PostcatParser({ ...this.options.parser, skipped: this.options.skipped });
       const messages = function* (): Generator<QueuedMessage> {
         let n = 0;
-        for (let j = 0; j < batch.length; j++) {
-          const f = batch[j]!;
+        for (let j = i; j < end; j++) {
+          const id = fileIds[j]!;
           if (denied) {
-            self.handBack.push(f.queueId);
+            self.handBack.push(id);
             continue;
           }
-          const r = reader.read(`${self.queueDir}/${f.relPath}`, f.relPath, parser);
+          const rel = `${dirs[fileDirs[j]!]!}/${id}`;
+          const r = reader.read(`${self.queueDir}/${rel}`, rel, parser);
           if (r.outcome === 'vanished' || r.outcome === 'denied') {
+            // moved to another queue since the walk (postcat -q looks in all), or root was
+            // refused (postcat then says why): postcat reads these
             if (r.outcome === 'denied') denied = true;
-            self.handBack.push(f.queueId);
+            self.handBack.push(id);
             continue;
           }
           n++;
-          if (r.message) yield r.message; // else the reader counted why not
+          if (r.message) {
+            self.read++;
+            yield r.message;
+          } // else the reader counted why not
           if (n === 100) {
             self.options.onProgress?.(n);
             n = 0;

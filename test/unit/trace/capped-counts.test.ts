@@ -103,3 +103,38 @@ test('a shared budget of exact entries: once spent, every counter sketches new v
   assert.equal(new Map(a.entries()).get('a1'), 3);
   assert.equal(a.size, 4);
 });
+
+test('late heavy hitters: the same table as a full scan for the least count on every newcomer', () => {
+  // the reference: Space-Saving as first written, a scan of all 64 slots per newcomer
+  const reference = (stream: [string, number][], cap: number): [string, number][] => {
+    const exact = new Map<string, number>();
+    const late = new Map<string, { count: number; over: number }>();
+    for (const [key, by] of stream) {
+      const n = exact.get(key);
+      if (n !== undefined) exact.set(key, n + by);
+      else if (exact.size < cap) exact.set(key, by);
+      else {
+        const slot = late.get(key);
+        if (slot) slot.count += by;
+        else if (late.size < 64) late.set(key, { count: by, over: 0 });
+        else {
+          let minKey = '';
+          let min = Infinity;
+          for (const [k, c] of late) if (c.count < min) [min, minKey] = [c.count, k];
+          late.delete(minKey);
+          late.set(key, { count: min + by, over: min });
+        }
+      }
+    }
+    return [...exact.entries(), ...[...late].filter(([, c]) => c.count - c.over > 0).map(([k, c]): [string, number] => [k, c.count - c.over])];
+  };
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  for (const [distinct, length] of [[100, 5_000], [10_000, 20_000], [300, 50_000]] as const) {
+    // a mix of all-different values, a few hot ones and counts above one
+    const stream: [string, number][] = Array.from({ length }, (_, i) => [rnd(4) === 0 ? `hot${rnd(5)}` : `v${i % 3 === 0 ? rnd(distinct) : i}`, 1 + (rnd(10) === 0 ? rnd(5) : 0)]);
+    const c = new CappedCounts(50);
+    for (const [k, by] of stream) c.add(k, by);
+    assert.deepEqual([...c.entries()], reference(stream, 50), `${distinct} distinct, ${length} values`);
+  }
+});
