@@ -36,7 +36,7 @@ import type { SkipTally } from '../skip-tally';
 import type { PostcatParser } from './postcat-parser';
 
 /** bytes read at once; a typical queue file (envelope, headers, a small body) fits */
-const WINDOW = 64 * 1024;
+export const WINDOW = 64 * 1024;
 /** a record's value (or a header line) kept up to this, like postcat's lines are cut */
 const MAX_VALUE_BYTES = DEFAULT_MAX_LINE_BYTES;
 /** rec_goto(): REVERSE_JUMP_LIMIT */
@@ -109,6 +109,47 @@ function startsHeader(b: Buffer, start: number, end: number): boolean {
   return false;
 }
 
+/** O_NOFOLLOW: Postfix never puts a symlink into its queue directories; O_NONBLOCK: nor a FIFO. */
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+/** A queue file's first bytes (up to WINDOW) and its size, or why it could not be read. */
+export interface QueueFileHead {
+  /** null, or an errno code ("ENOENT", ...) or "not a regular file" */
+  error: string | null;
+  bytes: Buffer;
+  size: number;
+}
+
+/**
+ * Opens, reads up to `scratch.length` bytes into it, closes. fstat only for a file that
+ * fills it: most queue files are a few kB, and each system call counts at
+ * 100,000 files. The bytes are `scratch`'s: copy them to keep them.
+ */
+export function readQueueFileHead(absPath: string, scratch: Buffer): QueueFileHead {
+  let fd: number;
+  try {
+    fd = fs.openSync(absPath, OPEN_FLAGS);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? 'error', bytes: EMPTY, size: 0 };
+  }
+  try {
+    const got = fs.readSync(fd, scratch, 0, scratch.length, 0);
+    let size = got;
+    if (got === scratch.length) {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return { error: 'not a regular file', bytes: EMPTY, size: 0 };
+      size = st.size;
+    }
+    return { error: null, bytes: scratch.subarray(0, got), size };
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? 'error', bytes: EMPTY, size: 0 };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /**
  * One reader per scan (not thread-safe, not reentrant): its window is reused for every
  * file. `read()` is synchronous on purpose: a queue file is a few kB, and a batch of
@@ -116,6 +157,9 @@ function startsHeader(b: Buffer, start: number, end: number): boolean {
  */
 export class QueueFileReader {
   private readonly window = Buffer.allocUnsafe(WINDOW);
+  /** the bytes [winStart, winEnd) are in: the window, or a head read beforehand */
+  private view: Buffer = this.window;
+  private path = '';
   /** file offsets the window holds: [winStart, winEnd) */
   private winStart = 0;
   private winEnd = 0;
@@ -133,40 +177,32 @@ export class QueueFileReader {
    * Never throws for what the file holds or for a file that vanished.
    */
   read(absPath: string, relPath: string, parser: PostcatParser): QueueFileResult {
-    try {
-      // O_NOFOLLOW: Postfix never puts a symlink into its queue directories.
-      this.fd = fs.openSync(absPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+    return this.readHead(readQueueFileHead(absPath, this.window), absPath, relPath, parser);
+  }
+
+  /**
+   * The same, with the file's head already read: `head.bytes` are the file's first bytes;
+   * more are read from the file only when a pointer or the extracted records lie beyond them.
+   */
+  readHead(head: QueueFileHead, absPath: string, relPath: string, parser: PostcatParser): QueueFileResult {
+    if (head.error !== null) {
+      const code = head.error;
       if (code === 'ENOENT') return { outcome: 'vanished', message: null };
       if (code === 'EACCES' || code === 'EPERM') return { outcome: 'denied', message: null };
-      this.skipped.add('queued message', `queue file could not be opened (${code ?? 'error'})`);
+      this.skipped.add('queued message', code === 'not a regular file' ? 'queue entry is not a regular file' : `queue file could not be read (${code})`);
       return { outcome: 'not-queue-file', message: null };
     }
+    this.view = head.bytes;
+    this.winStart = 0;
+    this.winEnd = head.bytes.length;
+    this.size = head.size;
+    this.path = absPath;
     try {
-      // Read first, fstat only a file longer than the window: most queue files are a few kB.
-      let got: number;
-      try {
-        got = fs.readSync(this.fd, this.window, 0, WINDOW, 0);
-      } catch (e) {
-        this.skipped.add('queued message', `queue entry could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-        return { outcome: 'not-queue-file', message: null };
-      }
-      this.winStart = 0;
-      this.winEnd = got;
-      this.size = got;
-      if (got === WINDOW) {
-        const st = fs.fstatSync(this.fd);
-        if (!st.isFile()) {
-          this.skipped.add('queued message', 'queue entry is not a regular file');
-          return { outcome: 'not-queue-file', message: null };
-        }
-        this.size = st.size;
-      }
       return this.records(relPath, parser);
     } finally {
-      fs.closeSync(this.fd);
+      if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
+      this.view = this.window;
       this.pending = [];
       this.pendingBytes = 0;
     }
@@ -176,14 +212,20 @@ export class QueueFileReader {
   private ensure(pos: number, n: number): boolean {
     if (pos + n > this.size) return false;
     if (pos >= this.winStart && pos + n <= this.winEnd) return true;
-    const got = fs.readSync(this.fd, this.window, 0, Math.min(WINDOW, this.size - pos), pos);
-    this.winStart = pos;
-    this.winEnd = pos + got;
+    try {
+      if (this.fd < 0) this.fd = fs.openSync(this.path, OPEN_FLAGS);
+      const got = fs.readSync(this.fd, this.window, 0, Math.min(WINDOW, this.size - pos), pos);
+      this.view = this.window;
+      this.winStart = pos;
+      this.winEnd = pos + got;
+    } catch {
+      return false; // gone since its head was read: the message ends there, cut off
+    }
     return pos + n <= this.winEnd;
   }
 
   private byteAt(pos: number): number {
-    return this.ensure(pos, 1) ? this.window[pos - this.winStart]! : -1;
+    return this.ensure(pos, 1) ? this.view[pos - this.winStart]! : -1;
   }
 
   /** set by text(): the record was longer than what it returned */
@@ -198,7 +240,7 @@ export class QueueFileReader {
       return '';
     }
     const start = pos - this.winStart;
-    return decode(this.window, start, start + take);
+    return decode(this.view, start, start + take);
   }
 
   private records(relPath: string, parser: PostcatParser): QueueFileResult {
@@ -259,8 +301,8 @@ export class QueueFileReader {
           if (lineStart && this.ensure(p, Math.min(len, 256))) {
             const s = p - this.winStart;
             const e = s + Math.min(len, 256);
-            const c = this.window[s];
-            const header = (c === 0x20 || c === 0x09) || startsHeader(this.window, s, e);
+            const c = this.view[s];
+            const header = (c === 0x20 || c === 0x09) || startsHeader(this.view, s, e);
             if (!header && !(len > 256 && this.headerBeyond(p, len))) {
               // the body: postcat -h prints no more text; skip to the extracted records
               state = 'body';
@@ -323,7 +365,7 @@ export class QueueFileReader {
     const n = Math.min(len, WINDOW);
     if (!this.ensure(p, n)) return false;
     const s = p - this.winStart;
-    return startsHeader(this.window, s, s + n);
+    return startsHeader(this.view, s, s + n);
   }
 
   private envelopeRecord(type: number, p: number, len: number, parser: PostcatParser): void {
@@ -358,7 +400,7 @@ export class QueueFileReader {
     if (take <= 0 || !this.ensure(p, take)) return;
     const s = p - this.winStart;
     // copied: the window moves on before a long line is complete
-    this.pending.push(Buffer.from(this.window.subarray(s, s + take)));
+    this.pending.push(Buffer.from(this.view.subarray(s, s + take)));
     this.pendingBytes += take;
   }
 
