@@ -1,11 +1,13 @@
 /**
  * Fleet bench: the lab scanned locally, then over SSH through a private sshd on 127.0.0.1
- * whose login shell is slow on purpose (every session's bash sleeps --login-delay s first,
- * like a ~/.bashrc running pyenv), then a fleet of N aliases to it, a few at a time, all in
- * one run. Prints the times, the ratios against the issue's targets and the remote
- * sessions each host opened (counted by the login script itself, so nothing is missed).
+ * whose login shell is slow on purpose (--login-shell bench: root's bash reads a ~/.bashrc
+ * that only sleeps --login-delay s; root: root's real ~/.bashrc plus that sleep), then a
+ * fleet of N aliases to it, a few at a time, all in one run. Prints the times, the ratios
+ * against the issue's targets, the remote sessions each host opened (counted by the login
+ * script itself, so nothing is missed) and the requests it made.
  *
- *   npm run bench:fleet -- [--hosts 20] [--parallel 4] [--scenario mixed] [--login-delay 1] [--keep]
+ *   npm run bench:fleet -- [--hosts 20] [--parallel 4] [--scenario mixed] [--login-delay 1]
+ *                          [--login-shell bench|root] [--requests] [--keep]
  *
  * Root only (sshd, the lab). Holds the lab lock from before labUp until after labDown;
  * the sshd it starts is stopped by pid. A run whose reports differ from the local scan
