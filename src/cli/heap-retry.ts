@@ -1,10 +1,11 @@
 /**
  * A scan that runs out of heap under the DEFAULT limit is run once more without one.
  *
- * Why: the heap a scan needs grows with the number of distinct sources (~6-7 KB each), not
- * with messages. A spam wave through an open relay or a botnet of stolen logins is one
- * source per client: 40,000 of them need more than the default 256 MB. Before the limit
- * existed such a scan finished (673 MB resident); the limit must not make it fail. When
+ * Why: the heap a scan needs grows with the number of distinct sources (~2.5 KB each in
+ * the tracer, plus the report), not with messages. A spam wave through an open relay or a
+ * botnet of stolen logins is one source per client: 60,000 of them need more than the
+ * default 256 MB. Before the limit existed such a scan finished; the limit must not make
+ * it fail. When
  * the user chose a limit (SPAMTRACE_HEAP_MB=N), it is kept: E_HEAP_LIMIT, exit 2, as before.
  *
  * A second run must never repeat or mix output. What a scan does that lasts:

@@ -40,8 +40,16 @@ export class SourceAccumulator {
   outgoing = 0;
   /** arrived from outside for hosted recipients: not judged */
   inbound = 0;
-  /** judged messages per hour of arrival (hours since the epoch -> count): the exact timeline, a few numbers per active hour */
-  readonly perHour = new Map<number, number>();
+  /**
+   * Judged messages per hour of arrival (hours since the epoch -> count): the exact
+   * timeline, a few numbers per active hour (perHour()). The first hour in two fields, a Map
+   * once a second one comes, and deferral rules in a Map made at the first deferral: a
+   * source seen once (one per client in a botnet wave, tens of thousands) would carry two
+   * Maps of ~180 bytes each for nothing (see FirstSeenExact in capped-counts.ts).
+   */
+  private hour0: number | null = null;
+  private hour0Count = 0;
+  private hours: Map<number, number> | null = null;
   examined = 0;
   inferred = 0;
   recipients = 0;
@@ -64,11 +72,12 @@ export class SourceAccumulator {
   firstSeen: number | null = null;
   lastSeen: number | null = null;
   readonly deferrals: Record<DeferralClass, number> = { blocklisted: 0, 'rate-limited': 0, 'unknown-user': 0, other: 0 };
-  readonly deferralRules = new Map<string, DeferralCount>();
+  private rules: Map<string, DeferralCount> | null = null;
   deferredRecipients = 0;
   readonly byQueue: Partial<Record<QueueName, number>> = {};
-  readonly sampleQueueIds: string[] = [];
-  readonly sampleSubjects: string[] = [];
+  /** grown one exact-size copy at a time (at most 10 and 5): push() would reserve 16 slots each */
+  sampleQueueIds: readonly string[] = [];
+  sampleSubjects: readonly string[] = [];
 
   /** `budget`: exact entries shared with the scan's other sources (EXACT_ENTRIES_PER_SCAN) */
   constructor(key: string, origin: Origin, budget: ExactBudget = UNLIMITED) {
@@ -89,9 +98,9 @@ export class SourceAccumulator {
     if (m.examined) this.examined += 1;
     else this.inferred += 1;
     this.byQueue[m.queueName] = (this.byQueue[m.queueName] ?? 0) + 1;
-    if (this.sampleQueueIds.length < SAMPLE_IDS) this.sampleQueueIds.push(detach(m.queueId));
+    if (this.sampleQueueIds.length < SAMPLE_IDS) this.sampleQueueIds = [...this.sampleQueueIds, detach(m.queueId)];
     if (m.subject && this.sampleSubjects.length < SAMPLE_SUBJECTS && !this.sampleSubjects.includes(m.subject)) {
-      this.sampleSubjects.push(detach(m.subject.slice(0, 200)));
+      this.sampleSubjects = [...this.sampleSubjects, detach(m.subject.slice(0, 200))];
     }
     if (m.arrivalTime) {
       const t = m.arrivalTime.getTime();
@@ -105,10 +114,7 @@ export class SourceAccumulator {
     }
     this.judged += 1;
     if (direction === 'outgoing') this.outgoing += 1;
-    if (m.arrivalTime) {
-      const hour = Math.floor(m.arrivalTime.getTime() / HOUR_MS);
-      this.perHour.set(hour, (this.perHour.get(hour) ?? 0) + 1);
-    }
+    if (m.arrivalTime) this.countHour(Math.floor(m.arrivalTime.getTime() / HOUR_MS));
     this.addRecipients(m.recipients);
     const sender = m.sender.toLowerCase();
     this.senders.add(sender);
@@ -128,6 +134,30 @@ export class SourceAccumulator {
     if (o.kind === 'local' && o.phpScript) this.phpScripts.add(o.phpScript.script);
     if (o.kind === 'local' && o.via === 'smtp-loopback') this.smtpLoopback += 1;
     for (const reason of m.delayReasons) this.addDeferral(reason);
+  }
+
+  private countHour(hour: number): void {
+    if (this.hours) this.hours.set(hour, (this.hours.get(hour) ?? 0) + 1);
+    else if (this.hour0 === null || this.hour0 === hour) {
+      this.hour0 = hour;
+      this.hour0Count += 1;
+    } else {
+      this.hours = new Map([
+        [this.hour0, this.hour0Count],
+        [hour, 1],
+      ]);
+    }
+  }
+
+  /** [hour since the epoch, judged messages] for each hour with any, in no set order */
+  perHour(): [number, number][] {
+    if (this.hours) return [...this.hours.entries()];
+    return this.hour0 === null ? [] : [[this.hour0, this.hour0Count]];
+  }
+
+  /** each deferral rule met, with its count and first example, in first-met order */
+  deferralRules(): DeferralCount[] {
+    return this.rules ? [...this.rules.values()] : [];
   }
 
   /** Recipients of a message counted here (also: the listing's, when its postcat output had none). */
@@ -167,9 +197,10 @@ export class SourceAccumulator {
     this.deferredRecipients += 1;
     this.deferrals[match.class] += 1;
     const key = match.rule ?? `other:${match.class}`;
-    const hit = this.deferralRules.get(key);
+    const rules = (this.rules ??= new Map());
+    const hit = rules.get(key);
     if (hit) hit.count += 1;
-    else this.deferralRules.set(key, { ...match, count: 1, example: detach(reason.slice(0, 300)) });
+    else rules.set(key, { ...match, count: 1, example: detach(reason.slice(0, 300)) });
   }
 }
 

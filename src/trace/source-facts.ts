@@ -29,7 +29,7 @@ export interface SourceFacts {
 }
 
 export function factsOf(acc: SourceAccumulator): SourceFacts {
-  const reputationRules = [...acc.deferralRules.values()]
+  const reputationRules = acc.deferralRules()
     .filter((d) => d.class === 'blocklisted' || d.class === 'rate-limited')
     .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
   let evalScripts = 0;

@@ -189,7 +189,7 @@ export class SourceTracer {
       messages: acc.messages,
       outgoingMessages: acc.outgoing,
       inboundMessages: acc.inbound,
-      perHour: perHourOf(acc.perHour),
+      perHour: perHourOf(acc.perHour()),
       examinedMessages: acc.examined,
       inferredMessages: acc.inferred,
       recipients: acc.recipients,
@@ -210,7 +210,7 @@ export class SourceTracer {
       reasons,
       rules: result.rules,
       deferrals: { ...acc.deferrals },
-      deferralRules: [...acc.deferralRules.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1)),
+      deferralRules: acc.deferralRules().sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1)),
       byQueue: { ...acc.byQueue },
       sampleQueueIds: [...acc.sampleQueueIds],
       sampleSubjects: [...acc.sampleSubjects],
@@ -222,8 +222,8 @@ export class SourceTracer {
 }
 
 /** Judged messages per hour of arrival, oldest first: exact counts for the UI's timeline. */
-function perHourOf(hours: Map<number, number>): { hour: string; count: number }[] {
-  return [...hours.entries()].sort((a, b) => a[0] - b[0]).map(([h, count]) => ({ hour: new Date(h * 3_600_000).toISOString(), count }));
+function perHourOf(hours: [number, number][]): { hour: string; count: number }[] {
+  return hours.sort((a, b) => a[0] - b[0]).map(([h, count]) => ({ hour: new Date(h * 3_600_000).toISOString(), count }));
 }
 
 /** Names the counts that are estimates (only sources past the exact caps have any). */

@@ -2,7 +2,7 @@
  * A scan aborted out of the DEFAULT heap limit is run again without it, only when nothing
  * of it lasts yet (src/cli/heap-retry.ts). The rules here; the re-start itself with
  * stand-in scans (real processes that mark and end as an aborted scan does: exit 134, so
- * no core file is written); the 40,000-source scan end to end is in
+ * no core file is written); the 60,000-source scan end to end is in
  * heap-limit-safety.test.ts.
  */
 import { test } from 'node:test';
