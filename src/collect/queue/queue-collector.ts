@@ -368,7 +368,11 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
   // postcat's reader takes IDs until the listing is done and the files have handed theirs
   // back (which needs the consumer to have read the files: never awaited before returning)
   listed.then(
-    () => filesDone.then(() => reader.close()),
+    () =>
+      filesDone.then(() => {
+        direct?.forget();
+        reader.close();
+      }),
     (e: unknown) => reader.close(e),
   );
   if (options.early) {

@@ -74,47 +74,50 @@ export class SpoolFiles {
     // core, was tried: at 100,000 files it doubled the scan's system time and added ~100 MB.)
     const reader = new QueueFileReader(this.options.skipped);
     let denied = false;
-    try {
-      for (let i = 0; i < fileIds.length; i += BATCH) {
-        const end = Math.min(fileIds.length, i + BATCH);
-        const self = this;
-        const parser = new PostcatParser({ ...this.options.parser, skipped: this.options.skipped });
-        const messages = function* (): Generator<QueuedMessage> {
-          let n = 0;
-          for (let j = i; j < end; j++) {
-            const id = fileIds[j]!;
-            if (denied) {
-              self.handBack.push(id);
-              continue;
-            }
-            const rel = `${dirs[fileDirs[j]!]!}/${id}`;
-            const r = reader.read(`${self.queueDir}/${rel}`, rel, parser);
-            if (r.outcome === 'vanished' || r.outcome === 'denied') {
-              // moved to another queue since the walk (postcat -q looks in all), or root was
-              // refused (postcat then says why): postcat reads these
-              if (r.outcome === 'denied') denied = true;
-              self.handBack.push(id);
-              continue;
-            }
-            n++;
-            if (r.message) {
-              self.read++;
-              yield r.message;
-            } // else the reader counted why not
-            if (n === 100) {
-              self.options.onProgress?.(n);
-              n = 0;
-            }
+    for (let i = 0; i < fileIds.length; i += BATCH) {
+      const end = Math.min(fileIds.length, i + BATCH);
+      const self = this;
+      const parser = new PostcatParser({ ...this.options.parser, skipped: this.options.skipped });
+      const messages = function* (): Generator<QueuedMessage> {
+        let n = 0;
+        for (let j = i; j < end; j++) {
+          const id = fileIds[j]!;
+          if (denied) {
+            self.handBack.push(id);
+            continue;
           }
-          if (n > 0) self.options.onProgress?.(n);
-        };
-        const it = messages();
-        yield { [Symbol.iterator]: () => ({ next: () => it.next() }) };
-        for (let r = it.next(); !r.done; r = it.next()); // what the consumer left
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.ids.clear();
+          const rel = `${dirs[fileDirs[j]!]!}/${id}`;
+          const r = reader.read(`${self.queueDir}/${rel}`, rel, parser);
+          if (r.outcome === 'vanished' || r.outcome === 'denied') {
+            // moved to another queue since the walk (postcat -q looks in all), or root was
+            // refused (postcat then says why): postcat reads these
+            if (r.outcome === 'denied') denied = true;
+            self.handBack.push(id);
+            continue;
+          }
+          n++;
+          if (r.message) {
+            self.read++;
+            yield r.message;
+          } // else the reader counted why not
+          if (n === 100) {
+            self.options.onProgress?.(n);
+            n = 0;
+          }
+        }
+        if (n > 0) self.options.onProgress?.(n);
+      };
+      const it = messages();
+      yield { [Symbol.iterator]: () => ({ next: () => it.next() }) };
+      for (let r = it.next(); !r.done; r = it.next()); // what the consumer left
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    // the IDs stay known (has()) until forget(): the listing may still be running, and
+    // what it lists that was read here must not be read again through postcat
+  }
+
+  /** The listing is complete: a 200,000-ID set need not live to the end of the scan. */
+  forget(): void {
+    this.ids.clear();
   }
 }

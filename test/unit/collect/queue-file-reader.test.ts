@@ -9,6 +9,9 @@ import { SpoolFiles } from '../../../src/collect/queue/spool-files';
 import { parseQueueId } from '../../../src/collect/queue/queue-id';
 import { SkipTally } from '../../../src/collect/skip-tally';
 import type { QueuedMessage } from '../../../src/domain/queue';
+import { collectQueue } from '../../../src/collect/queue/queue-collector';
+import { LocalHost } from '../../../src/host/local-host';
+import type { RunResult, StreamedRun } from '../../../src/host/host';
 import { encodeRecord, encodeRecords, ptr, simpleQueueFile, sizeRecord, type RecordSpec } from '../../helpers/queue-file-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'spamtrace-qf-'));
@@ -203,4 +206,61 @@ test('spool files: a vanished file is handed back for postcat, the rest are read
   assert.deepEqual(seen, [`deferred:${ids[0]}@example.org`, `deferred:${ids[2]}@example.org`]);
   assert.deepEqual(files.handBack, [ids[1]]);
   assert.equal(progressed, 2);
+});
+
+/**
+ * The scanned machine itself (a LocalHost, so the files are read directly) with Postfix's
+ * commands answered here: postconf names a temporary spool, and postqueue's listing comes
+ * only when the test lets it, after the files were read.
+ */
+class SlowListingHost extends LocalHost {
+  readonly ran: string[] = [];
+  private release!: () => void;
+  private readonly released = new Promise<void>((r) => (this.release = r));
+  constructor(private readonly queueDir: string, private readonly listing: string[]) {
+    super('test');
+  }
+  listNow(): void {
+    this.release();
+  }
+  override async run(program: string, args: readonly string[]): Promise<RunResult> {
+    this.ran.push([program, ...args].join(' '));
+    const stdout = program.endsWith('postconf') ? `mail_version = 3.7.11\ncommand_directory = /usr/sbin\nqueue_directory = ${this.queueDir}\n` : '';
+    // postcat, for an ID no file holds: what the real one says
+    const stderr = program.endsWith('postcat') ? `postcat: fatal: open queue file ${args[args.length - 1]}: No such file or directory\n` : '';
+    return { code: program.endsWith('postconf') ? 0 : 1, signal: null, stdout, stderr, truncated: false, timedOut: false };
+  }
+  override runLines(program: string, args: readonly string[]): StreamedRun {
+    this.ran.push([program, ...args].join(' '));
+    const released = this.released;
+    const listing = this.listing;
+    const lines = (async function* () {
+      await released;
+      for (const text of listing) yield { text, cut: false };
+    })();
+    return { lines, done: released.then(() => ({ code: 0, signal: null, stdout: '', stderr: '', truncated: false, timedOut: false })) };
+  }
+}
+
+test('live on the machine itself: files read directly are not read again when the listing names them later', async () => {
+  const q = mkdtempSync(join(dir, 'live-'));
+  mkdirSync(join(q, 'hold'), { recursive: true });
+  const ids = ['B1B2C3D4E5F', 'B1B2C3D4E60'].map((s) => parseQueueId(s)!);
+  for (const id of ids) writeFileSync(join(q, 'hold', id), simpleQueueFile({ sender: `${id}@example.org` }));
+  const later = parseQueueId('B1B2C3D4E61')!; // listed, but not in the spool any more: postcat's to say
+  const listing = [...ids, later].map((id) => JSON.stringify({ queue_name: 'hold', queue_id: id, arrival_time: 1_700_000_000, message_size: 300, sender: 's@example.org', recipients: [{ address: 'r@example.net' }] }));
+  const host = new SlowListingHost(q, listing);
+  const c = await collectQueue(host, { mode: 'live' }, { early: true });
+  const seen: string[] = [];
+  for await (const batch of c.batches) {
+    for (const m of batch) seen.push(m.queueId);
+    // The listing arrives once the files' part has ended (the reader yields one event-loop
+    // turn after each batch; an immediate queued from an immediate runs a turn later).
+    setImmediate(() => setImmediate(() => host.listNow()));
+  }
+  await c.listed;
+  assert.deepEqual(seen, ids, 'each file once');
+  assert.equal(c.readDirectly?.(), 2);
+  const postcats = host.ran.filter((r) => r.includes('postcat'));
+  assert.deepEqual(postcats, [`/usr/sbin/postcat -e -h -q -- ${later}`], 'postcat only for the ID the files did not have');
 });
