@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/package-root';
 import { openStore } from '../../../src/store/open-store';
-import { passedNodeOptions, QUEUE_SCAN_HEAP_MB, RESTARTED_MARK, rerunWithHeapLimit, scanHeapLimitMb } from '../../../src/cli/heap-limit';
+import { passedNodeOptions, QUEUE_SCAN_HEAP_MB, RESTARTED_MARK, rerunWithHeapLimit, scanHeapLimitMb, semiSpaceFlag } from '../../../src/cli/heap-limit';
 
 const CLI = join(packageRoot(__dirname), 'dist', 'src', 'cli.js');
 const SEED = join(packageRoot(__dirname), 'examples', 'seed');
@@ -343,7 +343,7 @@ test('under node -e/-p the code is not run again by the re-started scan, which r
       assert.equal(run.code, 1, `${form}: ${run.stderr}`);
       assert.equal(run.nodes.length, 2, form);
       const scan = run.nodes[1]!;
-      assert.deepEqual(scan.execArgv, [`--require=${w.preload}`, `--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`], form);
+      assert.deepEqual(scan.execArgv, [`--require=${w.preload}`, `--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`, semiSpaceFlag(QUEUE_SCAN_HEAP_MB)], form);
       assert.equal(scan.script, CLI);
       // -p prints the value of the code, "{}", before the report
       assert.deepEqual(demoReport(form === '-p' ? run.stdout.replace(/^\{\}\n/, '') : run.stdout), demoReport(inPlace.stdout), form);
@@ -364,7 +364,7 @@ test('under a wrapper script the re-started scan runs the CLI file itself, with 
     assert.equal(run.nodes.length, 2);
     assert.equal(run.nodes[0]!.script, wrapper);
     assert.equal(run.nodes[1]!.script, CLI);
-    assert.deepEqual(run.nodes[1]!.execArgv, [`--require=${w.preload}`, '--expose-gc', `--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`]);
+    assert.deepEqual(run.nodes[1]!.execArgv, [`--require=${w.preload}`, '--expose-gc', `--max-old-space-size=${QUEUE_SCAN_HEAP_MB}`, semiSpaceFlag(QUEUE_SCAN_HEAP_MB)]);
     assert.equal((JSON.parse(run.stdout) as { queue: { total: number } }).queue.total > 0, true);
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
