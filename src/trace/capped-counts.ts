@@ -39,6 +39,8 @@ export const UNLIMITED = new ExactBudget(Infinity);
 
 /** later values tracked for the top lists */
 const LATE_SLOTS = 64;
+/** shared by every counter until its late table first fills (an array each was 32 bytes x 7 a source) */
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /**
  * The exact entries of a counter, in first-seen order: the first one in two fields, a Map
@@ -131,7 +133,7 @@ export class CappedCounts extends FirstSeenExact {
   }
 
   /** keys that had the least count when last looked for, in table order (see leastFrequent) */
-  private lowest: string[] = [];
+  private lowest: readonly string[] = NO_KEYS;
   private lowestAt = 0;
   private lowestCount = 0;
 
@@ -149,12 +151,12 @@ export class CappedCounts extends FirstSeenExact {
     }
     let min = Infinity;
     for (const c of late.values()) if (c.count < min) min = c.count;
-    this.lowest = [];
-    this.lowestAt = 0;
+    const lowest: string[] = [];
+    for (const [k, c] of late) if (c.count === min) lowest.push(k);
+    this.lowest = lowest;
     this.lowestCount = min;
-    for (const [k, c] of late) if (c.count === min) this.lowest.push(k);
     this.lowestAt = 1;
-    return this.lowest[0]!;
+    return lowest[0]!;
   }
 
   /** distinct values: exact while `estimated` is false */

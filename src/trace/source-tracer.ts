@@ -14,6 +14,7 @@ import { judge } from './verdict';
 import { VERDICT_RANK } from './rules/rule-kit';
 import { directionOf, NO_HOSTED_DOMAINS, type HostedDomains } from './direction';
 import { detach, detachAll } from './detach';
+import { sizeOf, valuesOf, withValue, type OneOrSet } from './one-or-set';
 
 const BOUNCES = 'unknown:bounces';
 /** worst first: verdict, score, volume, then id for a stable order */
@@ -36,10 +37,10 @@ export class SourceTracer {
    * messages); random sender domains of a spam run would grow it without end, so at most
    * MAX_SENDER_DOMAINS domains, first seen first
    */
-  private readonly senderDomainOwners = new Map<string, Set<string>>();
+  private readonly senderDomainOwners = new Map<string, OneOrSet>();
   private readonly unexamined: TraceMessage[] = [];
   /** recipient domains the listing showed for examined messages (addListingOf) */
-  private readonly listedDomains = new Map<string, Set<string>>();
+  private readonly listedDomains = new Map<string, OneOrSet>();
 
   /** Adds a message; returns the key of the source it was counted under. */
   add(m: TraceMessage): string {
@@ -84,12 +85,14 @@ export class SourceTracer {
    * messages to this source too, and its recipients stand in when postcat showed none.
    */
   private ownerOf(domain: string, key: string): void {
-    let owners = this.senderDomainOwners.get(domain);
-    if (!owners) {
+    const owners = this.senderDomainOwners.get(domain);
+    if (owners === undefined) {
       if (this.senderDomainOwners.size >= MAX_SENDER_DOMAINS) return;
-      this.senderDomainOwners.set(detach(domain), (owners = new Set()));
+      this.senderDomainOwners.set(detach(domain), key);
+      return;
     }
-    owners.add(key);
+    const now = withValue(owners, key);
+    if (now !== owners) this.senderDomainOwners.set(domain, now);
   }
 
   addListingOf(key: string, listing: { sender: string; recipients: readonly string[] }, examinedRecipients: number): void {
@@ -98,8 +101,8 @@ export class SourceTracer {
     const d = domainOf(listing.sender);
     if (d) this.ownerOf(d, key);
     let domains = this.listedDomains.get(key);
-    if (!domains) this.listedDomains.set(key, (domains = new Set()));
-    for (const r of listing.recipients) domains.add(domainOf(r));
+    for (const r of listing.recipients) domains = withValue(domains, detach(domainOf(r)));
+    if (domains !== undefined) this.listedDomains.set(key, domains);
     if (examinedRecipients === 0) acc.addRecipients(listing.recipients);
   }
 
@@ -131,13 +134,13 @@ export class SourceTracer {
   private placeUnexamined(): void {
     // recipient domains of the examined messages only, before anything is added
     const examinedDomains = new Map<string, Set<string>>();
-    for (const [key, acc] of this.sources) examinedDomains.set(key, new Set([...acc.recipientDomains.keys(), ...(this.listedDomains.get(key) ?? [])]));
+    for (const [key, acc] of this.sources) examinedDomains.set(key, new Set([...acc.recipientDomains.keys(), ...valuesOf(this.listedDomains.get(key) ?? new Set())]));
     for (const m of this.unexamined) {
       const d = domainOf(m.sender);
       const owners = this.senderDomainOwners.get(d);
       let acc: SourceAccumulator | undefined;
-      if (owners && owners.size === 1) {
-        const key = [...owners][0]!;
+      if (owners !== undefined && sizeOf(owners) === 1) {
+        const key = [...valuesOf(owners)][0]!;
         const seen = examinedDomains.get(key);
         if (seen && m.recipients.some((r) => seen.has(domainOf(r)))) acc = this.sources.get(key);
       }
