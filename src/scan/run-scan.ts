@@ -221,6 +221,7 @@ async function readQueueInto(
       onProgress: (done, total) => deps.progress.update(done, total, 'examined messages'),
       early: true,
       ...(postconf ? { postconf } : {}),
+      listingForDelayReasonsOnly: true,
       onListed: (e) => {
         const reasons = delayReasonsOf(e);
         if (reasons.length > 0) listedReasons.push({ id: e.queueId, reasons: reasons.map(intern) });

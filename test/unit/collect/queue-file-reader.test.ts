@@ -8,7 +8,7 @@ import { PostcatParser } from '../../../src/collect/queue/postcat-parser';
 import { SpoolFiles } from '../../../src/collect/queue/spool-files';
 import { parseQueueId } from '../../../src/collect/queue/queue-id';
 import { SkipTally } from '../../../src/collect/skip-tally';
-import type { QueuedMessage } from '../../../src/domain/queue';
+import type { QueueId, QueuedMessage } from '../../../src/domain/queue';
 import { collectQueue } from '../../../src/collect/queue/queue-collector';
 import { LocalHost } from '../../../src/host/local-host';
 import type { RunResult, StreamedRun } from '../../../src/host/host';
@@ -263,4 +263,27 @@ test('live on the machine itself: files read directly are not read again when th
   assert.equal(c.readDirectly?.(), 2);
   const postcats = host.ran.filter((r) => r.includes('postcat'));
   assert.deepEqual(postcats, [`/usr/sbin/postcat -e -h -q -- ${later}`], 'postcat only for the ID the files did not have');
+});
+
+test('a scan that wants only delay reasons from the listing gets the lines that have them and the messages no file had', async () => {
+  const q = mkdtempSync(join(dir, 'reasons-'));
+  mkdirSync(join(q, 'deferred', 'C'), { recursive: true });
+  const [held, deferred, gone] = ['C1B2C3D4E5F', 'C1B2C3D4E60', 'C1B2C3D4E61'].map((s) => parseQueueId(s)!) as [QueueId, QueueId, QueueId];
+  for (const id of [held, deferred]) writeFileSync(join(q, 'deferred', 'C', id), simpleQueueFile({}));
+  // as showq_json.c prints them: "name": value, separated by ", "
+  const line = (id: string, reason?: string): string =>
+    `{"queue_name": "deferred", "queue_id": "${id}", "arrival_time": 1700000000, "message_size": 300, "forced_expire": false, "sender": "s@example.org", "recipients": [{"address": "r@example.net"${reason ? `, "delay_reason": "${reason}"` : ''}}]}`;
+  const host = new SlowListingHost(q, [line(held), line(deferred, 'host mx.aol.com said: 421 try later'), line(gone)]);
+  host.listNow();
+  const listed: string[] = [];
+  const c = await collectQueue(host, { mode: 'live' }, { early: true, listingForDelayReasonsOnly: true, onListed: (e) => listed.push(e.queueId) });
+  for await (const batch of c.batches) for (const _ of batch);
+  await c.listed;
+  assert.deepEqual(listed, [deferred, gone]);
+  // without the option every entry is handed over, as before
+  const all: string[] = [];
+  const d = await collectQueue(host, { mode: 'live' }, { early: true, onListed: (e) => all.push(e.queueId) });
+  for await (const batch of d.batches) for (const _ of batch);
+  await d.listed;
+  assert.deepEqual(all, [held, deferred, gone]);
 });
