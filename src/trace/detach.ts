@@ -11,8 +11,10 @@
 /** A flat copy of `s` (short strings are copies already in V8). */
 export function detach(s: string): string {
   if (s.length < 13) return s;
-  // the concatenation is flattened into a new string; the slice points into that one
-  return (s + ' ').slice(0, -1);
+  // JSON's round trip is exact for every string (lone surrogates too) and parses into a new
+  // flat string. (`(s + ' ').slice(0, -1)` also cut the tie, but as a slice of its own
+  // flattened copy: 32 more bytes for each of the ~8 strings a source keeps.)
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** Deep copy of plain data with every string detached (Dates, numbers and booleans kept). */
