@@ -1,7 +1,7 @@
 /**
  * A scan that runs out of heap under the DEFAULT limit is run once more without one.
  *
- * Why: the heap a scan needs grows with the number of distinct sources (~2.5 KB each in
+ * Why: the heap a scan needs grows with the number of distinct sources (~2.3 KB each in
  * the tracer, plus the report), not with messages. A spam wave through an open relay or a
  * botnet of stolen logins is one source per client: 60,000 of them need more than the
  * default 256 MB. Before the limit existed such a scan finished; the limit must not make
