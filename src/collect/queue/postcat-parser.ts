@@ -240,8 +240,11 @@ export class PostcatParser {
     return null;
   }
 
-  private start(path: string): void {
-    const where = parseSectionPath(path);
+  private start(path: string, knownId?: QueueId): void {
+    const parsed = parseSectionPath(path);
+    // the caller's own string for the ID when it is the same: one string per queued
+    // message, not two (the index keeps it to the end of the scan)
+    const where = parsed && knownId === parsed.queueId ? { ...parsed, queueId: knownId } : parsed;
     if (!where) {
       this.count('section for a name that is not a queue ID skipped');
       this.state = 'skipping';
@@ -276,11 +279,11 @@ export class PostcatParser {
   // in give equal messages; there is no cut-off last line to take back (no undo).
 
   /** A queue file begins; `path` as `postcat -q` names it ("deferred/A/ID"). */
-  beginFile(path: string): void {
+  beginFile(path: string, queueId?: QueueId): void {
     this.undo = null;
     this.recordUndo = false;
     this.closeTruncated();
-    this.start(path);
+    this.start(path, queueId);
   }
 
   /** An envelope or extracted record by its postcat name ("sender", "recipient", ...). */

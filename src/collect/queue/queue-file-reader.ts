@@ -30,7 +30,7 @@
  * the body is never read when the size record says where it ends.
  */
 import * as fs from 'node:fs';
-import type { QueuedMessage } from '../../domain/queue';
+import type { QueueId, QueuedMessage } from '../../domain/queue';
 import { DEFAULT_MAX_LINE_BYTES } from '../../host/line-splitter';
 import type { SkipTally } from '../skip-tally';
 import type { PostcatParser } from './postcat-parser';
@@ -176,15 +176,15 @@ export class QueueFileReader {
    * Reads `absPath` (relPath as postcat -q prints it: "deferred/A/ID") into `parser`.
    * Never throws for what the file holds or for a file that vanished.
    */
-  read(absPath: string, relPath: string, parser: PostcatParser): QueueFileResult {
-    return this.readHead(readQueueFileHead(absPath, this.window), absPath, relPath, parser);
+  read(absPath: string, relPath: string, parser: PostcatParser, queueId?: QueueId): QueueFileResult {
+    return this.readHead(readQueueFileHead(absPath, this.window), absPath, relPath, parser, queueId);
   }
 
   /**
    * The same, with the file's head already read: `head.bytes` are the file's first bytes;
    * more are read from the file only when a pointer or the extracted records lie beyond them.
    */
-  readHead(head: QueueFileHead, absPath: string, relPath: string, parser: PostcatParser): QueueFileResult {
+  readHead(head: QueueFileHead, absPath: string, relPath: string, parser: PostcatParser, queueId?: QueueId): QueueFileResult {
     if (head.error !== null) {
       const code = head.error;
       if (code === 'ENOENT') return { outcome: 'vanished', message: null };
@@ -198,7 +198,7 @@ export class QueueFileReader {
     this.size = head.size;
     this.path = absPath;
     try {
-      return this.records(relPath, parser);
+      return this.records(relPath, parser, queueId);
     } finally {
       if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
@@ -243,14 +243,14 @@ export class QueueFileReader {
     return decode(this.view, start, start + take);
   }
 
-  private records(relPath: string, parser: PostcatParser): QueueFileResult {
+  private records(relPath: string, parser: PostcatParser, queueId?: QueueId): QueueFileResult {
     const first = this.byteAt(0);
     if (first < 0 || !ENVELOPE_TYPES.has(first)) {
       // postcat: "input is not a valid queue file", and nothing printed
       this.skipped.add('queued message', 'not a valid queue file (first record)');
       return { outcome: 'not-queue-file', message: null };
     }
-    parser.beginFile(relPath);
+    parser.beginFile(relPath, queueId);
     let state: 'envelope' | 'headers' | 'body' = 'envelope';
     let prevType = 0;
     let dataSize = -1;

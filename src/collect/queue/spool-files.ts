@@ -87,7 +87,7 @@ export class SpoolFiles {
             continue;
           }
           const rel = `${dirs[fileDirs[j]!]!}/${id}`;
-          const r = reader.read(`${self.queueDir}/${rel}`, rel, parser);
+          const r = reader.read(`${self.queueDir}/${rel}`, rel, parser, id);
           if (r.outcome === 'vanished' || r.outcome === 'denied') {
             // moved to another queue since the walk (postcat -q looks in all), or root was
             // refused (postcat then says why): postcat reads these
