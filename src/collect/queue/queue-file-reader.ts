@@ -36,7 +36,7 @@ import type { SkipTally } from '../skip-tally';
 import type { PostcatParser } from './postcat-parser';
 
 /** bytes read at once; a typical queue file (envelope, headers, a small body) fits */
-export const WINDOW = 64 * 1024;
+const WINDOW = 64 * 1024;
 /** a record's value (or a header line) kept up to this, like postcat's lines are cut */
 const MAX_VALUE_BYTES = DEFAULT_MAX_LINE_BYTES;
 /** rec_goto(): REVERSE_JUMP_LIMIT */
@@ -113,7 +113,7 @@ function startsHeader(b: Buffer, start: number, end: number): boolean {
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
 /** A queue file's first bytes (up to WINDOW) and its size, or why it could not be read. */
-export interface QueueFileHead {
+interface QueueFileHead {
   /** null, or an errno code ("ENOENT", ...) or "not a regular file" */
   error: string | null;
   bytes: Buffer;
@@ -125,7 +125,7 @@ export interface QueueFileHead {
  * fills it: most queue files are a few kB, and each system call counts at
  * 100,000 files. The bytes are `scratch`'s: copy them to keep them.
  */
-export function readQueueFileHead(absPath: string, scratch: Buffer): QueueFileHead {
+function readQueueFileHead(absPath: string, scratch: Buffer): QueueFileHead {
   let fd: number;
   try {
     fd = fs.openSync(absPath, OPEN_FLAGS);
@@ -157,8 +157,7 @@ const EMPTY = Buffer.alloc(0);
  */
 export class QueueFileReader {
   private readonly window = Buffer.allocUnsafe(WINDOW);
-  /** the bytes [winStart, winEnd) are in: the window, or a head read beforehand */
-  private view: Buffer = this.window;
+  /** the file being read, opened again only when bytes past the first read are needed */
   private path = '';
   /** file offsets the window holds: [winStart, winEnd) */
   private winStart = 0;
@@ -177,14 +176,9 @@ export class QueueFileReader {
    * Never throws for what the file holds or for a file that vanished.
    */
   read(absPath: string, relPath: string, parser: PostcatParser, queueId?: QueueId): QueueFileResult {
-    return this.readHead(readQueueFileHead(absPath, this.window), absPath, relPath, parser, queueId);
-  }
-
-  /**
-   * The same, with the file's head already read: `head.bytes` are the file's first bytes;
-   * more are read from the file only when a pointer or the extracted records lie beyond them.
-   */
-  readHead(head: QueueFileHead, absPath: string, relPath: string, parser: PostcatParser, queueId?: QueueId): QueueFileResult {
+    // the file's first WINDOW bytes land in the window; the rest is read only when a
+    // pointer or the extracted records lie beyond them
+    const head = readQueueFileHead(absPath, this.window);
     if (head.error !== null) {
       const code = head.error;
       if (code === 'ENOENT') return { outcome: 'vanished', message: null };
@@ -192,7 +186,6 @@ export class QueueFileReader {
       this.skipped.add('queued message', code === 'not a regular file' ? 'queue entry is not a regular file' : `queue file could not be read (${code})`);
       return { outcome: 'not-queue-file', message: null };
     }
-    this.view = head.bytes;
     this.winStart = 0;
     this.winEnd = head.bytes.length;
     this.size = head.size;
@@ -202,7 +195,6 @@ export class QueueFileReader {
     } finally {
       if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
-      this.view = this.window;
       this.pending = [];
       this.pendingBytes = 0;
     }
@@ -215,7 +207,6 @@ export class QueueFileReader {
     try {
       if (this.fd < 0) this.fd = fs.openSync(this.path, OPEN_FLAGS);
       const got = fs.readSync(this.fd, this.window, 0, Math.min(WINDOW, this.size - pos), pos);
-      this.view = this.window;
       this.winStart = pos;
       this.winEnd = pos + got;
     } catch {
@@ -225,7 +216,7 @@ export class QueueFileReader {
   }
 
   private byteAt(pos: number): number {
-    return this.ensure(pos, 1) ? this.view[pos - this.winStart]! : -1;
+    return this.ensure(pos, 1) ? this.window[pos - this.winStart]! : -1;
   }
 
   /** set by text(): the record was longer than what it returned */
@@ -240,7 +231,7 @@ export class QueueFileReader {
       return '';
     }
     const start = pos - this.winStart;
-    return decode(this.view, start, start + take);
+    return decode(this.window, start, start + take);
   }
 
   private records(relPath: string, parser: PostcatParser, queueId?: QueueId): QueueFileResult {
@@ -301,8 +292,8 @@ export class QueueFileReader {
           if (lineStart && this.ensure(p, Math.min(len, 256))) {
             const s = p - this.winStart;
             const e = s + Math.min(len, 256);
-            const c = this.view[s];
-            const header = (c === 0x20 || c === 0x09) || startsHeader(this.view, s, e);
+            const c = this.window[s];
+            const header = (c === 0x20 || c === 0x09) || startsHeader(this.window, s, e);
             if (!header && !(len > 256 && this.headerBeyond(p, len))) {
               // the body: postcat -h prints no more text; skip to the extracted records
               state = 'body';
@@ -365,7 +356,7 @@ export class QueueFileReader {
     const n = Math.min(len, WINDOW);
     if (!this.ensure(p, n)) return false;
     const s = p - this.winStart;
-    return startsHeader(this.view, s, s + n);
+    return startsHeader(this.window, s, s + n);
   }
 
   private envelopeRecord(type: number, p: number, len: number, parser: PostcatParser): void {
@@ -400,7 +391,7 @@ export class QueueFileReader {
     if (take <= 0 || !this.ensure(p, take)) return;
     const s = p - this.winStart;
     // copied: the window moves on before a long line is complete
-    this.pending.push(Buffer.from(this.view.subarray(s, s + take)));
+    this.pending.push(Buffer.from(this.window.subarray(s, s + take)));
     this.pendingBytes += take;
   }
 
