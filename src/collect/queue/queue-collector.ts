@@ -300,6 +300,8 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const info = await postfixInfo(options.postconf ?? new PostconfValues(host, Math.min(timeoutMs, 60_000)));
   const bin = (name: string): string => (info.commandDir ? `${info.commandDir}/${name}` : name);
+  // the same parser settings for the queue files and for postcat's output
+  const parser = options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {};
   // Start reading the messages the spool holds now while postqueue lists them: the
   // listing takes as long again as reading them, and both cores can work at once.
   const reader = new PostcatReader(host, {
@@ -308,18 +310,14 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     program: bin('postcat'),
     timeoutMs,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
+    ...parser,
   });
   const walked = info.queueDir ? await spoolFiles(host, info.queueDir) : [];
   let direct: SpoolFiles | null = null;
   let filesDone: Promise<void> = Promise.resolve();
   let batches: () => AsyncIterator<Iterable<QueuedMessage>> = () => reader.batches();
   if (readsFilesDirectly(host, info.queueDir)) {
-    const files = new SpoolFiles(info.queueDir, {
-      skipped,
-      ...(options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {}),
-      onProgress: (n) => reader.countDoneElsewhere(n),
-    });
+    const files = new SpoolFiles(info.queueDir, { skipped, ...parser, onProgress: (n) => reader.countDoneElsewhere(n) });
     files.add(walked);
     reader.expectElsewhere(files.size);
     direct = files;
