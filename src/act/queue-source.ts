@@ -7,7 +7,7 @@
 import type { Host } from '../host/host';
 import type { QueueId, QueueName } from '../domain/queue';
 import { collectQueue } from '../collect/queue/queue-collector';
-import { originOfQueued } from '../trace/queued-origin';
+import { ORIGIN_READS, originOfQueued } from '../trace/queued-origin';
 import { parsePostqueueJsonLine } from '../collect/queue/postqueue-json';
 import { PostqueueTextParser } from '../collect/queue/postqueue-text';
 import { classifyPostqueueFailure } from '../collect/queue/queue-collector';
@@ -38,7 +38,7 @@ export async function sourceKeyOfTarget(host: Host, t: SourceTarget): Promise<st
 export async function messagesOfSource(host: Host, key: string, ownerLog: string = DEFAULT_SMTP_OWNER_LOG): Promise<SourceMessage[]> {
   // a uid's mail includes what its processes sent over SMTP to 127.0.0.1, as the scan counts it
   const owners = key.startsWith('uid:') ? (await readSmtpOwners(host, ownerLog, new SkipTally())).index : null;
-  const collection = await collectQueue(host, { mode: 'live' }, {});
+  const collection = await collectQueue(host, { mode: 'live' }, { reads: ORIGIN_READS });
   const out: SourceMessage[] = [];
   for await (const m of collection.messages) {
     const { origin: queued } = originOfQueued(m, collection.mailOwnerUid ?? null);

@@ -12,7 +12,7 @@ import { SpamtraceError } from '../errors';
 import { collectQueue } from '../collect/queue/queue-collector';
 import { lookupUids, MapUserDirectory, readPasswdFile } from '../collect/users/passwd';
 import { SkipTally } from '../collect/skip-tally';
-import { originOfQueued } from '../trace/queued-origin';
+import { ORIGIN_READS, originOfQueued } from '../trace/queued-origin';
 import { withSocketOwner } from '../trace/origin';
 import type { SocketOwners } from '../domain/smtp-owner';
 import { DEFAULT_SMTP_OWNER_LOG, readSmtpOwners, smtpOwnerFiles } from '../collect/smtp-owners/smtp-owner-log';
@@ -222,6 +222,8 @@ async function readQueueInto(
       early: true,
       ...(postconf ? { postconf } : {}),
       listingForDelayReasonsOnly: true,
+      // only what toTraceMessage reads of each message is decoded
+      reads: ORIGIN_READS,
       onListed: (e) => {
         const reasons = delayReasonsOf(e);
         if (reasons.length > 0) listedReasons.push({ id: e.queueId, reasons: reasons.map(intern) });

@@ -13,7 +13,7 @@
 import type { PhpScript } from '../domain/origin';
 import type { HeaderField, QueuedMessage } from '../domain/queue';
 import type { SkipTally } from '../collect/skip-tally';
-import { firstHeader, senderFieldsOf, type SenderFields } from '../collect/queue/message-fields';
+import { firstHeader, senderFieldsOf, type SenderFields, type TraceHeader } from '../collect/queue/message-fields';
 import { printable } from '../collect/queue/rfc2047';
 
 export interface MessageFields extends SenderFields {
@@ -30,6 +30,9 @@ export interface MessageFields extends SenderFields {
   phpScript: PhpScript | null;
 }
 
+/** by position, not only the first: both must be TRACE_HEADERS (their values are read) */
+const RECEIVED: TraceHeader = 'received';
+const DELIVERED_TO: TraceHeader = 'delivered-to';
 const PICKUP_RECEIVED = /^\s*by\s+[^\s()]+\s+\(Postfix,\s+from\s+userid\s+(\d{1,10})\)/i;
 const PHP_SCRIPT = /^\s*(?:(\d{1,10}):)?(.+?)\s*$/s;
 const MAX_UID = 0xffffffff;
@@ -48,9 +51,9 @@ export function pickupUidOf(headers: readonly HeaderField[]): number | null {
 }
 
 export function innerPickupUidOf(headers: readonly HeaderField[]): number | null {
-  if (headers[0]?.name !== 'received' || !PICKUP_RECEIVED.test(headers[0].value)) return null;
+  if (headers[0]?.name !== RECEIVED || !PICKUP_RECEIVED.test(headers[0].value)) return null;
   const next = headers[1];
-  const m = next?.name === 'received' ? PICKUP_RECEIVED.exec(next.value) : null;
+  const m = next?.name === RECEIVED ? PICKUP_RECEIVED.exec(next.value) : null;
   return m ? uidOf(m[1]) : null;
 }
 
@@ -64,12 +67,12 @@ const LOCAL_FORWARD_RECEIVED = /^by \S+ \(Postfix\)\s+id\s/i;
  * position is Postfix's own text; a "from userid" anywhere else could be the sender's.
  */
 export function forwardedPickupUidOf(headers: readonly HeaderField[]): number | null {
-  if (headers[0]?.name !== 'received' || !LOCAL_FORWARD_RECEIVED.test(headers[0].value.trim())) return null;
+  if (headers[0]?.name !== RECEIVED || !LOCAL_FORWARD_RECEIVED.test(headers[0].value.trim())) return null;
   let i = 1;
-  if (headers[i]?.name !== 'delivered-to') return null;
-  while (headers[i]?.name === 'delivered-to') i += 1;
+  if (headers[i]?.name !== DELIVERED_TO) return null;
+  while (headers[i]?.name === DELIVERED_TO) i += 1;
   const next = headers[i];
-  if (next?.name !== 'received') return null;
+  if (next?.name !== RECEIVED) return null;
   const m = PICKUP_RECEIVED.exec(next.value);
   return m ? uidOf(m[1]) : null;
 }

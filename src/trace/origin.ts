@@ -5,8 +5,19 @@
  */
 import type { Origin, PhpScript } from '../domain/origin';
 
+/**
+ * Every named_attribute originOf reads. The scan's collector decodes no other attribute
+ * (queued-origin.ts: ORIGIN_READS), so a name read here must be listed here: the type of
+ * OriginEvidence.attributes lets no other name through.
+ */
+export const EVIDENCE_ATTRIBUTES = [
+  'client_address', 'log_client_address', 'client_name', 'log_client_name', 'helo_name', 'log_helo_name',
+  'sasl_username', 'sasl_method', 'rewrite_context',
+] as const;
+export type EvidenceAttribute = (typeof EVIDENCE_ATTRIBUTES)[number];
+
 export interface OriginEvidence {
-  attributes: Record<string, string>;
+  attributes: Readonly<Partial<Record<EvidenceAttribute, string>>>;
   /** uid from the topmost Received header, when pickup wrote it */
   pickupUid: number | null;
   /** uid of the original pickup Received below local(8)'s forward header, if any */

@@ -5,7 +5,19 @@
 import type { Origin } from '../domain/origin';
 import type { QueuedMessage } from '../domain/queue';
 import { deriveMessageFields, type MessageFields } from './message-fields';
-import { originOf } from './origin';
+import { EVIDENCE_ATTRIBUTES, originOf } from './origin';
+import { TRACE_HEADERS } from '../collect/queue/message-fields';
+import type { ReadSelection } from '../collect/queue/read-selection';
+
+/**
+ * All originOfQueued reads of a message: the attributes originOf weighs and the headers
+ * the fields are derived from. A collector given this decodes nothing else (issue 16:
+ * most of a queue file's records are never needed).
+ */
+export const ORIGIN_READS: ReadSelection = Object.freeze({
+  attributes: new Set<string>(EVIDENCE_ATTRIBUTES),
+  headerValues: new Set<string>(TRACE_HEADERS),
+});
 
 export function originOfQueued(m: QueuedMessage, mailOwnerUid: number | null): { origin: Origin; fields: MessageFields } {
   const f = deriveMessageFields(m);

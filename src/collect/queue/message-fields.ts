@@ -30,8 +30,17 @@ export interface SenderFields {
 
 const MAX_ADDRESS = 512;
 
+/**
+ * The headers senderFieldsOf reads (lower case). With a read selection (read-selection.ts)
+ * only listed headers have values: firstHeader takes no other name.
+ */
+export const SENDER_HEADERS = ['subject', 'from', 'message-id', 'list-unsubscribe', 'precedence', 'auto-submitted'] as const;
+/** every header whose value the tracer reads: these and trace/message-fields.ts' own */
+export const TRACE_HEADERS = [...SENDER_HEADERS, 'received', 'delivered-to', 'x-php-originating-script'] as const;
+export type TraceHeader = (typeof TRACE_HEADERS)[number];
+
 /** The first header of that (lower-case) name, the one nearest the top. */
-export function firstHeader(headers: readonly HeaderField[], name: string): HeaderField | undefined {
+export function firstHeader(headers: readonly HeaderField[], name: TraceHeader): HeaderField | undefined {
   return headers.find((h) => h.name === name);
 }
 
@@ -106,7 +115,7 @@ export function senderFieldsOf(headers: readonly HeaderField[]): SenderFields {
     fromAddress: from ? from.address : null,
     fromDomain: from ? domainOfAddress(from.address) : null,
     messageId,
-    listUnsubscribe: headers.some((h) => h.name === 'list-unsubscribe'),
+    listUnsubscribe: headers.some((h) => h.name === ('list-unsubscribe' satisfies TraceHeader)),
     precedence: lowerValue(firstHeader(headers, 'precedence')),
     autoSubmitted: lowerValue(firstHeader(headers, 'auto-submitted')),
   };

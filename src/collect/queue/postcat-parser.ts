@@ -29,6 +29,7 @@ import type { Line } from '../../host/host';
 import type { SkipTally } from '../skip-tally';
 import { parseQueueId } from './queue-id';
 import { stripControlChars } from './rfc2047';
+import { UNREAD_HEADER, type ReadSelection } from './read-selection';
 
 export interface PostcatParserOptions {
   skipped: SkipTally;
@@ -42,6 +43,8 @@ export interface PostcatParserOptions {
   expectedIds?: ReadonlySet<string>;
   /** the host's UTC offset in minutes for asctime() dates; default: local time here */
   utcOffsetMinutes?: number;
+  /** only these attributes and header values are kept (read-selection.ts); default: all */
+  reads?: ReadSelection;
 }
 
 const WHAT = 'postcat output';
@@ -77,7 +80,7 @@ interface Building {
   msg: QueuedMessage;
   header: HeaderField | null;
   headerCut: boolean;
-  /** the current header is beyond maxHeaders: its continuation lines go too */
+  /** the current header is not kept (beyond maxHeaders, or unread): its continuation lines go too */
   dropping: boolean;
   originalRecipient: string | undefined;
   senderSeen: boolean;
@@ -126,8 +129,10 @@ export class PostcatParser {
   private readonly maxHeaders: number;
   private readonly maxValue: number;
   private readonly maxRecipients: number;
+  private readonly reads: ReadSelection | undefined;
 
   constructor(private readonly options: PostcatParserOptions) {
+    this.reads = options.reads;
     this.maxHeaders = options.maxHeaders ?? 100;
     this.maxValue = options.maxHeaderValueChars ?? MAX_VALUE;
     this.maxRecipients = options.maxRecipients ?? 10_000;
@@ -314,6 +319,16 @@ export class PostcatParser {
     return this.state === 'headers';
   }
 
+  /**
+   * A header line whose name the reader found outside the selection (`reads`): it keeps its
+   * place, its value and folded lines are not decoded. False once the body began.
+   */
+  fileUnreadHeader(): boolean {
+    this.undo = null;
+    if (this.state === 'headers') this.addUnreadHeader();
+    return this.state === 'headers';
+  }
+
   /** REC_TYPE_MESG, REC_TYPE_XTRA, REC_TYPE_END; returns the message at its end. */
   fileMarker(kind: 'MESSAGE CONTENTS' | 'HEADER EXTRACTED' | 'MESSAGE FILE END'): QueuedMessage | null {
     this.undo = null;
@@ -411,6 +426,7 @@ export class PostcatParser {
       return;
     }
     const name = this.clean(value.slice(0, eq), 100);
+    if (this.reads && !this.reads.attributes.has(name)) return;
     const v = this.clean(value.slice(eq + 1), MAX_VALUE);
     const attrs = b.msg.attributes;
     const known = Object.prototype.hasOwnProperty.call(attrs, name);
@@ -454,18 +470,39 @@ export class PostcatParser {
       this.state = 'body';
       return;
     }
-    this.flushHeader();
-    if (b.msg.headers.length >= this.maxHeaders) {
-      this.damage(`header beyond ${this.maxHeaders} per message not kept`);
-      b.header = null;
-      b.dropping = true;
+    const name = m[1]!.toLowerCase();
+    if (this.reads && !this.reads.headerValues.has(name)) {
+      this.addUnreadHeader();
       return;
     }
-    b.header = { name: m[1]!.toLowerCase(), value: '' };
+    this.flushHeader();
+    if (this.headersFull()) return;
+    b.header = { name, value: '' };
     b.headerCut = false;
     b.dropping = false;
     this.appendHeader(m[2]!, cut);
     if (this.recordUndo) this.undo = () => (b.header = null);
+  }
+
+  /** At maxHeaders: the header (and its folded lines) is counted and dropped. */
+  private headersFull(): boolean {
+    const b = this.cur!;
+    if (b.msg.headers.length < this.maxHeaders) return false;
+    this.damage(`header beyond ${this.maxHeaders} per message not kept`);
+    b.header = null;
+    b.dropping = true;
+    return true;
+  }
+
+  /** A header outside the selection: its place kept, its value and folded lines skipped. */
+  private addUnreadHeader(): void {
+    const b = this.cur!;
+    this.flushHeader();
+    if (this.headersFull()) return;
+    b.msg.headers.push(UNREAD_HEADER);
+    b.header = null;
+    b.dropping = true;
+    if (this.recordUndo) this.undo = () => b.msg.headers.pop();
   }
 
   /** Unfolds by concatenation (RFC 5322 2.2.3: only the line break goes). */

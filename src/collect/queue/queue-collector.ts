@@ -28,6 +28,7 @@ import { LocalHost } from '../../host/local-host';
 import { PostqueueJsonParser } from './postqueue-json';
 import { PostqueueTextParser } from './postqueue-text';
 import { printable } from './rfc2047';
+import type { ReadSelection } from './read-selection';
 
 export type QueueSource =
   | { mode: 'live' }
@@ -71,6 +72,11 @@ export interface CollectOptions {
    * (its line is not even parsed)
    */
   listingForDelayReasonsOnly?: boolean;
+  /**
+   * only these attributes and header values are read of each message (read-selection.ts),
+   * live and offline alike; default: everything
+   */
+  reads?: ReadSelection;
 }
 
 export interface QueueCollection {
@@ -112,6 +118,14 @@ const SNIFF_LINES = 50;
 
 export async function collectQueue(host: Host, source: QueueSource, options: CollectOptions = {}): Promise<QueueCollection> {
   return source.mode === 'live' ? collectLive(host, options) : collectOffline(host, source, options);
+}
+
+/** The PostcatParser settings every way of reading messages shares (files, postcat, a saved file). */
+function parserSettings(options: CollectOptions): { utcOffsetMinutes?: number; reads?: ReadSelection } {
+  return {
+    ...(options.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: options.utcOffsetMinutes } : {}),
+    ...(options.reads ? { reads: options.reads } : {}),
+  };
 }
 
 // ---- live ---------------------------------------------------------------------------
@@ -301,7 +315,7 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
   const info = await postfixInfo(options.postconf ?? new PostconfValues(host, Math.min(timeoutMs, 60_000)));
   const bin = (name: string): string => (info.commandDir ? `${info.commandDir}/${name}` : name);
   // the same parser settings for the queue files and for postcat's output
-  const parser = options.utcOffsetMinutes !== undefined ? { parser: { utcOffsetMinutes: options.utcOffsetMinutes } } : {};
+  const parser = { parser: parserSettings(options) };
   // Start reading the messages the spool holds now while postqueue lists them: the
   // listing takes as long again as reading them, and both cores can work at once.
   const reader = new PostcatReader(host, {
@@ -515,7 +529,7 @@ async function collectOffline(
       if (!postcatFile) return;
       let done = 0;
       const lines = fileLines(host, postcatFile, TEXT_LINE_BYTES, 'E_POSTCAT_FILE', 'the postcat output');
-      const parserOptions = { skipped, ...(options.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: options.utcOffsetMinutes } : {}) };
+      const parserOptions = { skipped, ...parserSettings(options) };
       for await (const m of parsePostcat(lines, parserOptions)) {
         done += 1;
         options.onProgress?.(done, Math.max(total, done));

@@ -34,6 +34,7 @@ import type { QueueId, QueuedMessage } from '../../domain/queue';
 import { DEFAULT_MAX_LINE_BYTES } from '../../host/line-splitter';
 import type { SkipTally } from '../skip-tally';
 import type { PostcatParser } from './postcat-parser';
+import { ByteNames, MAX_NAME_BYTES, type ReadSelection } from './read-selection';
 
 /** bytes read at once; a typical queue file (envelope, headers, a small body) fits */
 const WINDOW = 64 * 1024;
@@ -168,8 +169,20 @@ export class QueueFileReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private pendingCut = false;
+  /** with a selection (read-selection.ts): names judged from their bytes, the rest never decoded */
+  private readonly attributeNames: ByteNames | null;
+  private readonly headerNames: ByteNames | null;
+  /** inside a header outside the selection: its folded lines and 'L' pieces are skipped too */
+  private unreadHeader = false;
 
-  constructor(private readonly skipped: SkipTally) {}
+  /** `reads`: the parser's selection, if it has one (the same, or the two would disagree) */
+  constructor(
+    private readonly skipped: SkipTally,
+    reads?: ReadSelection,
+  ) {
+    this.attributeNames = reads ? new ByteNames(reads.attributes, false) : null;
+    this.headerNames = reads ? new ByteNames(reads.headerValues, true) : null;
+  }
 
   /**
    * Reads `absPath` (relPath as postcat -q prints it: "deferred/A/ID") into `parser`.
@@ -242,6 +255,7 @@ export class QueueFileReader {
       return { outcome: 'not-queue-file', message: null };
     }
     parser.beginFile(relPath, queueId);
+    this.unreadHeader = false;
     let state: 'envelope' | 'headers' | 'body' = 'envelope';
     let prevType = 0;
     let dataSize = -1;
@@ -293,7 +307,8 @@ export class QueueFileReader {
             const s = p - this.winStart;
             const e = s + Math.min(len, 256);
             const c = this.window[s];
-            const header = (c === 0x20 || c === 0x09) || startsHeader(this.window, s, e);
+            const folded = c === 0x20 || c === 0x09;
+            const header = folded || startsHeader(this.window, s, e);
             if (!header && !(len > 256 && this.headerBeyond(p, len))) {
               // the body: postcat -h prints no more text; skip to the extracted records
               state = 'body';
@@ -305,6 +320,16 @@ export class QueueFileReader {
               pos = next;
               continue;
             }
+            if (!folded && this.headerNames) {
+              this.unreadHeader = this.isUnreadHeader(s, e);
+              if (this.unreadHeader && !parser.fileUnreadHeader()) state = 'body';
+            }
+          }
+          if (this.unreadHeader) {
+            // the unread header's own line, its 'L' pieces and its folded lines: not decoded
+            prevType = type;
+            pos = next;
+            continue;
           }
           if (type === REC_NORM && this.pendingBytes === 0 && !this.pendingCut) {
             // a whole line in one record, the usual case: no copy
@@ -325,8 +350,10 @@ export class QueueFileReader {
       }
       if (type === REC_MESG) {
         state = 'headers';
+        this.unreadHeader = false;
         parser.fileMarker('MESSAGE CONTENTS');
       } else if (type === REC_XTRA) {
+        this.unreadHeader = false;
         if (state === 'headers' && this.pendingBytes > 0) this.emitLine(parser); // postcat ends the line
         this.pending = [];
         this.pendingBytes = 0;
@@ -351,6 +378,39 @@ export class QueueFileReader {
     }
   }
 
+  /**
+   * A header line (window[s, e), not folded) whose name is outside the selection. Only a
+   * name of at most MAX_NAME_BYTES is judged here; a longer one goes the full way (the
+   * parser decides on the decoded name), so both ways agree.
+   */
+  private isUnreadHeader(s: number, e: number): boolean {
+    const w = this.window;
+    const limit = Math.min(e, s + MAX_NAME_BYTES + 1);
+    for (let i = s; i < limit; i++) {
+      const c = w[i]!;
+      if (c === 0x3a || c === 0x20 || c === 0x09) return i > s && !this.headerNames!.has(w, s, i);
+    }
+    return false;
+  }
+
+  /**
+   * A named_attribute outside the selection, judged from the name's bytes: only a plain
+   * name (a-z, 0-9, '_') right before '='; anything else (blanks to trim, odd bytes) goes
+   * the full way and the parser decides on the cleaned name.
+   */
+  private isUnreadAttribute(p: number, len: number): boolean {
+    const n = Math.min(len, MAX_NAME_BYTES + 1);
+    if (!this.ensure(p, n)) return false;
+    const w = this.window;
+    const s = p - this.winStart;
+    for (let i = s; i < s + n; i++) {
+      const c = w[i]!;
+      if (c === 0x3d) return i > s && !this.attributeNames!.has(w, s, i);
+      if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f)) return false;
+    }
+    return false;
+  }
+
   /** is_header() on a long first record: the name may be up to its first ':' (rare; reads more). */
   private headerBeyond(p: number, len: number): boolean {
     const n = Math.min(len, WINDOW);
@@ -367,6 +427,7 @@ export class QueueFileReader {
       return;
     }
     if (type === REC_ATTR) {
+      if (this.attributeNames && this.isUnreadAttribute(p, len)) return;
       const text = untilNul(this.text(p, len));
       const cut = this.lastCut;
       const nv = plainNameValue(text) ?? splitNameValue(text);

@@ -72,7 +72,7 @@ export class SpoolFiles {
     this.fileDirs = [];
     // (Reading the files' heads on a worker thread, to move the system calls to the other
     // core, was tried: at 100,000 files it doubled the scan's system time and added ~100 MB.)
-    const reader = new QueueFileReader(this.options.skipped);
+    const reader = new QueueFileReader(this.options.skipped, this.options.parser?.reads);
     let denied = false;
     for (let i = 0; i < fileIds.length; i += BATCH) {
       const end = Math.min(fileIds.length, i + BATCH);
