@@ -205,6 +205,8 @@ async function runPostqueue(
   keep = true,
   /** a `postqueue -j` line this says is not needed is not parsed at all */
   skipLine?: (text: string) => boolean,
+  /** postqueue starts at once, but its lines are taken only after this settles */
+  linesAfter: Promise<void> = Promise.resolve(),
 ): Promise<Listing | 'fallback'> {
   const args = [json ? '-j' : '-p'];
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
@@ -212,7 +214,7 @@ async function runPostqueue(
   // showq writes a record at a time; through a file that costs a third less than a pipe.
   // The file is read back line by line: a 200,000-message listing (~50 MB) is never held.
   const streamed = host.runLines(program, args, { timeoutMs, maxLineBytes, outputViaFile: true });
-  const lines: AsyncIterable<Line> = streamed.lines;
+  const lines = startedNow(streamed.lines, linesAfter);
   // Parse into a scratch tally: a failed -j run must not leave its junk counted.
   const scratch = new SkipTally();
   const entries: QueueListingEntry[] = [];
@@ -253,6 +255,28 @@ async function runPostqueue(
     .map((l) => printable(l.trim()).slice(0, 300))
     .filter((l) => l !== '');
   return { entries, reportedTotal, warnings };
+}
+
+/**
+ * Starts `lines` now (the program runs: the first line is asked for) but hands them on only
+ * after `gate`. A consumer that stops early closes them.
+ */
+function startedNow(lines: AsyncIterable<Line>, gate: Promise<void>): AsyncIterable<Line> {
+  const it = lines[Symbol.asyncIterator]();
+  const first = it.next();
+  first.catch(() => undefined); // seen below, after the gate
+  return {
+    async *[Symbol.asyncIterator]() {
+      let done = false;
+      try {
+        await gate;
+        for (let r = await first; !r.done; r = await it.next()) yield r.value;
+        done = true;
+      } finally {
+        if (!done) await it.return?.();
+      }
+    },
+  };
 }
 
 /** The queue ID where showq_json.c prints it, right after the queue name. */
@@ -326,46 +350,8 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...parser,
   });
-  const walked = info.queueDir ? await spoolFiles(host, info.queueDir) : [];
+  // What the listing needs to know of the spool walk, filled in once the walk is done.
   let direct: SpoolFiles | null = null;
-  let filesDone: Promise<void> = Promise.resolve();
-  let batches: () => AsyncIterator<Iterable<QueuedMessage>> = () => reader.batches();
-  if (readsFilesDirectly(host, info.queueDir)) {
-    const files = new SpoolFiles(info.queueDir, { skipped, ...parser, onProgress: (n) => reader.countDoneElsewhere(n) });
-    files.add(walked);
-    reader.expectElsewhere(files.size);
-    direct = files;
-    let finished!: () => void;
-    filesDone = new Promise<void>((resolve) => (finished = resolve));
-    // The files first, then through postcat what they handed back and what was listed later.
-    batches = async function* () {
-      yield* files.batches();
-      reader.expectElsewhere(-files.handBack.length);
-      reader.add(files.handBack);
-      finished();
-      yield* reader.batches();
-    };
-  } else {
-    reader.add(walked.flatMap((d) => d.ids));
-  }
-  const spool = info.queueDir ? await host.stat(`${info.queueDir}/active`) : null;
-  const collection: QueueCollection = {
-    postfixVersion: info.version,
-    mailOwnerUid: spool?.isDirectory ? spool.uid : null,
-    queueSource: 'postqueue -j',
-    listing: [],
-    reportedTotal: null,
-    messages: {
-      async *[Symbol.asyncIterator]() {
-        for await (const batch of { [Symbol.asyncIterator]: batches }) yield* batch;
-      },
-    },
-    batches: { [Symbol.asyncIterator]: batches },
-    skipped,
-    readDirectly: () => direct?.read ?? 0,
-    warnings: [],
-    listed: Promise.resolve(),
-  };
   // Messages that arrived after the spool walk (or all of them, if it was not possible).
   let arrivedLater: QueueId[] = [];
   const onEntry = (e: QueueListingEntry): void => {
@@ -376,24 +362,30 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
   // A caller that wants only delay reasons from the listing needs nothing from the line of a
   // message read from its file that carries none (held mail, nearly all of a spam wave on
   // hold): at 100,000 such lines JSON.parse was ~7 % of the scan's CPU.
-  const files = direct;
   const skipLine =
-    options.listingForDelayReasonsOnly && options.onListed && files
+    options.listingForDelayReasonsOnly && options.onListed && readsFilesDirectly(host, info.queueDir)
       ? (text: string): boolean => {
           if (text.includes('"delay_reason"')) return false;
           const id = LISTED_ID.exec(text)?.[1];
-          return id !== undefined && files.has(id);
+          return id !== undefined && direct?.has(id) === true;
         }
       : undefined;
+  // The listing starts before the spool walk and runs beside it and beside the reading:
+  // showq reads every queue file too, and on a busy disk it is the longer of the two. Its
+  // lines are taken once the walk is known, to tell what arrived after it.
+  let walkKnown!: () => void;
+  const afterWalk = new Promise<void>((resolve) => (walkKnown = resolve));
+  let collection: QueueCollection | null = null;
   const list = async (): Promise<void> => {
     let json = supportsJson(info.version);
-    let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options, onEntry, keep, skipLine);
+    let listing = await runPostqueue(host, bin('postqueue'), json, skipped, options, onEntry, keep, skipLine, afterWalk);
     if (listing === 'fallback') {
       json = false;
       arrivedLater = [];
       listing = await runPostqueue(host, bin('postqueue'), false, skipped, options, onEntry, keep);
     }
     if (listing === 'fallback') throw new SpamtraceError('E_QUEUE_UNREADABLE', 'postqueue rejected both -j and -p');
+    if (collection === null) return; // the walk failed: collectLive throws that
     collection.queueSource = json ? 'postqueue -j' : 'postqueue -p';
     collection.listing = listing.entries;
     collection.reportedTotal = listing.reportedTotal;
@@ -401,6 +393,50 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     reader.add(arrivedLater);
   };
   const listed = list();
+  listed.catch(() => undefined); // awaited below, or by the caller (early)
+  let filesDone: Promise<void> = Promise.resolve();
+  let batches: () => AsyncIterator<Iterable<QueuedMessage>> = () => reader.batches();
+  try {
+    const walked = info.queueDir ? await spoolFiles(host, info.queueDir) : [];
+    if (readsFilesDirectly(host, info.queueDir)) {
+      const files = new SpoolFiles(info.queueDir, { skipped, ...parser, onProgress: (n) => reader.countDoneElsewhere(n) });
+      files.add(walked);
+      reader.expectElsewhere(files.size);
+      direct = files;
+      let finished!: () => void;
+      filesDone = new Promise<void>((resolve) => (finished = resolve));
+      // The files first, then through postcat what they handed back and what was listed later.
+      batches = async function* () {
+        yield* files.batches();
+        reader.expectElsewhere(-files.handBack.length);
+        reader.add(files.handBack);
+        finished();
+        yield* reader.batches();
+      };
+    } else {
+      reader.add(walked.flatMap((d) => d.ids));
+    }
+    const spool = info.queueDir ? await host.stat(`${info.queueDir}/active`) : null;
+    collection = {
+      postfixVersion: info.version,
+      mailOwnerUid: spool?.isDirectory ? spool.uid : null,
+      queueSource: 'postqueue -j',
+      listing: [],
+      reportedTotal: null,
+      messages: {
+        async *[Symbol.asyncIterator]() {
+          for await (const batch of { [Symbol.asyncIterator]: batches }) yield* batch;
+        },
+      },
+      batches: { [Symbol.asyncIterator]: batches },
+      skipped,
+      readDirectly: () => direct?.read ?? 0,
+      warnings: [],
+      listed: Promise.resolve(),
+    };
+  } finally {
+    walkKnown();
+  }
   // postcat's reader takes IDs until the listing is done and the files have handed theirs
   // back (which needs the consumer to have read the files: never awaited before returning)
   listed.then(
@@ -412,8 +448,7 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     (e: unknown) => reader.close(e),
   );
   if (options.early) {
-    listed.catch(() => undefined); // the caller awaits `listed`; the reader rethrows too
-    collection.listed = listed;
+    collection.listed = listed; // the reader rethrows its error too
     return collection;
   }
   await listed;

@@ -265,6 +265,44 @@ test('live on the machine itself: files read directly are not read again when th
   assert.deepEqual(postcats, [`/usr/sbin/postcat -e -h -q -- ${later}`], 'postcat only for the ID the files did not have');
 });
 
+test('live: postqueue starts before the spool walk, but its lines wait for the walk (a file is never read twice)', async () => {
+  const q = mkdtempSync(join(dir, 'early-'));
+  mkdirSync(join(q, 'hold'), { recursive: true });
+  const ids = ['D1B2C3D4E5F', 'D1B2C3D4E60'].map((s) => parseQueueId(s)!);
+  for (const id of ids) writeFileSync(join(q, 'hold', id), simpleQueueFile({ sender: `${id}@example.org` }));
+  const later = parseQueueId('D1B2C3D4E61')!;
+  const listing = [...ids, later].map((id) => JSON.stringify({ queue_name: 'hold', queue_id: id, arrival_time: 1_700_000_000, message_size: 300, sender: 's@example.org', recipients: [{ address: 'r@example.net' }] }));
+  // the listing is complete at once; the walk's directory listing waits until postqueue has started
+  const events: string[] = [];
+  let walkMayGo!: () => void;
+  const walkGate = new Promise<void>((r) => (walkMayGo = r));
+  const host = new (class extends SlowListingHost {
+    override runLines(program: string, args: readonly string[]): StreamedRun {
+      events.push('postqueue started');
+      walkMayGo();
+      return super.runLines(program, args);
+    }
+    override async list(path: string): Promise<string[]> {
+      // (code that starts postqueue only after the walk would wait here: 3 s, then the walk goes on)
+      await Promise.race([walkGate, new Promise((r) => setTimeout(r, 3000).unref())]);
+      const names = await super.list(path);
+      events.push(`listed ${path.slice(q.length)}`);
+      return names;
+    }
+  })(q, listing);
+  host.listNow();
+  const c = await collectQueue(host, { mode: 'live' }, { early: true });
+  const seen: string[] = [];
+  for await (const batch of c.batches) for (const m of batch) seen.push(m.queueId);
+  await c.listed;
+  assert.equal(events[0], 'postqueue started');
+  assert.ok(events.includes('listed /hold'));
+  assert.deepEqual(seen.slice(0, 2), ids, 'the files first, each once');
+  assert.deepEqual(seen.length, 2);
+  const postcats = host.ran.filter((r) => r.includes('postcat'));
+  assert.deepEqual(postcats, [`/usr/sbin/postcat -e -h -q -- ${later}`], 'postcat only for the ID the walk did not find');
+});
+
 test('a scan that wants only delay reasons from the listing gets the lines that have them and the messages no file had', async () => {
   const q = mkdtempSync(join(dir, 'reasons-'));
   mkdirSync(join(q, 'deferred', 'C'), { recursive: true });
