@@ -294,7 +294,7 @@ async function spoolFiles(host: Host, queueDir: string): Promise<SpoolDir[]> {
   // read level by level (each level's directories announced together: over SSH one
   // round trip per level, not one per hash directory), then walked in depth-first order
   const listed = new Map<string, string[]>();
-  const isHashDir = (name: string): boolean => /^[0-9A-Za-z]$/.test(name) && !parseQueueId(name);
+  const isHashDir = (name: string): boolean => name.length === 1 && /^[0-9A-Za-z]$/.test(name);
   let level = SPOOL_QUEUES.map((q) => `${queueDir}/${q}`);
   for (let depth = 0; level.length > 0; depth++) {
     await host.prefetch?.({ list: level });

@@ -3,7 +3,6 @@
  * clear E_CONFIXX_DB line. The password never appears in a message.
  */
 import type { Connection } from 'mysql2/promise';
-import { createConnection } from 'mysql2/promise';
 import type { Host } from '../../host/host';
 import type { ConfixxDbSettings } from './confixx-conf';
 import { SpamtraceError } from '../../errors';
@@ -119,6 +118,9 @@ export async function resolveTarget(host: Host, s: ConfixxDbSettings, options: C
 }
 
 export async function connectConfixx(s: ConfixxDbSettings, options: ConnectOptions = {}): Promise<Connection> {
+  // loaded here, not at start: the driver is the heaviest module a scan would load
+  // (~0.1 s), and only a Confixx server's scan opens a connection
+  const { createConnection } = await import('mysql2/promise');
   try {
     return await createConnection({
       ...(s.socketPath ? { socketPath: s.socketPath } : { host: s.host ?? 'localhost', port: s.port ?? 3306 }),

@@ -5,7 +5,6 @@
  * fallback. The API key travels only in the `X-API-Key` header and is never logged or
  * put into an error.
  */
-import fetch from 'node-fetch';
 import type { Agent } from 'node:https';
 import { errorText, toCliResult, type CliResult } from './api-shapes';
 import { PleskError, oneLine, type PleskFailure } from './errors';
@@ -66,6 +65,8 @@ export class PleskRestClient {
   async request(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const what = `${method} /${path.replace(/^\//, '')}`;
+    // loaded at the first request, not at start: only a Plesk server's scan makes one
+    const fetch = (await import('node-fetch')).default;
     let res;
     try {
       res = await fetch(url.href, {
