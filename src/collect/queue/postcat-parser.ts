@@ -295,10 +295,8 @@ export class PostcatParser {
   fileRecord(name: string, value: string, cut: boolean, plain = false): void {
     this.undo = null;
     if (this.state !== 'envelope' && this.state !== 'extracted') return;
-    if (cut) this.damage('envelope record longer than the line limit, cut');
     this.plain = plain;
-    if (name === 'named_attribute') this.onAttribute(value);
-    else this.onNamedRecord(name, value);
+    this.onEnvelopeRecord(name, value, cut);
     this.plain = false;
   }
 
@@ -343,12 +341,12 @@ export class PostcatParser {
   }
 
   private onRecord(text: string, cut: boolean): void {
-    if (cut) this.damage('envelope record longer than the line limit, cut');
     // named_attribute lines are most of the envelope: take them without the regex.
     if (text.startsWith('named_attribute: ')) {
-      this.onAttribute(text.slice(17));
+      this.onEnvelopeRecord('named_attribute', text.slice(17), cut);
       return;
     }
+    if (cut) this.damage('envelope record longer than the line limit, cut');
     const m = RECORD.exec(text);
     if (!m) {
       if (text.trim() !== '') this.damage('unreadable envelope line');
@@ -356,6 +354,23 @@ export class PostcatParser {
     }
     const [, name, value] = m as unknown as [string, string, string];
     this.onNamedRecord(name, value);
+  }
+
+  /**
+   * One envelope record, printed or from the file. A cut attribute is damage only when it is
+   * read: an unread one (read-selection.ts) is not checked, whichever way it came in.
+   */
+  private onEnvelopeRecord(name: string, value: string, cut: boolean): void {
+    if (name !== 'named_attribute') {
+      if (cut) this.damage('envelope record longer than the line limit, cut');
+      this.onNamedRecord(name, value);
+      return;
+    }
+    const eq = value.indexOf('=');
+    if (cut && !(this.reads && eq > 0 && !this.reads.attributes.has(this.clean(value.slice(0, eq), 100)))) {
+      this.damage('envelope record longer than the line limit, cut');
+    }
+    this.onAttribute(value);
   }
 
   private onNamedRecord(name: string, value: string): void {

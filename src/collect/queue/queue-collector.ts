@@ -392,7 +392,9 @@ async function collectLive(host: Host, options: CollectOptions): Promise<QueueCo
     collection.warnings = listing.warnings;
     reader.add(arrivedLater);
   };
-  const listed = list();
+  // Over SSH the walk is a few round trips on the host's one idle session: postqueue would
+  // take that session first and make the walk wait for a second login, so it starts after.
+  const listed = readsFilesDirectly(host, info.queueDir) ? list() : afterWalk.then(list);
   listed.catch(() => undefined); // awaited below, or by the caller (early)
   let filesDone: Promise<void> = Promise.resolve();
   let batches: () => AsyncIterator<Iterable<QueuedMessage>> = () => reader.batches();

@@ -181,3 +181,20 @@ test('ByteNames: exact bytes, letters folded only when asked', () => {
   assert.equal(exact.has(c, 0, 14), true);
   assert.equal(exact.has(c, 15, 29), false);
 });
+
+test('ORIGIN_READS: an over-long attribute is damage only when it is read, in the file and in postcat\'s text alike', () => {
+  const long = 'x'.repeat(70_000);
+  const bytes = simpleQueueFile({ attributes: [['dsn_envid', long], ['helo_name', long]] });
+  const file = readFile(bytes, ORIGIN_READS);
+  const D = 'deferred/A/AB2C4561DA6';
+  const p = new PostcatParser({ skipped: new SkipTally(), reads: ORIGIN_READS });
+  p.push(`*** ENVELOPE RECORDS ${D} ***`);
+  for (const [k] of [['dsn_envid'], ['helo_name']]) p.push({ text: `named_attribute: ${k}=${long.slice(0, 1000)}`, cut: true });
+  p.push('sender: s@example.org');
+  p.push(`*** MESSAGE CONTENTS ${D} ***`);
+  p.push(`*** HEADER EXTRACTED ${D} ***`);
+  const printed = p.push(`*** MESSAGE FILE END ${D} ***`)!;
+  // helo_name is read: its cut counts once either way; dsn_envid is not read: not counted
+  assert.equal(file.message.damaged, 1);
+  assert.equal(printed.damaged, 1);
+});
